@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Virtual memory layout, shared by C, assembly and the linker script.
+ *
+ *   0xffff800000000000  direct map of physical memory (PAGE_OFFSET + phys)
+ *   0xffffffff80000000  the kernel image (KERNEL_VMA + phys), -mcmodel=kernel
+ */
+#ifndef MEMINIT_ARCH_LAYOUT_H
+#define MEMINIT_ARCH_LAYOUT_H
+
+#define KERNEL_VMA 0xffffffff80000000
+#define KERNEL_PHYS 0x100000 /* where GRUB loads the image: 1 MiB */
+#define PAGE_OFFSET 0xffff800000000000
+
+#define BOOT_STACK_SIZE 0x4000
+
+/* Segment selectors of the kernel GDT (gdt.c and boot.S agree on these). */
+#define GDT_KERNEL_CS 0x08
+#define GDT_KERNEL_DS 0x10
+#define GDT_TSS 0x18
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tsc - time since entry, from the calibrated TSC.
+ *
+ * boot.S reads the TSC before anything else: that is time zero for every
+ * record. tsc_calibrate() finds the TSC frequency from CPUID where the CPU
+ * states it, else by timing the TSC against the ACPI PM timer or the PIT,
+ * and cross-checks against a second source when there is one.
+ */
+#ifndef MEMINIT_ARCH_TSC_H
+#define MEMINIT_ARCH_TSC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+extern uint64_t boot_tsc0;
+
+struct tsc_calibration {
+	uint64_t hz;
+	const char *source;       /* "cpuid-15h", "hypervisor", "pmtimer", "pit" */
+	uint64_t check_hz;        /* a second source's opinion, 0 if none */
+	const char *check_source;
+	int64_t check_ppm;        /* (check_hz - hz) / hz in parts per million */
+	bool invariant;           /* CPUID 80000007h EDX[8]: constant rate in all states */
+	uint64_t calibration_ns;  /* how long calibrating took */
+};
+
+extern struct tsc_calibration tsc;
+
+/* pm_timer_port: from the FADT, 0 if none; pm_timer_32bit: TMR_VAL_EXT. */
+void tsc_calibrate(uint16_t pm_timer_port, bool pm_timer_32bit);
+
+/* Nanoseconds between two TSC readings, and since time zero. */
+uint64_t tsc_to_ns(uint64_t cycles);
+uint64_t time_ns(void);
+void delay_ns(uint64_t ns);
+
+#endif

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+#include "init/console.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/spinlock.h"
+#include "init/format.h"
+
+#define COM1 0x3f8
+#define  UART_DATA 0
+#define  UART_IER 1
+#define  UART_FCR 2
+#define  UART_LCR 3
+#define   LCR_DLAB 0x80
+#define   LCR_8N1 0x03
+#define  UART_MCR 4
+#define  UART_LSR 5
+#define   LSR_THRE 0x20 /* transmit holding register empty: room for a byte */
+#define   LSR_TEMT 0x40 /* transmitter empty: the last byte left the wire */
+#define DEBUGCON 0xe9
+
+#define UART_SPIN_LIMIT 100000 /* no UART answers: do not hang on it */
+
+static struct spinlock console_lock;
+static bool panic_mode;
+static bool uart_present;
+
+void console_init(void)
+{
+	outb(COM1 + UART_IER, 0x00);
+	outb(COM1 + UART_LCR, LCR_DLAB);
+	outb(COM1 + UART_DATA, 1); /* divisor 1: 115200 baud */
+	outb(COM1 + UART_IER, 0);
+	outb(COM1 + UART_LCR, LCR_8N1);
+	outb(COM1 + UART_FCR, 0xc7); /* FIFO on, cleared, 14-byte threshold */
+	outb(COM1 + UART_MCR, 0x03);
+	/* A missing UART reads back all ones. */
+	uart_present = inb(COM1 + UART_LSR) != 0xff;
+}
+
+static void uart_wait(unsigned char bit)
+{
+	for (unsigned i = 0; i < UART_SPIN_LIMIT; i++)
+		if (inb(COM1 + UART_LSR) & bit)
+			return;
+}
+
+static void put_byte(char c)
+{
+	if (uart_present) {
+		uart_wait(LSR_THRE);
+		outb(COM1 + UART_DATA, (unsigned char)c);
+	}
+	outb(DEBUGCON, (unsigned char)c);
+}
+
+static void write_bytes(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n')
+			put_byte('\r');
+		put_byte(s[i]);
+	}
+}
+
+void console_drain(void)
+{
+	if (uart_present)
+		uart_wait(LSR_TEMT);
+}
+
+void console_enter_panic(void)
+{
+	panic_mode = true;
+}
+
+void console_write(const char *s, size_t len)
+{
+	bool locked = !panic_mode;
+
+	if (locked)
+		spin_lock(&console_lock);
+	write_bytes(s, len);
+	if (locked)
+		spin_unlock(&console_lock);
+}
+
+int printk(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = kvsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	console_write(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	return n;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * console - COM1 at 115200 8N1, mirrored to port 0xe9 (Bochs' and QEMU's
+ * debug console), and printk on top. Lines from different CPUs never mix:
+ * each printk writes one whole formatted buffer under the console lock.
+ */
+#ifndef MEMINIT_INIT_CONSOLE_H
+#define MEMINIT_INIT_CONSOLE_H
+
+#include <stddef.h>
+
+void console_init(void);
+void console_write(const char *s, size_t len);
+/* Wait until COM1 has sent its last byte: call before the machine goes away. */
+void console_drain(void);
+/* A fault handler may interrupt a printk on the same CPU: never wait for the lock. */
+void console_enter_panic(void);
+
+int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#include "init/debug.h"
+
+#include <stdint.h>
+
+#include "arch/x86_64/string.h"
+#include "init/console.h"
+#include "init/params.h"
+
+enum fault_kind { FAULT_NONE, FAULT_PF, FAULT_GP, FAULT_UD, FAULT_DE, FAULT_NX, FAULT_WP, FAULT_DF };
+
+static const char *const fault_names[] = {
+	[FAULT_PF] = "pf", [FAULT_GP] = "gp", [FAULT_UD] = "ud", [FAULT_DE] = "de",
+	[FAULT_NX] = "nx", [FAULT_WP] = "wp", [FAULT_DF] = "df",
+};
+
+static enum fault_kind requested_fault;
+
+static const char *set_debug_fault(const char *value)
+{
+	for (unsigned k = FAULT_PF; k <= FAULT_DF; k++)
+		if (value && strcmp(value, fault_names[k]) == 0) {
+			requested_fault = k;
+			return NULL;
+		}
+	return "expected pf, gp, ud, de, nx, wp or df";
+}
+PARAM("debug.fault", set_debug_fault,
+      "raise a CPU exception after @boot: pf|gp|ud|de|nx (run data)|wp (write text)|df (blow the stack)");
+
+/* A byte of data that is not executable: executing it must fault when NX is on. */
+static uint8_t nx_landing[16] = { 0xc3 };
+
+void __attribute__((noinline)) debug_fault_if_asked(void)
+{
+	if (requested_fault == FAULT_NONE)
+		return;
+	printk("meminit: debug.fault=%s\n", fault_names[requested_fault]);
+	switch (requested_fault) {
+	case FAULT_PF:
+		__asm__ volatile("movq (%0), %%rax" ::"r"(0x10ul) : "rax", "memory");
+		break;
+	case FAULT_GP:
+		__asm__ volatile("movq (%0), %%rax" ::"r"(0x8000000000000000ul) : "rax", "memory");
+		break;
+	case FAULT_UD:
+		__asm__ volatile("ud2");
+		break;
+	case FAULT_DE:
+		__asm__ volatile("xorl %%ecx, %%ecx; divl %%ecx" ::: "rax", "rcx", "rdx");
+		break;
+	case FAULT_NX:
+		((void (*)(void))(uintptr_t)nx_landing)();
+		break;
+	case FAULT_WP:
+		*(volatile uint8_t *)(uintptr_t)debug_fault_if_asked = 0xcc;
+		break;
+	case FAULT_DF:
+		/* A page fault that cannot push its frame becomes a double fault (on the IST stack). */
+		__asm__ volatile("movq $0x1000, %%rsp; pushq $0" ::: "memory");
+		break;
+	default:
+		break;
+	}
+	printk("meminit: debug.fault=%s did not fault\n", fault_names[requested_fault]);
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#include "init/report.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/tsc.h"
+#include "init/bootinfo.h"
+#include "init/console.h"
+#include "init/record.h"
+#include "init/version.h"
+#include "mm/physmem.h"
+#include "smp/acpi_boot.h"
+
+/* "TCGTCGTCGTCG", "KVMKVMKVM", ... or "" on bare metal. */
+static void hypervisor_name(char out[13])
+{
+	struct cpuid_regs r;
+
+	out[0] = '\0';
+	if (!(cpuid(1, 0).ecx & (1u << 31)))
+		return;
+	r = cpuid(0x40000000, 0);
+	__builtin_memcpy(out, &r.ebx, 4);
+	__builtin_memcpy(out + 4, &r.ecx, 4);
+	__builtin_memcpy(out + 8, &r.edx, 4);
+	out[12] = '\0';
+}
+
+static void rec_usable_ranges(struct record *r)
+{
+	rec_array_begin(r, "mem_ranges");
+	for (size_t i = 0; i < physmem.count; i++) {
+		if (physmem.map[i].type != FW_MEM_USABLE)
+			continue;
+		rec_array_begin(r, NULL);
+		rec_u64(r, NULL, physmem.map[i].start);
+		rec_u64(r, NULL, physmem.map[i].end);
+		rec_array_end(r);
+	}
+	rec_array_end(r);
+}
+
+void report_boot(void)
+{
+	struct record r;
+	char hv[13];
+
+	if (!tsc.check_hz && tsc.hz)
+		record_errorf("tsc calibration", "using it unchecked", "only one source (%s)", tsc.source);
+	if (tsc.check_ppm > 20000 || tsc.check_ppm < -20000)
+		record_errorf("tsc calibration", "using the first source",
+			      "%s and %s disagree by %lld ppm", tsc.source, tsc.check_source,
+			      (long long)tsc.check_ppm);
+
+	hypervisor_name(hv);
+	record_begin(&r, "boot");
+	rec_str(&r, "version", MEMINIT_VERSION);
+	rec_str(&r, "cmdline", boot_info.cmdline);
+	rec_u64(&r, "tsc_hz", tsc.hz);
+	rec_str(&r, "tsc_source", tsc.source);
+	rec_bool(&r, "invariant_tsc", tsc.invariant);
+	rec_u64(&r, "mem_total", physmem.usable_bytes);
+	rec_usable_ranges(&r);
+	/* Added keys (the contract lets records grow). */
+	rec_str(&r, "tsc_check_source", tsc.check_source ? tsc.check_source : "");
+	rec_u64(&r, "tsc_check_hz", tsc.check_hz);
+	rec_i64(&r, "tsc_check_ppm", tsc.check_ppm);
+	rec_u64(&r, "tsc_calibration_ns", tsc.calibration_ns);
+	rec_str(&r, "loader", boot_info.loader_name);
+	rec_str(&r, "firmware", boot_info.mmap_from_efi ? "uefi" : "bios");
+	rec_str(&r, "mem_source", physmem.source);
+	rec_u64(&r, "direct_map_page", paging.direct_map_page);
+	rec_u64(&r, "page_table_pages", paging.table_pages);
+	rec_bool(&r, "nx", paging.nx);
+	rec_i64(&r, "acpi_revision", boot_acpi.count ? boot_acpi.revision : -1);
+	rec_u64(&r, "acpi_tables", boot_acpi.count);
+	rec_str(&r, "hypervisor", hv);
+	rec_u64(&r, "ns", time_ns());
+	record_end(&r);
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+#include "mm/memblock.h"
+
+struct memblock boot_memblock;
+
+static void insert_at(struct memblock_type *t, size_t i, uint64_t start, uint64_t end, int node)
+{
+	if (t->count == MEMBLOCK_REGIONS_MAX) {
+		t->overflow = true;
+		return;
+	}
+	for (size_t j = t->count; j > i; j--)
+		t->regions[j] = t->regions[j - 1];
+	t->regions[i] = (struct memblock_region){ start, end, node };
+	t->count++;
+}
+
+static void remove_at(struct memblock_type *t, size_t i)
+{
+	for (size_t j = i; j + 1 < t->count; j++)
+		t->regions[j] = t->regions[j + 1];
+	t->count--;
+}
+
+/* Merge neighbours that touch or overlap and belong to the same node. */
+static void merge_neighbours(struct memblock_type *t)
+{
+	size_t i = 0;
+
+	while (i + 1 < t->count) {
+		struct memblock_region *a = &t->regions[i], *b = &t->regions[i + 1];
+
+		if (a->end >= b->start && a->node == b->node) {
+			if (b->end > a->end)
+				a->end = b->end;
+			remove_at(t, i + 1);
+		} else {
+			i++;
+		}
+	}
+}
+
+/* Insert keeping the list sorted by start. */
+static void add_range(struct memblock_type *t, uint64_t start, uint64_t end, int node)
+{
+	size_t i = 0;
+
+	if (start >= end)
+		return;
+	while (i < t->count && t->regions[i].start < start)
+		i++;
+	insert_at(t, i, start, end, node);
+	merge_neighbours(t);
+}
+
+void memblock_add(struct memblock *mb, uint64_t start, uint64_t end, int node)
+{
+	add_range(&mb->memory, start, end, node);
+}
+
+void memblock_reserve(struct memblock *mb, uint64_t start, uint64_t end)
+{
+	/* Reservations carry no node: one kind of "in use" merges with any other. */
+	add_range(&mb->reserved, start, end, NUMA_NO_NODE);
+}
+
+/* Split the region containing @addr so that a region starts at @addr. */
+static void split_at(struct memblock_type *t, uint64_t addr)
+{
+	for (size_t i = 0; i < t->count; i++) {
+		struct memblock_region *r = &t->regions[i];
+
+		if (r->start < addr && addr < r->end) {
+			uint64_t end = r->end;
+
+			r->end = addr;
+			insert_at(t, i + 1, addr, end, r->node);
+			return;
+		}
+	}
+}
+
+void memblock_set_node(struct memblock *mb, uint64_t start, uint64_t end, int node)
+{
+	struct memblock_type *t = &mb->memory;
+
+	split_at(t, start);
+	split_at(t, end);
+	for (size_t i = 0; i < t->count; i++)
+		if (t->regions[i].start >= start && t->regions[i].end <= end)
+			t->regions[i].node = node;
+	merge_neighbours(t);
+}
+
+static uint64_t align_down(uint64_t v, uint64_t align)
+{
+	return v & ~(align - 1);
+}
+
+/*
+ * The highest aligned block of @size inside [lo, hi) that avoids every
+ * reservation; 0 if none. Walks the free gaps of [lo, hi) from the top.
+ */
+static uint64_t find_top_down(const struct memblock *mb, uint64_t lo, uint64_t hi, uint64_t size,
+			      uint64_t align)
+{
+	const struct memblock_type *res = &mb->reserved;
+	size_t i = res->count;
+
+	for (;;) {
+		/* The gap between reservation i-1 and i, clipped to [lo, hi). */
+		uint64_t gap_lo = i > 0 ? res->regions[i - 1].end : 0;
+		uint64_t gap_hi = i < res->count ? res->regions[i].start : UINT64_MAX;
+		uint64_t from = gap_lo > lo ? gap_lo : lo;
+		uint64_t to = gap_hi < hi ? gap_hi : hi;
+
+		if (to > from && to - from >= size) {
+			uint64_t cand = align_down(to - size, align);
+
+			if (cand >= from && cand)
+				return cand;
+		}
+		if (i == 0 || gap_lo <= lo)
+			return 0;
+		i--;
+	}
+}
+
+static uint64_t alloc_from(struct memblock *mb, uint64_t size, uint64_t align, int node,
+			   uint64_t limit)
+{
+	for (size_t i = mb->memory.count; i-- > 0;) {
+		const struct memblock_region *r = &mb->memory.regions[i];
+		uint64_t hi = limit && limit < r->end ? limit : r->end;
+		uint64_t addr;
+
+		if (node != NUMA_NO_NODE && r->node != node)
+			continue;
+		if (hi <= r->start)
+			continue;
+		addr = find_top_down(mb, r->start, hi, size, align);
+		if (addr) {
+			memblock_reserve(mb, addr, addr + size);
+			return addr;
+		}
+	}
+	return 0;
+}
+
+uint64_t memblock_alloc(struct memblock *mb, uint64_t size, uint64_t align, int node,
+			uint64_t limit)
+{
+	uint64_t addr;
+
+	if (!size || !align || (align & (align - 1)))
+		return 0;
+	addr = alloc_from(mb, size, align, node, limit);
+	if (!addr && node != NUMA_NO_NODE) {
+		addr = alloc_from(mb, size, align, NUMA_NO_NODE, limit);
+		if (addr)
+			mb->node_fallbacks++;
+	}
+	return addr;
+}
+
+uint64_t memblock_free_bytes(const struct memblock *mb, int node)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < mb->memory.count; i++) {
+		const struct memblock_region *m = &mb->memory.regions[i];
+		uint64_t bytes = m->end - m->start;
+
+		if (node != NUMA_NO_NODE && m->node != node)
+			continue;
+		for (size_t j = 0; j < mb->reserved.count; j++) {
+			const struct memblock_region *r = &mb->reserved.regions[j];
+			uint64_t lo = r->start > m->start ? r->start : m->start;
+			uint64_t hi = r->end < m->end ? r->end : m->end;
+
+			if (hi > lo)
+				bytes -= hi - lo;
+		}
+		total += bytes;
+	}
+	return total;
+}
+
+bool memblock_is_reserved(const struct memblock *mb, uint64_t addr)
+{
+	for (size_t i = 0; i < mb->reserved.count; i++)
+		if (addr >= mb->reserved.regions[i].start && addr < mb->reserved.regions[i].end)
+			return true;
+	return false;
+}

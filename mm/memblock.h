@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * memblock - the one early allocator: ranges of memory and ranges reserved
+ * in it, and allocations carved top-down out of the gaps, on a given node.
+ *
+ * It is told about RAM from the normalized firmware map, about what is
+ * already in use (the kernel image, the boot information, the low 1 MiB),
+ * and later about NUMA nodes, and it serves everything allocated before the
+ * buddy allocator exists: page tables, per-CPU areas, the mem_map. Pure C:
+ * the state is a struct the caller owns, so host tests run it on fake maps.
+ */
+#ifndef MEMINIT_MM_MEMBLOCK_H
+#define MEMINIT_MM_MEMBLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MEMBLOCK_REGIONS_MAX 256
+#define NUMA_NO_NODE (-1)
+
+struct memblock_region {
+	uint64_t start, end; /* [start, end) */
+	int node;
+};
+
+struct memblock_type {
+	struct memblock_region regions[MEMBLOCK_REGIONS_MAX];
+	size_t count;
+	bool overflow; /* a region was lost: too many */
+};
+
+struct memblock {
+	struct memblock_type memory;
+	struct memblock_type reserved;
+	unsigned node_fallbacks; /* allocations served off their requested node */
+};
+
+/* Add RAM [start, end) on @node; overlapping or adjacent same-node ranges merge. */
+void memblock_add(struct memblock *mb, uint64_t start, uint64_t end, int node);
+/* Mark [start, end) in use. Reservations may overlap; they merge. */
+void memblock_reserve(struct memblock *mb, uint64_t start, uint64_t end);
+/* Give [start, end) of memory to @node (splitting regions as needed). */
+void memblock_set_node(struct memblock *mb, uint64_t start, uint64_t end, int node);
+
+/*
+ * memblock_alloc - reserve and return @size bytes aligned to @align (a
+ * power of two) ending at or below @limit (0: no limit), from @node's
+ * memory, highest address first. If @node has no room, any node's memory
+ * serves and node_fallbacks counts it; NUMA_NO_NODE takes any node.
+ * Returns the physical address, or 0 when nothing fits.
+ */
+uint64_t memblock_alloc(struct memblock *mb, uint64_t size, uint64_t align, int node,
+			uint64_t limit);
+
+/* Bytes of memory (optionally of one node, NUMA_NO_NODE for all) not reserved. */
+uint64_t memblock_free_bytes(const struct memblock *mb, int node);
+bool memblock_is_reserved(const struct memblock *mb, uint64_t addr);
+
+extern struct memblock boot_memblock;
+
+#endif

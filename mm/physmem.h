@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * physmem - physical memory as the kernel sees it after the firmware map is
+ * cleaned: the normalized map, its usable RAM, and the early allocator
+ * seeded from it with everything already in use reserved.
+ */
+#ifndef MEMINIT_MM_PHYSMEM_H
+#define MEMINIT_MM_PHYSMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mm/fwmap.h"
+
+#define PHYSMEM_RANGES_MAX (2 * 256 + 1) /* room for normalization to split every range */
+
+struct physmem {
+	struct fw_mem_range map[PHYSMEM_RANGES_MAX]; /* normalized: every type */
+	size_t count;
+	uint64_t usable_bytes;
+	size_t usable_ranges;
+	const char *source; /* "e820" or "efi" or "none" */
+};
+
+extern struct physmem physmem;
+
+/*
+ * From the boot information's memory map: normalize it (repairs become
+ * @error records), seed boot_memblock with the usable RAM and reserve the
+ * low 1 MiB, the kernel image and [info_start, info_end).
+ */
+void physmem_init(const struct fw_mem_range *fw, size_t count, int from_efi,
+		  uint64_t info_start, uint64_t info_end);
+
+#endif

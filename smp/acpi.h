@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * acpi - finding and trusting ACPI tables.
+ *
+ * From the RSDP (given by the boot loader) to the XSDT or RSDT and the
+ * tables they list. Every table's length and checksum is checked before
+ * anyone reads it; a bad one is reported through the problem callback and
+ * treated as absent. Physical memory is reached through a map callback, so
+ * the same code runs on the machine and on fake tables in host tests.
+ * References: ACPI 6.4, chapter 5.2 (ACPI System Description Tables).
+ */
+#ifndef MEMINIT_SMP_ACPI_H
+#define MEMINIT_SMP_ACPI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ACPI_MAX_TABLES 64
+
+struct acpi_header {
+	char signature[4];
+	uint32_t length;
+	uint8_t revision;
+	uint8_t checksum;
+	char oem_id[6];
+	char oem_table_id[8];
+	uint32_t oem_revision;
+	uint32_t creator_id;
+	uint32_t creator_revision;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct acpi_header) == 36, "ACPI 6.4, 5.2.6");
+
+/* Returns a pointer to @len readable bytes at @phys, or NULL if it cannot. */
+typedef const void *(*acpi_map_fn)(void *cookie, uint64_t phys, uint64_t len);
+typedef void (*acpi_problem_fn)(void *cookie, const char *what, const char *detail,
+				const char *action);
+
+struct acpi {
+	acpi_map_fn map;
+	acpi_problem_fn problem;
+	void *cookie;
+	int revision;         /* RSDP revision: 0 (ACPI 1.0) or 2+ */
+	bool use_xsdt;
+	unsigned count;
+	uint64_t table_phys[ACPI_MAX_TABLES];
+	const struct acpi_header *tables[ACPI_MAX_TABLES]; /* validated */
+};
+
+/* Validate the RSDP copy and collect the tables its root table lists. */
+bool acpi_init(struct acpi *a, const uint8_t *rsdp, size_t rsdp_len);
+/* The @n-th valid table with @sig (e.g. "APIC"), or NULL. */
+const struct acpi_header *acpi_find(const struct acpi *a, const char sig[4], unsigned n);
+/* Validate a table at @phys (length, checksum); NULL and a report if bad. */
+const struct acpi_header *acpi_map_table(struct acpi *a, uint64_t phys, const char *expect_sig);
+
+bool acpi_checksum_ok(const void *p, size_t len);
+
+/* What the FADT tells us (ACPI 6.4, 5.2.9). */
+struct acpi_fadt_info {
+	bool present;
+	uint16_t pm_timer_port;
+	bool pm_timer_32bit;
+	uint16_t pm1a_cnt, pm1b_cnt;
+	uint64_t dsdt_phys;
+	bool s5_found;
+	uint16_t slp_typa, slp_typb;
+};
+
+void acpi_read_fadt(struct acpi *a, struct acpi_fadt_info *out);
+
+#endif
