@@ -25,7 +25,7 @@ static void pad(struct out *o, char c, int n)
 }
 
 struct spec {
-	bool left, zero, alt;
+	bool left, zero, alt, plus;
 	int width, precision; /* precision < 0: none */
 	int length;           /* 0 int, 1 long, 2 long long, -1 short, -2 char, 3 size_t */
 };
@@ -108,6 +108,8 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 			sp->zero = true;
 		else if (*f == '#')
 			sp->alt = true;
+		else if (*f == '+')
+			sp->plus = true;
 		else
 			break;
 	}
@@ -169,7 +171,7 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
 			int64_t v = take_signed(&ap, sp.length);
 
 			put_number(&o, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0, 10, false, &sp,
-				   NULL);
+				   sp.plus ? "+" : NULL);
 			break;
 		}
 		case 'u': put_number(&o, take_unsigned(&ap, sp.length), false, 10, false, &sp, NULL); break;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * format - vsnprintf for a kernel without libc. Pure C; tested on the host.
- * Conversions: %d %i %u %x %X %o %c %s %p %%, with flags '-' '0', a width
+ * Conversions: %d %i %u %x %X %o %c %s %p %%, with flags '-' '0' '#' (0x for %x) '+', a width
  * (or '*'), a precision for %s (or '*'), and the length modifiers hh h l ll z.
  * Output is always NUL-terminated when size > 0; returns the length the
  * whole output would have had, as C's vsnprintf does.

@@ -4,8 +4,10 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/spinlock.h"
 #include "arch/x86_64/string.h"
-#include "init/console.h"
+#include "arch/x86_64/trap.h"
 #include "init/exit.h"
+#include "init/format.h"
+#include "init/selftest.h"
 #include "init/record.h"
 #include "mm/memblock.h"
 
@@ -18,6 +20,8 @@ struct paging_info paging;
 static uint64_t *root;         /* the PML4 */
 static uint64_t nx_bit;        /* PTE_NX, or 0 if the CPU has no NX */
 static struct spinlock map_lock; /* direct_map_ensure may be called from any CPU */
+static const struct fw_mem_range *ram_map; /* what paging_init mapped, for the self-test */
+static size_t ram_count;
 
 extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern const char __data_start[], __kernel_end[];
@@ -119,6 +123,8 @@ void paging_init(const struct fw_mem_range *map, size_t count)
 	paging.nx = rdmsr(MSR_EFER) & EFER_NXE;
 	nx_bit = paging.nx ? PTE_NX : 0;
 	paging.direct_map_page = gb_pages ? SIZE_1G : SIZE_2M;
+	ram_map = map;
+	ram_count = count;
 	root = new_table();
 
 	map_kernel_section(__text_start, __text_end, 0);
@@ -174,3 +180,51 @@ uint64_t paging_root(void)
 {
 	return virt_to_phys(root);
 }
+
+/* The protections paging_init promised, probed through the exception table. */
+static uint8_t probe_data_page[16] __attribute__((aligned(16))) = { 0xc3 }; /* ret */
+
+enum probe_kind { PROBE_READ, PROBE_WRITE, PROBE_EXEC };
+
+/* Probe @addr and compare the outcome with @want_vec (0: no fault) and the error bits. */
+static bool probe_expect(const char *what, enum probe_kind kind, void *addr,
+			 unsigned long want_vec, unsigned long want_bits, char *detail, size_t len)
+{
+	unsigned long err = 0, got;
+
+	got = kind == PROBE_READ ? probe_read(addr, &err) :
+	      kind == PROBE_WRITE ? probe_write(addr, &err) : probe_exec(addr, &err);
+	if (got == want_vec && (err & want_bits) == want_bits)
+		return true;
+	ksnprintf(detail, len, "%s: probe returned %lu (error %#lx), expected %lu (bits %#lx)", what,
+		  got, err, want_vec, want_bits);
+	return false;
+}
+
+static bool test_paging(char *detail, size_t len)
+{
+	const unsigned long PF = VEC_PF + 1;
+	const struct fw_mem_range *last_ram = NULL;
+
+	for (size_t i = 0; i < ram_count; i++)
+		if (ram_map[i].type == FW_MEM_USABLE)
+			last_ram = &ram_map[i];
+	if (!probe_expect("write .text", PROBE_WRITE, (void *)(uintptr_t)test_paging, PF,
+			  PF_PRESENT | PF_WRITE, detail, len) ||
+	    !probe_expect("write .rodata", PROBE_WRITE, (void *)(uintptr_t)"rodata", PF,
+			  PF_PRESENT | PF_WRITE, detail, len) ||
+	    !probe_expect("write .data", PROBE_WRITE, probe_data_page + 1, 0, 0, detail, len) ||
+	    (paging.nx && !probe_expect("execute .data", PROBE_EXEC, probe_data_page, PF,
+					PF_PRESENT | PF_INSTR, detail, len)) ||
+	    !probe_expect("read page 0", PROBE_READ, (void *)0x10, PF, 0, detail, len))
+		return false;
+	/* The last byte of RAM must be in the direct map, however far above 4 GiB. */
+	if (last_ram && !probe_expect("write last RAM byte", PROBE_WRITE,
+				      phys_to_virt(last_ram->end - 1), 0, 0, detail, len))
+		return false;
+	ksnprintf(detail, len, "text RX, rodata R, data RW%s, null unmapped, %s direct map to %#lx",
+		  paging.nx ? " NX" : "", paging.direct_map_page == SIZE_1G ? "1G" : "2M",
+		  last_ram ? last_ram->end : 0);
+	return true;
+}
+SELFTEST("paging", test_paging);

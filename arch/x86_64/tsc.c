@@ -2,7 +2,8 @@
 #include "arch/x86_64/tsc.h"
 
 #include "arch/x86_64/cpu.h"
-#include "init/console.h"
+#include "init/format.h"
+#include "init/selftest.h"
 
 struct tsc_calibration tsc;
 
@@ -182,3 +183,33 @@ void tsc_calibrate(uint16_t pm_timer_port, bool pm_timer_32bit)
 			(cpuid(0x80000007, 0).edx & (1u << 8));
 	tsc.calibration_ns = tsc_to_ns(rdtsc() - start);
 }
+
+/* Time never runs backwards on one CPU, and a delay lasts what it says by the second source. */
+static bool test_tsc(char *detail, size_t len)
+{
+	uint64_t prev = time_ns(), start_tsc, elapsed;
+
+	for (int i = 0; i < 100000; i++) {
+		uint64_t now = time_ns();
+
+		if (now < prev) {
+			ksnprintf(detail, len, "time went back from %llu to %llu ns",
+				  (unsigned long long)prev, (unsigned long long)now);
+			return false;
+		}
+		prev = now;
+	}
+	start_tsc = rdtsc_ordered();
+	delay_ns(5000000);
+	elapsed = rdtsc_ordered() - start_tsc;
+	if (elapsed < tsc.hz / 200) {
+		ksnprintf(detail, len, "delay_ns(5 ms) took %llu cycles at %llu Hz",
+			  (unsigned long long)elapsed, (unsigned long long)tsc.hz);
+		return false;
+	}
+	ksnprintf(detail, len, "%s %llu Hz, %s says %+lld ppm", tsc.source,
+		  (unsigned long long)tsc.hz, tsc.check_source ? tsc.check_source : "nothing",
+		  (long long)tsc.check_ppm);
+	return true;
+}
+SELFTEST("tsc", test_tsc);
