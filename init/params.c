@@ -66,56 +66,59 @@ static bool copy_bounded(char *dst, size_t cap, const char *src, size_t len)
 }
 
 /*
- * Scan one word starting at *pos (not blank); advance *pos past it. A quote
- * opened after '=' runs to the next quote, blanks included.
+ * Scan one word starting at *pos (not blank); advance *pos past it.
+ * Shell-like: a double quote starts or ends a quoted stretch in which
+ * blanks belong to the word, and a backslash takes the next character
+ * literally except that \" still quotes. That is what GRUB's multiboot2
+ * loader produces: it escapes quotes and backslashes in each argument and
+ * wraps an argument holding blanks in quotes. The name ends at the first '='.
  */
 static void scan_word(const char **pos, struct param_word *w)
 {
-	const char *s = *pos, *name = s, *val = NULL;
-	size_t name_len, val_len = 0;
-	bool quoted = false;
+	char cooked[PARAM_NAME_MAX + PARAM_VALUE_MAX];
+	size_t len = 0, eq = 0;
+	const char *s = *pos;
+	bool quoted = false, has_eq = false, too_long = false;
 
 	w->problem = NULL;
 	w->has_value = false;
 	w->name[0] = w->value[0] = '\0';
 
-	while (*s && !is_blank(*s) && *s != '=')
-		s++;
-	name_len = (size_t)(s - name);
-	if (*s == '=') {
-		s++;
-		w->has_value = true;
-		if (*s == '"') {
-			quoted = true;
-			s++;
+	for (; *s && (quoted || !is_blank(*s)); s++) {
+		char c = *s;
+
+		if (c == '\\' && s[1]) {
+			c = *++s;
+			if (c == '"') {
+				quoted = !quoted;
+				continue;
+			}
+		} else if (c == '"') {
+			quoted = !quoted;
+			continue;
+		} else if (c == '=' && !has_eq) {
+			has_eq = true;
+			eq = len;
 		}
-		val = s;
-		while (*s && (quoted ? *s != '"' : !is_blank(*s)))
-			s++;
-		val_len = (size_t)(s - val);
-		if (quoted) {
-			if (*s == '"')
-				s++;
-			else
-				w->problem = "unterminated quote";
-		}
-		/* Anything glued to a closing quote belongs to this word. */
-		while (*s && !is_blank(*s)) {
-			s++;
-			if (!w->problem)
-				w->problem = "text after closing quote";
-		}
+		if (len < sizeof(cooked))
+			cooked[len++] = c;
+		else
+			too_long = true;
 	}
 	*pos = s;
+	if (quoted)
+		w->problem = "unterminated quote";
 
-	if (!copy_bounded(w->name, sizeof(w->name), name, name_len)) {
-		copy_bounded(w->name, sizeof(w->name), name, sizeof(w->name) - 1);
+	w->has_value = has_eq;
+	if (!copy_bounded(w->name, sizeof(w->name), cooked, has_eq ? eq : len)) {
+		copy_bounded(w->name, sizeof(w->name), cooked, sizeof(w->name) - 1);
 		w->problem = "name too long";
 		return;
 	}
-	if (name_len == 0 && !w->problem)
+	if (!w->name[0] && !w->problem)
 		w->problem = "empty name";
-	if (w->has_value && !copy_bounded(w->value, sizeof(w->value), val, val_len))
+	if (has_eq && (too_long || !copy_bounded(w->value, sizeof(w->value), cooked + eq + 1,
+						   len - eq - 1)))
 		w->problem = "value too long";
 }
 

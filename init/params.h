@@ -8,7 +8,8 @@
  * take the table as a [begin, end) pair, so host tests can hand it their own.
  *
  * Syntax: words separated by blanks; a word is NAME, NAME=VALUE or
- * NAME="VALUE WITH BLANKS". The last occurrence of a name wins.
+ * NAME="VALUE WITH BLANKS" (a backslash escapes the next character, but
+ * \" still quotes, as GRUB passes it). The last occurrence of a name wins.
  */
 #ifndef MEMINIT_INIT_PARAMS_H
 #define MEMINIT_INIT_PARAMS_H

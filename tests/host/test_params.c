@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host tests for init/params.c, written against the contract in params.h:
+ * a local table whose setters record what they were handed, the helpers
+ * for setters, and the "kparams" section that PARAM() fills.
+ */
+#include <stdbool.h>
+
+#include "init/params.h"
+#include "tests/host/check.h"
+
+/* ---- setters that record their calls ----------------------------------- */
+
+#define CALLS_KEPT 16
+
+struct call {
+	const char *param;
+	bool has_value;
+	char value[PARAM_VALUE_MAX + 8];
+};
+
+static struct call calls[CALLS_KEPT];
+static unsigned call_count;
+
+static void record_call(const char *param, const char *value)
+{
+	struct call *c;
+
+	if (call_count < CALLS_KEPT) {
+		c = &calls[call_count];
+		c->param = param;
+		c->has_value = value != NULL;
+		c->value[0] = '\0';
+		if (value) {
+			size_t n = strlen(value);
+
+			CHECK(n <= PARAM_VALUE_MAX - 1);
+			if (n >= sizeof(c->value))
+				n = sizeof(c->value) - 1;
+			memcpy(c->value, value, n);
+			c->value[n] = '\0';
+		}
+	}
+	call_count++;
+}
+
+static const char *set_alpha(const char *value)
+{
+	record_call("alpha", value);
+	return NULL;
+}
+
+static const char *set_beta(const char *value)
+{
+	record_call("beta", value);
+	return NULL;
+}
+
+static const char *set_picky(const char *value)
+{
+	record_call("picky", value);
+	return value && !strcmp(value, "good") ? NULL : "only 'good' will do";
+}
+
+static const char *set_debug(const char *value)
+{
+	record_call("debug", value);
+	return NULL;
+}
+
+static const char *set_debug_fault(const char *value)
+{
+	record_call("debug.fault", value);
+	return NULL;
+}
+
+static const struct kernel_param table[] = {
+	{ "alpha", set_alpha, "first test parameter" },
+	{ "beta", set_beta, "second test parameter" },
+	{ "picky", set_picky, "refuses all but 'good'" },
+	{ "debug", set_debug, "a prefix of the next one" },
+	{ "debug.fault", set_debug_fault, "a dotted name" },
+};
+
+#define TABLE_END (table + sizeof(table) / sizeof(table[0]))
+
+/* ---- recording problems ------------------------------------------------ */
+
+#define PROBLEMS_KEPT 16
+
+struct problems {
+	unsigned count;
+	char what[PROBLEMS_KEPT][64];
+	char detail[PROBLEMS_KEPT][PARAM_NAME_MAX + 128];
+	char action[PROBLEMS_KEPT][64];
+};
+
+static struct problems probs;
+
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void on_problem(void *cookie, const char *what, const char *detail, const char *action)
+{
+	struct problems *p = cookie;
+
+	CHECK(what && detail && action);
+	if (what && detail && action && p->count < PROBLEMS_KEPT) {
+		copy_text(p->what[p->count], sizeof(p->what[0]), what);
+		copy_text(p->detail[p->count], sizeof(p->detail[0]), detail);
+		copy_text(p->action[p->count], sizeof(p->action[0]), action);
+	}
+	p->count++;
+}
+
+/* A problem whose detail contains @detail_part (the name, a reason). */
+static bool reported(const char *detail_part)
+{
+	unsigned i;
+
+	for (i = 0; i < probs.count && i < PROBLEMS_KEPT; i++)
+		if (strstr(probs.detail[i], detail_part))
+			return true;
+	if (check_should_print()) {
+		fprintf(stderr, "  wanted a problem mentioning \"%s\"; got %u:\n", detail_part,
+			probs.count);
+		for (i = 0; i < probs.count && i < PROBLEMS_KEPT; i++)
+			fprintf(stderr, "    %s | %s | %s\n", probs.what[i], probs.detail[i],
+				probs.action[i]);
+	}
+	return false;
+}
+
+static unsigned parse(const char *cmdline)
+{
+	memset(calls, 0, sizeof(calls));
+	call_count = 0;
+	memset(&probs, 0, sizeof(probs));
+	return params_parse(cmdline, table, TABLE_END, on_problem, &probs);
+}
+
+/* Was call @i to @param with @value (NULL: a bare name)? */
+static bool call_is(unsigned i, const char *param, const char *value)
+{
+	const struct call *c;
+
+	if (i >= call_count || i >= CALLS_KEPT)
+		return false;
+	c = &calls[i];
+	if (strcmp(c->param, param) != 0 || c->has_value != (value != NULL))
+		return false;
+	return !value || !strcmp(c->value, value);
+}
+
+/* ---- the tokenizer and dispatcher -------------------------------------- */
+
+static void test_bare_name(void)
+{
+	CHECK_EQ_U64(parse("alpha"), 0);
+	CHECK_EQ_U64(call_count, 1);
+	CHECK(call_is(0, "alpha", NULL));
+}
+
+static void test_name_value(void)
+{
+	CHECK_EQ_U64(parse("alpha=42 beta=x,y:z"), 0);
+	CHECK_EQ_U64(call_count, 2);
+	CHECK(call_is(0, "alpha", "42"));
+	CHECK(call_is(1, "beta", "x,y:z"));
+	CHECK_EQ_U64(probs.count, 0);
+}
+
+static void test_quoted_value(void)
+{
+	CHECK_EQ_U64(parse("alpha=\"quoted value with spaces\" beta=\"\""), 0);
+	CHECK_EQ_U64(call_count, 2);
+	CHECK(call_is(0, "alpha", "quoted value with spaces"));
+	CHECK(call_is(1, "beta", ""));
+
+	CHECK_EQ_U64(parse("alpha=\"tab\there\"\tbeta"), 0);
+	CHECK(call_is(0, "alpha", "tab\there"));
+	CHECK(call_is(1, "beta", NULL));
+}
+
+static void test_empty_value(void)
+{
+	/* NAME= hands over an empty value, not NULL: "set to nothing" differs from "on". */
+	CHECK_EQ_U64(parse("alpha= beta"), 0);
+	CHECK_EQ_U64(call_count, 2);
+	CHECK(call_is(0, "alpha", ""));
+	CHECK(call_is(1, "beta", NULL));
+}
+
+static void test_unknown_name(void)
+{
+	CHECK_EQ_U64(parse("alpha=1 nosuch=3 beta"), 1);
+	CHECK_EQ_U64(probs.count, 1);
+	CHECK(reported("nosuch"));
+	CHECK_EQ_U64(call_count, 2); /* the rest of the line still counts */
+	CHECK(call_is(0, "alpha", "1"));
+	CHECK(call_is(1, "beta", NULL));
+
+	/* A prefix of a known name is not that name, nor is a longer one. */
+	CHECK_EQ_U64(parse("alph debug.faults=1 debug.fault.x"), 3);
+	CHECK_EQ_U64(call_count, 0);
+}
+
+static void test_setter_refusal(void)
+{
+	CHECK_EQ_U64(parse("picky=bad alpha picky=good"), 1);
+	CHECK_EQ_U64(probs.count, 1);
+	CHECK(reported("picky"));
+	CHECK(reported("only 'good' will do"));
+	CHECK_EQ_U64(call_count, 3);
+	CHECK(call_is(0, "picky", "bad"));
+	CHECK(call_is(1, "alpha", NULL));
+	CHECK(call_is(2, "picky", "good"));
+
+	CHECK_EQ_U64(parse("picky"), 1); /* bare: the setter sees NULL and refuses */
+	CHECK(call_is(0, "picky", NULL));
+}
+
+static void test_unterminated_quote(void)
+{
+	CHECK_EQ_U64(parse("alpha=1 beta=\"never closed"), 1);
+	CHECK_EQ_U64(probs.count, 1);
+	CHECK(reported("beta"));
+	CHECK_EQ_U64(call_count, 1);
+	CHECK(call_is(0, "alpha", "1"));
+}
+
+static void test_malformed_words(void)
+{
+	/* No name at all. */
+	CHECK_EQ_U64(parse("=5 alpha"), 1);
+	CHECK_EQ_U64(call_count, 1);
+	CHECK(call_is(0, "alpha", NULL));
+
+	/* Quoting is shell-like: text glued to a closing quote joins the word. */
+	CHECK_EQ_U64(parse("beta=\"x\"y alpha"), 0);
+	CHECK_EQ_U64(call_count, 2);
+	CHECK(call_is(0, "beta", "xy"));
+	CHECK(call_is(1, "alpha", NULL));
+}
+
+/* GRUB's multiboot2 loader escapes quotes and backslashes and quotes words with blanks. */
+static void test_grub_escaped_words(void)
+{
+	CHECK_EQ_U64(parse("beta=\\\"quoted value\\\" alpha"), 0); /* beta=\"quoted value\" */
+	CHECK_EQ_U64(call_count, 2);
+	CHECK(call_is(0, "beta", "quoted value"));
+	CHECK(call_is(1, "alpha", NULL));
+
+	CHECK_EQ_U64(parse("\"beta=a b\""), 0); /* a whole word in quotes */
+	CHECK(call_is(0, "beta", "a b"));
+
+	CHECK_EQ_U64(parse("beta=back\\\\slash"), 0); /* beta=back\\slash */
+	CHECK(call_is(0, "beta", "back\\slash"));
+
+	CHECK_EQ_U64(parse("beta=it\\'s"), 0); /* beta=it\'s */
+	CHECK(call_is(0, "beta", "it's"));
+}
+
+static void test_overlong_name_and_value(void)
+{
+	char line[2 * PARAM_VALUE_MAX + 64];
+	char name[PARAM_NAME_MAX + 8];
+	size_t n;
+
+	/* A name of PARAM_NAME_MAX characters does not fit its buffer (NUL). */
+	memset(name, 'n', PARAM_NAME_MAX);
+	name[PARAM_NAME_MAX] = '\0';
+	snprintf(line, sizeof(line), "%s=1 alpha", name);
+	CHECK_EQ_U64(parse(line), 1);
+	CHECK_EQ_U64(probs.count, 1);
+	CHECK_EQ_U64(call_count, 1);
+	CHECK(call_is(0, "alpha", NULL));
+
+	/* One shorter fits: reported as unknown, not as too long. */
+	name[PARAM_NAME_MAX - 1] = '\0';
+	snprintf(line, sizeof(line), "%s=1", name);
+	CHECK_EQ_U64(parse(line), 1);
+	CHECK(reported(name));
+
+	/* The longest value that fits, and one byte more. */
+	n = (size_t)snprintf(line, sizeof(line), "alpha=");
+	memset(line + n, 'v', PARAM_VALUE_MAX - 1);
+	line[n + PARAM_VALUE_MAX - 1] = '\0';
+	CHECK_EQ_U64(parse(line), 0);
+	CHECK_EQ_U64(call_count, 1);
+	CHECK_EQ_U64(strlen(calls[0].value), PARAM_VALUE_MAX - 1);
+
+	line[n + PARAM_VALUE_MAX - 1] = 'v';
+	line[n + PARAM_VALUE_MAX] = '\0';
+	strcat(line, " beta");
+	CHECK_EQ_U64(parse(line), 1);
+	CHECK(reported("alpha"));
+	CHECK_EQ_U64(call_count, 1);
+	CHECK(call_is(0, "beta", NULL));
+
+	/* Too long inside quotes as well. */
+	n = (size_t)snprintf(line, sizeof(line), "alpha=\"");
+	memset(line + n, ' ', PARAM_VALUE_MAX + 10);
+	line[n + PARAM_VALUE_MAX + 10] = '"';
+	line[n + PARAM_VALUE_MAX + 11] = '\0';
+	CHECK_EQ_U64(parse(line), 1);
+	CHECK_EQ_U64(call_count, 0);
+}
+
+static void test_repeated_name_last_wins(void)
+{
+	CHECK_EQ_U64(parse("alpha=1 beta alpha=2"), 0);
+	CHECK_EQ_U64(call_count, 3);
+	CHECK(call_is(0, "alpha", "1"));
+	CHECK(call_is(2, "alpha", "2")); /* the last call is the one that stays */
+}
+
+static void test_blanks(void)
+{
+	CHECK_EQ_U64(parse("   alpha=1\t\tbeta  \t debug.fault=pf   \t"), 0);
+	CHECK_EQ_U64(call_count, 3);
+	CHECK(call_is(0, "alpha", "1"));
+	CHECK(call_is(1, "beta", NULL));
+	CHECK(call_is(2, "debug.fault", "pf"));
+}
+
+static void test_empty_cmdline(void)
+{
+	CHECK_EQ_U64(parse(""), 0);
+	CHECK_EQ_U64(call_count, 0);
+	CHECK_EQ_U64(parse(" \t  \t"), 0);
+	CHECK_EQ_U64(call_count, 0);
+	CHECK_EQ_U64(probs.count, 0);
+	/* No command line at all (no cmdline tag): nothing to do. */
+	CHECK_EQ_U64(parse(NULL), 0);
+	CHECK_EQ_U64(call_count, 0);
+}
+
+static void test_dotted_names(void)
+{
+	CHECK_EQ_U64(parse("debug.fault=pf debug"), 0);
+	CHECK_EQ_U64(call_count, 2);
+	CHECK(call_is(0, "debug.fault", "pf"));
+	CHECK(call_is(1, "debug", NULL));
+}
+
+static void test_params_find(void)
+{
+	CHECK(params_find(table, TABLE_END, "beta", 4) == &table[1]);
+	CHECK(params_find(table, TABLE_END, "debug.fault", 11) == &table[4]);
+	/* name_len bounds the name: "debug" out of "debug.fault". */
+	CHECK(params_find(table, TABLE_END, "debug.fault", 5) == &table[3]);
+	CHECK(params_find(table, TABLE_END, "alphabet", 8) == NULL);
+	CHECK(params_find(table, TABLE_END, "alp", 3) == NULL);
+	CHECK(params_find(table, table, "alpha", 5) == NULL);
+}
+
+static void test_empty_table(void)
+{
+	memset(&probs, 0, sizeof(probs));
+	CHECK_EQ_U64(params_parse("alpha beta", table, table, on_problem, &probs), 2);
+	CHECK_EQ_U64(probs.count, 2);
+}
+
+/* ---- helpers for setters ----------------------------------------------- */
+
+static bool u64_is(const char *s, unsigned long long want)
+{
+	unsigned long long v = 0xdeadbeef;
+
+	return param_parse_u64(s, &v) && v == want;
+}
+
+static bool u64_rejects(const char *s)
+{
+	unsigned long long v;
+
+	return !param_parse_u64(s, &v);
+}
+
+static void test_parse_u64(void)
+{
+	CHECK(u64_is("0", 0));
+	CHECK(u64_is("123", 123));
+	CHECK(u64_is("0x1f", 0x1f));
+	CHECK(u64_is("0X1F", 0x1f));
+	CHECK(u64_is("0xdeadBEEF", 0xdeadbeefull));
+	CHECK(u64_is("4K", 4096));
+	CHECK(u64_is("4k", 4096));
+	CHECK(u64_is("2M", 2ull << 20));
+	CHECK(u64_is("3G", 3ull << 30));
+	CHECK(u64_is("0x10K", 0x10ull << 10));
+	CHECK(u64_is("18446744073709551615", UINT64_MAX));
+	CHECK(u64_is("0xffffffffffffffff", UINT64_MAX));
+	CHECK(u64_is("17179869183G", 17179869183ull << 30));
+
+	/* Overflow, with and without a suffix. */
+	CHECK(u64_rejects("18446744073709551616"));
+	CHECK(u64_rejects("99999999999999999999999"));
+	CHECK(u64_rejects("0x10000000000000000"));
+	CHECK(u64_rejects("17179869184G"));
+	CHECK(u64_rejects("18014398509481984K"));
+
+	/* Garbage. */
+	CHECK(u64_rejects("abc"));
+	CHECK(u64_rejects("12abc"));
+	CHECK(u64_rejects("0x"));
+	CHECK(u64_rejects("0xg"));
+	CHECK(u64_rejects("-1"));
+	CHECK(u64_rejects("+1"));
+	CHECK(u64_rejects(" 1"));
+	CHECK(u64_rejects("1 "));
+	CHECK(u64_rejects("1KB"));
+	CHECK(u64_rejects("1T"));
+	CHECK(u64_rejects("K"));
+	CHECK(u64_rejects("12.5"));
+
+	/* Nothing. */
+	CHECK(u64_rejects(""));
+	CHECK(u64_rejects(NULL));
+}
+
+static bool bool_is(const char *s, bool want)
+{
+	bool v = !want;
+
+	return param_parse_bool(s, &v) && v == want;
+}
+
+static bool bool_rejects(const char *s)
+{
+	bool v;
+
+	return !param_parse_bool(s, &v);
+}
+
+static void test_parse_bool(void)
+{
+	CHECK(bool_is(NULL, true)); /* a bare NAME turns it on */
+	CHECK(bool_is("1", true));
+	CHECK(bool_is("on", true));
+	CHECK(bool_is("yes", true));
+	CHECK(bool_is("true", true));
+	CHECK(bool_is("0", false));
+	CHECK(bool_is("off", false));
+	CHECK(bool_is("no", false));
+	CHECK(bool_is("false", false));
+	CHECK(bool_rejects(""));
+	CHECK(bool_rejects("maybe"));
+	CHECK(bool_rejects("2"));
+	CHECK(bool_rejects("tru"));
+	CHECK(bool_rejects("yess"));
+	CHECK(bool_rejects("on "));
+}
+
+/* ---- the section PARAM() fills ----------------------------------------- */
+
+static const char *set_section_one(const char *value)
+{
+	record_call("test.section_one", value);
+	return NULL;
+}
+PARAM("test.section_one", set_section_one, "first parameter declared with PARAM()");
+
+static const char *set_section_two(const char *value)
+{
+	record_call("test.section_two", value);
+	return NULL;
+}
+PARAM("test.section_two", set_section_two, "second parameter declared with PARAM()");
+
+/* GNU ld defines these for any section whose name is a C identifier. */
+extern const struct kernel_param __start_kparams[];
+extern const struct kernel_param __stop_kparams[];
+
+static void test_section(void)
+{
+	const struct kernel_param *one, *two;
+
+	CHECK(__stop_kparams - __start_kparams >= 2);
+	one = params_find(__start_kparams, __stop_kparams, "test.section_one", 16);
+	two = params_find(__start_kparams, __stop_kparams, "test.section_two", 16);
+	CHECK(one != NULL);
+	CHECK(two != NULL);
+	if (!one || !two)
+		return;
+	CHECK(one->set == set_section_one);
+	CHECK(two->set == set_section_two);
+	CHECK_STR_EQ(one->help, "first parameter declared with PARAM()");
+
+	call_count = 0;
+	memset(&probs, 0, sizeof(probs));
+	CHECK_EQ_U64(params_parse("test.section_two=2 test.section_one", __start_kparams,
+				  __stop_kparams, on_problem, &probs),
+		     0);
+	CHECK_EQ_U64(call_count, 2);
+	CHECK(call_is(0, "test.section_two", "2"));
+	CHECK(call_is(1, "test.section_one", NULL));
+}
+
+CHECK_MAIN(CHECK_TEST(test_bare_name), CHECK_TEST(test_name_value), CHECK_TEST(test_quoted_value),
+	   CHECK_TEST(test_empty_value), CHECK_TEST(test_unknown_name),
+	   CHECK_TEST(test_setter_refusal), CHECK_TEST(test_unterminated_quote), CHECK_TEST(test_grub_escaped_words),
+	   CHECK_TEST(test_malformed_words), CHECK_TEST(test_overlong_name_and_value),
+	   CHECK_TEST(test_repeated_name_last_wins), CHECK_TEST(test_blanks),
+	   CHECK_TEST(test_empty_cmdline), CHECK_TEST(test_dotted_names),
+	   CHECK_TEST(test_params_find), CHECK_TEST(test_empty_table),
+	   CHECK_TEST(test_parse_u64), CHECK_TEST(test_parse_bool), CHECK_TEST(test_section))
