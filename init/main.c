@@ -19,6 +19,9 @@
 #include "init/selftest.h"
 #include "mm/physmem.h"
 #include "smp/acpi_boot.h"
+#include "smp/percpu.h"
+#include "smp/smp.h"
+#include "smp/topology.h"
 
 extern const struct kernel_param __start_kparams[], __stop_kparams[];
 
@@ -33,7 +36,8 @@ void kmain(uint32_t magic, uint32_t info_phys)
 {
 	bool ok;
 
-	console_init();                 /* COM1 first: everything after may need to speak */
+	percpu_init_boot_cpu();         /* first: time_ns() and printk read the per-CPU area */
+	console_init();                 /* COM1 next: everything after may need to speak */
 	printk("\nmeminit: booting\n");
 	gdt_init_boot_cpu();            /* a TSS, so a double fault has a stack of its own */
 	idt_init();                     /* from here a fault is reported, not a silent reset */
@@ -46,6 +50,9 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	acpi_boot_init(boot_info.rsdp, boot_info.rsdp_len); /* needs the direct map */
 	tsc_calibrate(boot_fadt.pm_timer_port, boot_fadt.pm_timer_32bit); /* needs the FADT */
 	report_boot();                  /* @boot */
+	topology_init();                /* MADT, SRAT, SLIT -> nodes; before any per-node allocation */
+	smp_boot(&numa, madt_lapic_phys); /* all APs awake, before anything touches the mem_map */
+	report_topology();              /* @topology: after smp_boot, it lists online CPUs */
 
 	debug_fault_if_asked();         /* debug.fault=: must come after @boot */
 	ok = selftests_run();

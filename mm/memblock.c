@@ -126,8 +126,9 @@ static uint64_t find_top_down(const struct memblock *mb, uint64_t lo, uint64_t h
 	}
 }
 
+/* Serve from @node's regions (NUMA_NO_NODE: any region); *@got is the region's node. */
 static uint64_t alloc_from(struct memblock *mb, uint64_t size, uint64_t align, int node,
-			   uint64_t limit)
+			   uint64_t limit, int *got)
 {
 	for (size_t i = mb->memory.count; i-- > 0;) {
 		const struct memblock_region *r = &mb->memory.regions[i];
@@ -140,6 +141,7 @@ static uint64_t alloc_from(struct memblock *mb, uint64_t size, uint64_t align, i
 			continue;
 		addr = find_top_down(mb, r->start, hi, size, align);
 		if (addr) {
+			*got = r->node;
 			memblock_reserve(mb, addr, addr + size);
 			return addr;
 		}
@@ -147,20 +149,63 @@ static uint64_t alloc_from(struct memblock *mb, uint64_t size, uint64_t align, i
 	return 0;
 }
 
-uint64_t memblock_alloc(struct memblock *mb, uint64_t size, uint64_t align, int node,
-			uint64_t limit)
+void memblock_set_fallback(struct memblock *mb, unsigned node_count, const int *order)
 {
+	unsigned n = node_count < MEMBLOCK_MAX_NODES ? node_count : MEMBLOCK_MAX_NODES;
+
+	mb->node_count = order ? n : 0;
+	for (unsigned i = 0; i < mb->node_count; i++)
+		for (unsigned j = 0; j < n; j++)
+			mb->fallback_order[i][j] = order[(size_t)i * node_count + j];
+}
+
+/* Walk @node's fallback row: the nearest node with room serves. */
+static uint64_t alloc_by_order(struct memblock *mb, uint64_t size, uint64_t align, int node,
+			       uint64_t limit, int *got)
+{
+	if (node < 0 || (unsigned)node >= mb->node_count)
+		return 0;
+	for (unsigned k = 0; k < mb->node_count; k++) {
+		int next = mb->fallback_order[node][k];
+		uint64_t addr;
+
+		if (next == node || next < 0 || (unsigned)next >= mb->node_count)
+			continue;
+		addr = alloc_from(mb, size, align, next, limit, got);
+		if (addr)
+			return addr;
+	}
+	return 0;
+}
+
+uint64_t memblock_alloc_on(struct memblock *mb, uint64_t size, uint64_t align, int node,
+			   uint64_t limit, int *got_node)
+{
+	int got = NUMA_NO_NODE;
 	uint64_t addr;
 
+	if (got_node)
+		*got_node = NUMA_NO_NODE;
 	if (!size || !align || (align & (align - 1)))
 		return 0;
-	addr = alloc_from(mb, size, align, node, limit);
+	addr = alloc_from(mb, size, align, node, limit, &got);
 	if (!addr && node != NUMA_NO_NODE) {
-		addr = alloc_from(mb, size, align, NUMA_NO_NODE, limit);
+		/* Nearest nodes first; then anything, so no allocation fails that could succeed. */
+		addr = alloc_by_order(mb, size, align, node, limit, &got);
+		if (!addr)
+			addr = alloc_from(mb, size, align, NUMA_NO_NODE, limit, &got);
 		if (addr)
 			mb->node_fallbacks++;
 	}
+	if (addr && got_node)
+		*got_node = got;
 	return addr;
+}
+
+uint64_t memblock_alloc(struct memblock *mb, uint64_t size, uint64_t align, int node,
+			uint64_t limit)
+{
+	return memblock_alloc_on(mb, size, align, node, limit, NULL);
 }
 
 uint64_t memblock_free_bytes(const struct memblock *mb, int node)

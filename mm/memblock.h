@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #define MEMBLOCK_REGIONS_MAX 256
+#define MEMBLOCK_MAX_NODES 64 /* equals MAX_NODES of smp/numa.h (checked there) */
 #define NUMA_NO_NODE (-1)
 
 struct memblock_region {
@@ -34,6 +35,9 @@ struct memblock {
 	struct memblock_type memory;
 	struct memblock_type reserved;
 	unsigned node_fallbacks; /* allocations served off their requested node */
+	/* Row n: where node n's allocations go when it is full, nearest first. */
+	int fallback_order[MEMBLOCK_MAX_NODES][MEMBLOCK_MAX_NODES];
+	unsigned node_count; /* rows set by memblock_set_fallback(); 0: no order */
 };
 
 /* Add RAM [start, end) on @node; overlapping or adjacent same-node ranges merge. */
@@ -44,14 +48,28 @@ void memblock_reserve(struct memblock *mb, uint64_t start, uint64_t end);
 void memblock_set_node(struct memblock *mb, uint64_t start, uint64_t end, int node);
 
 /*
+ * memblock_set_fallback - the order in which full nodes borrow memory.
+ * @order is @node_count x @node_count, row-major; row n lists node ids
+ * nearest to n first (numa_nodes_by_distance() writes one row). Entries
+ * outside 0..node_count-1 are ignored; node_count 0 or a NULL @order
+ * clears the order. At most MEMBLOCK_MAX_NODES rows and columns are kept.
+ */
+void memblock_set_fallback(struct memblock *mb, unsigned node_count, const int *order);
+
+/*
  * memblock_alloc - reserve and return @size bytes aligned to @align (a
  * power of two) ending at or below @limit (0: no limit), from @node's
- * memory, highest address first. If @node has no room, any node's memory
- * serves and node_fallbacks counts it; NUMA_NO_NODE takes any node.
+ * memory, highest address first. If @node has no room, the nodes of its
+ * fallback row are tried in order, then any memory at all (nodes outside
+ * the order, memory not yet given a node); node_fallbacks counts every
+ * allocation served off @node. NUMA_NO_NODE takes any memory.
  * Returns the physical address, or 0 when nothing fits.
  */
 uint64_t memblock_alloc(struct memblock *mb, uint64_t size, uint64_t align, int node,
 			uint64_t limit);
+/* memblock_alloc, also telling in *@got_node (may be NULL) whose memory served: NUMA_NO_NODE if none. */
+uint64_t memblock_alloc_on(struct memblock *mb, uint64_t size, uint64_t align, int node,
+			   uint64_t limit, int *got_node);
 
 /* Bytes of memory (optionally of one node, NUMA_NO_NODE for all) not reserved. */
 uint64_t memblock_free_bytes(const struct memblock *mb, int node);

@@ -23,9 +23,18 @@ uint64_t tsc_to_ns(uint64_t cycles)
 	return (uint64_t)(((unsigned __int128)cycles * ns_per_cycle_q32) >> 32);
 }
 
+/* This CPU's TSC minus the boot CPU's, from its per-CPU area (smp/percpu.h: %gs:8). */
+static inline int64_t this_cpu_tsc_offset(void)
+{
+	int64_t off;
+
+	__asm__ volatile("movq %%gs:8, %0" : "=r"(off));
+	return off;
+}
+
 uint64_t time_ns(void)
 {
-	return tsc_to_ns(rdtsc() - boot_tsc0);
+	return tsc_to_ns(rdtsc() - boot_tsc0 - (uint64_t)this_cpu_tsc_offset());
 }
 
 void delay_ns(uint64_t ns)

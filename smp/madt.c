@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT
+/*
+ * madt - the processors listed in the MADT (ACPI 6.4, 5.2.12).
+ *
+ * The table is byte-packed and may sit at any address, so every field is
+ * read with __builtin_memcpy at an offset checked against the table's own
+ * length first. An entry whose length is zero or runs past the table ends
+ * the walk (nothing after it can be located); one that is merely shorter
+ * than its type needs is skipped, since its length still says where the
+ * next one starts.
+ *
+ * Duplicate APIC ids: firmware normally lists ids below 255 as type 0 and
+ * the rest as type 9, but some list a CPU in both, and some list disabled
+ * placeholders that share an id. Exactly one entry per id is reported: the
+ * most usable one (enabled, then online-capable, then neither), the first
+ * in table order among equals. Choosing by usability means a placeholder
+ * can never hide a real CPU. Finding it rescans the table instead of
+ * keeping a set of seen ids: no memory to size, and O(n^2) over a few
+ * thousand entries is nothing at boot.
+ */
+#include "smp/acpi_tables.h"
+
+#define MADT_FIXED_LEN 44          /* 5.2.12: header, Local Interrupt Controller Address, Flags */
+#define MADT_LAPIC_ADDR_OFF 36
+#define MADT_FLAGS_OFF 40
+#define MADT_PCAT_COMPAT (1u << 0) /* 5.2.12, Multiple APIC Flags */
+
+#define MADT_TYPE_LAPIC 0          /* 5.2.12.2 Processor Local APIC Structure */
+#define MADT_TYPE_LAPIC_OVERRIDE 5 /* 5.2.12.8 Local APIC Address Override Structure */
+#define MADT_TYPE_X2APIC 9         /* 5.2.12.12 Processor Local x2APIC Structure */
+
+#define MADT_LAPIC_LEN 8
+#define MADT_LAPIC_OVERRIDE_LEN 12
+#define MADT_X2APIC_LEN 16
+
+/* 5.2.12.2, Local APIC Flags (shared by type 9). */
+#define LAPIC_ENABLED (1u << 0)
+#define LAPIC_ONLINE_CAPABLE (1u << 1)
+
+/* ---- reading and reporting -------------------------------------------- */
+
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* A detail line without snprintf; cut, never overrun, when too long. */
+struct text {
+	char buf[96];
+	unsigned len;
+};
+
+static void text_add(struct text *t, const char *s)
+{
+	while (*s && t->len < sizeof(t->buf) - 1)
+		t->buf[t->len++] = *s++;
+	t->buf[t->len] = '\0';
+}
+
+/* Small numbers (offsets, types, lengths) in decimal, ids and addresses in hex. */
+static void text_num(struct text *t, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[2 + 16 + 1];
+	unsigned i = sizeof(tmp) - 1, base = v < 10000 ? 10 : 16;
+
+	tmp[i] = '\0';
+	do {
+		tmp[--i] = digits[v % base];
+		v /= base;
+	} while (v);
+	if (base == 16) {
+		tmp[--i] = 'x';
+		tmp[--i] = '0';
+	}
+	text_add(t, &tmp[i]);
+}
+
+struct walk {
+	const uint8_t *table;
+	uint32_t length;
+	acpi_problem_fn problem;
+	void *cookie;
+};
+
+static void report(const struct walk *w, const struct text *d, const char *action)
+{
+	if (w->problem)
+		w->problem(w->cookie, "acpi madt", d->buf, action);
+}
+
+/* "offset O type T length L: WHY", the shape of every entry problem. */
+static void report_entry(const struct walk *w, uint32_t off, const char *why, const char *action)
+{
+	struct text d = { .len = 0 };
+
+	text_add(&d, "offset ");
+	text_num(&d, off);
+	if (w->length - off >= 2) {
+		text_add(&d, " type ");
+		text_num(&d, w->table[off]);
+		text_add(&d, " length ");
+		text_num(&d, w->table[off + 1]);
+	}
+	text_add(&d, ": ");
+	text_add(&d, why);
+	report(w, &d, action);
+}
+
+/* ---- entries ------------------------------------------------------------ */
+
+/*
+ * The length of the entry at @off if it can be stepped over, else 0 (and a
+ * report when @loud). Entries start at 44 and follow each other, so @off is
+ * always inside the table or at its end.
+ */
+static uint32_t entry_len(const struct walk *w, uint32_t off, bool loud)
+{
+	uint32_t len;
+
+	if (w->length - off < 2) {
+		if (loud)
+			report_entry(w, off, "trailing byte after the last entry", "walk stopped");
+		return 0;
+	}
+	len = w->table[off + 1];
+	if (len < 2) {
+		if (loud)
+			report_entry(w, off, "length below the 2-byte entry header", "walk stopped");
+		return 0;
+	}
+	if (len > w->length - off) {
+		if (loud)
+			report_entry(w, off, "runs past the table end", "walk stopped");
+		return 0;
+	}
+	return len;
+}
+
+static uint32_t type_min_len(uint8_t type)
+{
+	switch (type) {
+	case MADT_TYPE_LAPIC:
+		return MADT_LAPIC_LEN;
+	case MADT_TYPE_LAPIC_OVERRIDE:
+		return MADT_LAPIC_OVERRIDE_LEN;
+	case MADT_TYPE_X2APIC:
+		return MADT_X2APIC_LEN;
+	default:
+		return 2;
+	}
+}
+
+static void decode_flags(struct madt_cpu *cpu, uint32_t flags)
+{
+	cpu->enabled = flags & LAPIC_ENABLED;
+	/* Online Capable is reserved (must be zero) when Enabled is set. */
+	cpu->online_capable = !cpu->enabled && (flags & LAPIC_ONLINE_CAPABLE);
+}
+
+/* Fills @cpu from a processor entry of sufficient length; false for anything else. */
+static bool decode_cpu(const uint8_t *e, uint32_t len, struct madt_cpu *cpu)
+{
+	*cpu = (struct madt_cpu){ 0 };
+	if (len < type_min_len(e[0]))
+		return false;
+	switch (e[0]) {
+	case MADT_TYPE_LAPIC: /* u8 UID @2, u8 APIC ID @3, u32 flags @4 */
+		cpu->acpi_uid = e[2];
+		cpu->apic_id = e[3];
+		decode_flags(cpu, rd32(e + 4));
+		return true;
+	case MADT_TYPE_X2APIC: /* u16 reserved @2, u32 x2APIC ID @4, u32 flags @8, u32 UID @12 */
+		cpu->x2apic = true;
+		cpu->apic_id = rd32(e + 4);
+		decode_flags(cpu, rd32(e + 8));
+		cpu->acpi_uid = rd32(e + 12);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static unsigned rank(const struct madt_cpu *cpu)
+{
+	return cpu->enabled ? 2 : cpu->online_capable ? 1 : 0;
+}
+
+/*
+ * Is the entry at @off (holding @cpu) the one reported for its APIC id?
+ * Only entries before @stop count: the walk may have ended early there, and
+ * an entry it never reached cannot be allowed to suppress this one.
+ */
+static bool wins_for_id(const struct walk *w, uint32_t off, const struct madt_cpu *cpu,
+			uint32_t stop)
+{
+	uint32_t at, len;
+
+	for (at = MADT_FIXED_LEN; at < stop; at += len) {
+		struct madt_cpu other;
+
+		len = entry_len(w, at, false);
+		if (!len)
+			break;
+		if (at == off || !decode_cpu(w->table + at, len, &other) ||
+		    other.apic_id != cpu->apic_id)
+			continue;
+		if (rank(&other) > rank(cpu) || (rank(&other) == rank(cpu) && at < off))
+			return false;
+	}
+	return true;
+}
+
+/* Where the walk will stop: the end of the last entry that can be stepped over. */
+static uint32_t walk_end(const struct walk *w)
+{
+	uint32_t at = MADT_FIXED_LEN, len;
+
+	while (at < w->length && (len = entry_len(w, at, false)) != 0)
+		at += len;
+	return at;
+}
+
+static void report_duplicates(const struct walk *w, unsigned count, uint32_t first_off,
+			      uint32_t first_id)
+{
+	struct text d = { .len = 0 };
+
+	text_num(&d, count);
+	text_add(&d, " entries repeat an APIC id; first at offset ");
+	text_num(&d, first_off);
+	text_add(&d, " id ");
+	text_num(&d, first_id);
+	report(w, &d, "duplicates skipped");
+}
+
+/* ---- the walk ----------------------------------------------------------- */
+
+static bool header_usable(const struct acpi_header *madt, struct walk *w)
+{
+	struct text d = { .len = 0 };
+
+	if (!madt) {
+		text_add(&d, "no table");
+		report(w, &d, "no CPUs from the MADT");
+		return false;
+	}
+	w->table = (const uint8_t *)madt;
+	w->length = rd32(w->table + 4);
+	if (__builtin_memcmp(w->table, "APIC", 4) != 0) {
+		text_add(&d, "signature is not APIC");
+		report(w, &d, "table ignored");
+		return false;
+	}
+	if (w->length < MADT_FIXED_LEN) {
+		text_add(&d, "length ");
+		text_num(&d, w->length);
+		text_add(&d, " below 44");
+		report(w, &d, "table ignored");
+		return false;
+	}
+	if (!acpi_checksum_ok(w->table, w->length)) {
+		text_add(&d, "bad checksum");
+		report(w, &d, "table ignored");
+		return false;
+	}
+	return true;
+}
+
+bool madt_walk(const struct acpi_header *madt, madt_cpu_fn fn, void *cookie,
+	       struct madt_info *info, acpi_problem_fn problem, void *problem_cookie)
+{
+	struct walk w = { .problem = problem, .cookie = problem_cookie };
+	uint32_t off, len, stop, first_dup_off = 0, first_dup_id = 0;
+	struct madt_info scratch;
+
+	if (!info)
+		info = &scratch;
+	*info = (struct madt_info){ 0 };
+	if (!header_usable(madt, &w))
+		return false;
+	info->lapic_phys = rd32(w.table + MADT_LAPIC_ADDR_OFF);
+	info->pcat_compat = rd32(w.table + MADT_FLAGS_OFF) & MADT_PCAT_COMPAT;
+
+	stop = walk_end(&w);
+	for (off = MADT_FIXED_LEN; off < w.length; off += len) {
+		const uint8_t *e = w.table + off;
+		struct madt_cpu cpu;
+
+		len = entry_len(&w, off, true);
+		if (!len)
+			break;
+		if (len < type_min_len(e[0])) {
+			report_entry(&w, off, "shorter than its type needs", "entry skipped");
+			continue;
+		}
+		if (e[0] == MADT_TYPE_LAPIC_OVERRIDE) { /* u16 reserved @2, u64 address @4 */
+			info->lapic_phys = rd64(e + 4);
+			continue;
+		}
+		if (!decode_cpu(e, len, &cpu))
+			continue; /* I/O APICs, overrides, NMIs...: not ours */
+		info->entries++;
+		if (!wins_for_id(&w, off, &cpu, stop)) {
+			if (info->duplicates++ == 0) {
+				first_dup_off = off;
+				first_dup_id = cpu.apic_id;
+			}
+			continue;
+		}
+		if (fn)
+			fn(cookie, &cpu);
+	}
+	if (info->duplicates)
+		report_duplicates(&w, info->duplicates, first_dup_off, first_dup_id);
+	return true;
+}

@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Bringing up the application processors (smp.h). The wake-up follows the
+ * SDM's MP initialization protocol (vol. 3A, "MP Initialization Protocol
+ * Algorithm for MP Systems" and "Typical BSP Initialization Sequence"):
+ * INIT IPI, 10 ms, STARTUP IPI, 200 us, STARTUP IPI. We send each step to
+ * every AP before waiting, so all APs start together, then wait once.
+ */
+#include "smp/smp.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/string.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/tsc.h"
+#include "init/params.h"
+#include "init/record.h"
+#include "mm/memblock.h"
+#include "mm/physmem.h"
+#include "smp/trampoline.h"
+
+#define INIT_DELAY_NS 10000000ull   /* 10 ms after INIT (SDM) */
+#define STARTUP_DELAY_NS 200000ull  /* 200 us between the STARTUP IPIs (SDM) */
+#define TRAMPOLINE_LIMIT 0x100000   /* STARTUP's vector addresses pages below 1 MiB */
+#define TSC_SYNC_ROUNDS 64
+#define IST_SIZE IST_STACK_SIZE
+
+struct percpu *cpu_area[MAX_CPUS];
+unsigned nr_cpus;
+struct cpumask cpu_online_mask;
+struct smp_boot_stats smp_stats;
+
+struct ap_boot_slot ap_boot_slots[MAX_CPUS];
+volatile uint32_t ap_boot_slot_count;
+uint64_t ap_boot_cr3;
+volatile uint32_t ap_unknown_apic_id = UINT32_MAX;
+
+static struct percpu boot_percpu;
+static unsigned max_cpus = MAX_CPUS;
+static uint64_t ap_timeout_ms = 2000;
+
+static const char *set_maxcpus(const char *value)
+{
+	unsigned long long n;
+
+	if (!param_parse_u64(value, &n) || n < 1)
+		return "expected a number of CPUs >= 1";
+	max_cpus = n > MAX_CPUS ? MAX_CPUS : (unsigned)n;
+	return NULL;
+}
+PARAM("smp.maxcpus", set_maxcpus, "bring up at most N CPUs (the boot CPU included)");
+
+static const char *set_nosmp(const char *value)
+{
+	if (value)
+		return "takes no value";
+	max_cpus = 1;
+	return NULL;
+}
+PARAM("nosmp", set_nosmp, "run on the boot CPU only (same as smp.maxcpus=1)");
+
+static const char *set_ap_timeout(const char *value)
+{
+	unsigned long long ms;
+
+	if (!param_parse_u64(value, &ms) || ms < 1 || ms > 600000)
+		return "expected milliseconds, 1-600000";
+	ap_timeout_ms = ms;
+	return NULL;
+}
+PARAM("smp.timeout_ms", set_ap_timeout, "how long to wait for the APs to answer (default 2000)");
+
+void percpu_install(struct percpu *p)
+{
+	wrmsr(MSR_GS_BASE, (uint64_t)p);
+}
+
+void percpu_init_boot_cpu(void)
+{
+	boot_percpu.self = &boot_percpu;
+	boot_percpu.state = CPU_ONLINE;
+	percpu_install(&boot_percpu);
+	cpu_area[0] = &boot_percpu;
+	nr_cpus = 1;
+	cpumask_set(&cpu_online_mask, 0);
+}
+
+/*
+ * A CPU's area, kernel stack and IST stacks, in one allocation on its node.
+ * Layout: [percpu, page-rounded][kernel stack][double-fault stack][NMI stack].
+ */
+static struct percpu *alloc_cpu_area(unsigned cpu, uint32_t apic_id, int node)
+{
+	uint64_t area = (sizeof(struct percpu) + 4095) & ~4095ull;
+	uint64_t size = area + KERNEL_STACK_SIZE + 2 * IST_SIZE;
+	uint64_t phys = memblock_alloc(&boot_memblock, size, 4096, node, 0);
+	struct percpu *p;
+	uint8_t *base;
+
+	if (!phys)
+		return NULL;
+	base = phys_to_virt(phys);
+	p = (struct percpu *)base;
+	memset(p, 0, sizeof(*p));
+	p->self = p;
+	p->cpu = cpu;
+	p->apic_id = apic_id;
+	p->node = node;
+	p->stack_top = (uint64_t)(base + area + KERNEL_STACK_SIZE);
+	return p;
+}
+
+static uint64_t ist_top(const struct percpu *p, int which)
+{
+	return p->stack_top + (uint64_t)which * IST_SIZE;
+}
+
+/* The AP's first C: its own GDT, TSS, IDT and LAPIC, then report and idle. */
+void __attribute__((noreturn)) ap_main(unsigned cpu);
+void ap_main(unsigned cpu)
+{
+	struct percpu *p = cpu_area[cpu];
+
+	percpu_install(p);
+	gdt_load(&p->gdt, ist_top(p, 1), ist_top(p, 2));
+	idt_load();
+	lapic_enable();
+	p->online_ns = time_ns();
+	__atomic_store_n(&p->state, CPU_ONLINE, __ATOMIC_RELEASE);
+	/* Idle: halt until an IPI; "sti; hlt" cannot lose a wake-up (STI's one-instruction shadow). */
+	for (;;)
+		__asm__ volatile("sti; hlt" ::: "memory");
+}
+
+/* A page below 1 MiB that the firmware map calls usable: at 0x8000 when possible. */
+static uint64_t find_trampoline_page(void)
+{
+	uint64_t best = 0;
+
+	for (size_t i = 0; i < physmem.count; i++) {
+		const struct fw_mem_range *r = &physmem.map[i];
+		uint64_t start = r->start < 0x1000 ? 0x1000 : r->start;
+
+		if (r->type != FW_MEM_USABLE || start + 4096 > r->end || start + 4096 > TRAMPOLINE_LIMIT)
+			continue;
+		if (start <= 0x8000 && 0x8000 + 4096 <= r->end)
+			return 0x8000;
+		if (!best)
+			best = start;
+	}
+	return best;
+}
+
+/* The kernel's page table plus a 1:1 map of the first 2 MiB, where the trampoline runs. */
+static uint64_t build_trampoline_page_table(void)
+{
+	uint64_t pml4 = memblock_alloc(&boot_memblock, 3 * 4096, 4096, NUMA_NO_NODE, 1ull << 32);
+	uint64_t *t;
+
+	if (!pml4)
+		return 0;
+	t = phys_to_virt(pml4);
+	memcpy(t, phys_to_virt(paging_root()), 4096);
+	t[0] = (pml4 + 4096) | PTE_PRESENT | PTE_WRITE;
+	memset(phys_to_virt(pml4 + 4096), 0, 2 * 4096);
+	((uint64_t *)phys_to_virt(pml4 + 4096))[0] = (pml4 + 8192) | PTE_PRESENT | PTE_WRITE;
+	((uint64_t *)phys_to_virt(pml4 + 8192))[0] = 0 | PTE_PRESENT | PTE_WRITE | PTE_HUGE;
+	return pml4;
+}
+
+static bool install_trampoline(uint64_t page, uint64_t cr3)
+{
+	uint8_t *dst = phys_to_virt(page);
+	struct trampoline_params *tp = (struct trampoline_params *)(dst + TRAMPOLINE_PARAMS);
+	size_t code = (size_t)(trampoline_end - trampoline_start);
+
+	if (code > TRAMPOLINE_PARAMS)
+		return false;
+	direct_map_ensure(page, 4096);
+	memcpy(dst, trampoline_start, code);
+	memset(tp, 0, sizeof(*tp));
+	tp->gdt[0] = 0;
+	tp->gdt[TRAMP_CS64 / 8] = 0x00af9a000000ffffull;
+	tp->gdt[TRAMP_DS / 8] = 0x00cf92000000ffffull;
+	tp->gdt[TRAMP_CS32 / 8] = 0x00cf9a000000ffffull;
+	tp->gdt_limit = sizeof(tp->gdt) - 1;
+	tp->gdt_base = (uint32_t)(page + TRAMPOLINE_PARAMS + TP_GDT);
+	tp->pm_entry = (uint32_t)(page + (uint64_t)(trampoline_pm - trampoline_start));
+	tp->pm_cs = TRAMP_CS32;
+	tp->lm_entry = (uint32_t)(page + (uint64_t)(trampoline_lm - trampoline_start));
+	tp->lm_cs = TRAMP_CS64;
+	tp->cr3 = (uint32_t)cr3;
+	tp->efer = (1u << 8) | (paging.nx ? EFER_NXE : 0); /* LME, NXE */
+	tp->kernel_entry = (uint64_t)ap_entry64;
+	return true;
+}
+
+/* ---- TSC offsets: ping-pong with each AP, keep the sample with the shortest round trip ---- */
+
+static volatile uint64_t sync_seq, sync_ack, sync_ap_tsc;
+
+static void tsc_sync_ap_side(void *arg)
+{
+	(void)arg;
+	for (uint64_t r = 1; r <= TSC_SYNC_ROUNDS; r++) {
+		while (__atomic_load_n(&sync_seq, __ATOMIC_ACQUIRE) != r)
+			cpu_relax();
+		sync_ap_tsc = rdtsc_ordered();
+		__atomic_store_n(&sync_ack, r, __ATOMIC_RELEASE);
+	}
+}
+
+static void measure_tsc_offset(struct percpu *ap)
+{
+	struct cpumask one = { { 0 } };
+	uint64_t best_rtt = UINT64_MAX;
+	int64_t best_offset = 0;
+
+	sync_seq = sync_ack = 0;
+	cpumask_set(&one, ap->cpu);
+	smp_call_many(&one, tsc_sync_ap_side, NULL, false);
+	for (uint64_t r = 1; r <= TSC_SYNC_ROUNDS; r++) {
+		uint64_t t0 = rdtsc_ordered(), t1;
+
+		__atomic_store_n(&sync_seq, r, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&sync_ack, __ATOMIC_ACQUIRE) != r)
+			cpu_relax();
+		t1 = rdtsc_ordered();
+		if (t1 - t0 < best_rtt) {
+			best_rtt = t1 - t0;
+			/* The AP read its TSC somewhere in [t0, t1]; assume the middle. */
+			best_offset = (int64_t)(sync_ap_tsc - (t0 + (t1 - t0) / 2));
+		}
+	}
+	ap->tsc_offset = best_offset;
+	ap->tsc_rtt_ns = tsc_to_ns(best_rtt);
+}
+
+static uint64_t abs_ns(int64_t cycles)
+{
+	return tsc_to_ns(cycles < 0 ? (uint64_t)-cycles : (uint64_t)cycles);
+}
+
+/* Send one IPI kind to every AP still waking. */
+static void send_to_waking(bool init, uint64_t page)
+{
+	for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
+		struct percpu *p = cpu_area[cpu];
+
+		if (!p || p->state != CPU_WAKING)
+			continue;
+		if (init)
+			lapic_send_init(p->apic_id);
+		else
+			lapic_send_startup(p->apic_id, (uint32_t)page);
+	}
+}
+
+static unsigned count_waking(void)
+{
+	unsigned n = 0;
+
+	for (unsigned cpu = 1; cpu < nr_cpus; cpu++)
+		n += cpu_area[cpu] && __atomic_load_n(&cpu_area[cpu]->state, __ATOMIC_ACQUIRE) == CPU_WAKING;
+	return n;
+}
+
+/* Give the boot CPU its area on its node too; it keeps running on the boot stack. */
+static void move_boot_cpu_area(int node)
+{
+	struct percpu *p = alloc_cpu_area(0, cpuid_apic_id(), node);
+
+	if (!p)
+		return;
+	p->state = CPU_ONLINE;
+	p->stack_top = 0; /* the boot stack is in the kernel image */
+	cpu_area[0] = p;
+	percpu_install(p);
+}
+
+static void prepare_aps(const struct numa_topology *topo)
+{
+	uint32_t boot_apic = cpuid_apic_id();
+
+	move_boot_cpu_area(topo->cpu_count ? topo->cpus[0].node : 0);
+	cpu_area[0]->apic_id = boot_apic;
+	for (unsigned i = 1; i < topo->cpu_count && nr_cpus < max_cpus; i++) {
+		struct percpu *p;
+
+		if (topo->cpus[i].apic_id == boot_apic)
+			continue;
+		p = alloc_cpu_area(nr_cpus, topo->cpus[i].apic_id, topo->cpus[i].node);
+		if (!p) {
+			record_errorf("smp", "CPU left out", "no memory for the area of APIC id %u",
+				      topo->cpus[i].apic_id);
+			continue;
+		}
+		p->state = CPU_WAKING;
+		cpu_area[nr_cpus] = p;
+		ap_boot_slots[ap_boot_slot_count++] =
+			(struct ap_boot_slot){ p->apic_id, p->cpu, p->stack_top };
+		nr_cpus++;
+	}
+	smp_stats.requested = nr_cpus - 1;
+}
+
+static void wait_for_aps(uint64_t start)
+{
+	uint64_t deadline = start + ap_timeout_ms * 1000000ull, last = start;
+
+	while (count_waking() && time_ns() < deadline)
+		cpu_relax();
+	for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
+		struct percpu *p = cpu_area[cpu];
+
+		if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == CPU_ONLINE) {
+			cpumask_set(&cpu_online_mask, cpu);
+			if (p->online_ns > last)
+				last = p->online_ns;
+			continue;
+		}
+		p->state = CPU_FAILED;
+		smp_stats.failed++;
+		record_errorf("smp", "CPU left out; boot goes on without it",
+			      "AP with APIC id %u did not answer within %llu ms", p->apic_id,
+			      (unsigned long long)ap_timeout_ms);
+	}
+	if (ap_unknown_apic_id != UINT32_MAX)
+		record_errorf("smp", "that CPU halted", "an AP woke with APIC id %u, which no slot names",
+			      ap_unknown_apic_id);
+	smp_stats.wake_ns = last - start;
+}
+
+void smp_boot(const struct numa_topology *topo, uint64_t lapic_phys)
+{
+	uint64_t page, cr3, start;
+
+	lapic_init_boot_cpu(lapic_phys);
+	xcall_init();
+	smp_stats.apic_mode = lapic_mode_name();
+	prepare_aps(topo);
+	irq_enable(); /* nothing but our own IPIs can arrive: the PICs are masked */
+	if (nr_cpus == 1)
+		return;
+
+	page = find_trampoline_page();
+	cr3 = build_trampoline_page_table();
+	if (!page || !cr3 || !install_trampoline(page, cr3)) {
+		record_error("smp", "no page below 1 MiB or below 4 GiB for the AP trampoline",
+			     "running on the boot CPU only");
+		nr_cpus = 1;
+		return;
+	}
+	ap_boot_cr3 = paging_root();
+
+	start = time_ns();
+	send_to_waking(true, 0);
+	delay_ns(INIT_DELAY_NS);
+	send_to_waking(false, page);
+	delay_ns(STARTUP_DELAY_NS);
+	send_to_waking(false, page); /* the SDM's second STARTUP; an AP already running ignores it */
+	wait_for_aps(start);
+
+	for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
+		if (!cpumask_test(&cpu_online_mask, cpu))
+			continue;
+		measure_tsc_offset(cpu_area[cpu]);
+		if (abs_ns(cpu_area[cpu]->tsc_offset) > smp_stats.tsc_skew_ns)
+			smp_stats.tsc_skew_ns = abs_ns(cpu_area[cpu]->tsc_offset);
+	}
+}

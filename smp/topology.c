@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+#include "smp/topology.h"
+
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/string.h"
+#include "arch/x86_64/tsc.h"
+#include "init/params.h"
+#include "init/record.h"
+#include "mm/memblock.h"
+#include "mm/physmem.h"
+#include "smp/acpi_boot.h"
+#include "smp/acpi_tables.h"
+#include "smp/smp.h"
+
+#define SRAT_ENTRIES_MAX 512
+
+struct numa_topology numa;
+uint64_t madt_lapic_phys;
+
+static unsigned fake_nodes;
+static bool numa_off;
+
+static const char *set_numa(const char *value)
+{
+	unsigned long long n;
+
+	if (value && strcmp(value, "off") == 0) {
+		numa_off = true;
+		return NULL;
+	}
+	if (value && strncmp(value, "fake=", 5) == 0 && param_parse_u64(value + 5, &n) && n >= 1 &&
+	    n <= MAX_NODES) {
+		fake_nodes = (unsigned)n;
+		return NULL;
+	}
+	return "expected off or fake=N (1-64)";
+}
+PARAM("numa", set_numa, "off: one node; fake=N: split RAM into N nodes, CPUs round-robin");
+
+/* What the ACPI walkers hand us, collected for numa_build(). */
+static struct {
+	uint32_t apic_ids[MAX_CPUS];
+	unsigned cpu_count;
+	struct srat_cpu srat_cpus[MAX_CPUS];
+	unsigned srat_cpu_count;
+	struct srat_mem srat_mems[SRAT_ENTRIES_MAX];
+	unsigned srat_mem_count;
+	uint8_t slit[MAX_NODES * MAX_NODES];
+	unsigned slit_n;
+	bool overflow;
+} found;
+
+static void report_problem(void *cookie, const char *what, const char *detail, const char *action)
+{
+	(void)cookie;
+	record_error(what, detail, action);
+}
+
+static void take_madt_cpu(void *cookie, const struct madt_cpu *cpu)
+{
+	uint32_t boot_apic = *(const uint32_t *)cookie;
+
+	if (!cpu->enabled)
+		return; /* online-capable CPUs are hot-plug slots: not present at boot */
+	if (found.cpu_count == MAX_CPUS) {
+		found.overflow = true;
+		return;
+	}
+	/* The boot CPU goes first: it is cpu 0. */
+	if (cpu->apic_id == boot_apic && found.cpu_count) {
+		found.apic_ids[found.cpu_count++] = found.apic_ids[0];
+		found.apic_ids[0] = cpu->apic_id;
+		return;
+	}
+	found.apic_ids[found.cpu_count++] = cpu->apic_id;
+}
+
+static void take_srat_cpu(void *cookie, const struct srat_cpu *cpu)
+{
+	(void)cookie;
+	if (found.srat_cpu_count < MAX_CPUS)
+		found.srat_cpus[found.srat_cpu_count++] = *cpu;
+	else
+		found.overflow = true;
+}
+
+static void take_srat_mem(void *cookie, const struct srat_mem *mem)
+{
+	(void)cookie;
+	if (found.srat_mem_count < SRAT_ENTRIES_MAX)
+		found.srat_mems[found.srat_mem_count++] = *mem;
+	else
+		found.overflow = true;
+}
+
+static void read_acpi_topology(uint32_t boot_apic)
+{
+	const struct acpi_header *madt = acpi_find(&boot_acpi, "APIC", 0);
+	const struct acpi_header *srat = acpi_find(&boot_acpi, "SRAT", 0);
+	const struct acpi_header *slit = acpi_find(&boot_acpi, "SLIT", 0);
+	struct madt_info mi = { 0 };
+	struct srat_info si = { 0 };
+
+	if (madt && madt_walk(madt, take_madt_cpu, &boot_apic, &mi, report_problem, NULL))
+		madt_lapic_phys = mi.lapic_phys;
+	if (!found.cpu_count) {
+		record_error("acpi madt", madt ? "no enabled CPU listed" : "no MADT",
+			     "running on the boot CPU only");
+		found.apic_ids[0] = boot_apic;
+		found.cpu_count = 1;
+	}
+	if (srat && !fake_nodes && !numa_off)
+		srat_walk(srat, take_srat_cpu, take_srat_mem, NULL, &si, report_problem, NULL);
+	if (slit && srat && !fake_nodes && !numa_off &&
+	    !slit_parse(slit, found.slit, MAX_NODES, &found.slit_n, report_problem, NULL))
+		found.slit_n = 0;
+	if (found.overflow)
+		record_error("acpi topology", "more CPUs or SRAT ranges than the kernel keeps",
+			     "extra entries ignored");
+}
+
+/* Each RAM range of each node into the early allocator, and the order to fall back in. */
+static void place_nodes_in_memblock(void)
+{
+	static int order[MAX_NODES * MAX_NODES];
+
+	for (unsigned n = 0; n < numa.node_count; n++) {
+		const struct numa_node *node = &numa.nodes[n];
+
+		for (unsigned r = 0; r < node->range_count; r++)
+			memblock_set_node(&boot_memblock, node->ranges[r].start, node->ranges[r].end,
+					  (int)n);
+		numa_nodes_by_distance(&numa, (int)n, &order[n * numa.node_count]);
+	}
+	memblock_set_fallback(&boot_memblock, numa.node_count, order);
+}
+
+void topology_init(void)
+{
+	struct numa_input in = { 0 };
+
+	read_acpi_topology(cpuid_apic_id());
+	in.ram = physmem.map;
+	in.ram_count = physmem.count;
+	in.cpu_apic_ids = found.apic_ids;
+	in.cpu_count = found.cpu_count;
+	in.srat_cpus = found.srat_cpus;
+	in.srat_cpu_count = found.srat_cpu_count;
+	in.srat_mems = found.srat_mems;
+	in.srat_mem_count = found.srat_mem_count;
+	in.slit = found.slit_n ? found.slit : NULL;
+	in.slit_n = found.slit_n;
+	in.fake_nodes = fake_nodes;
+	in.numa_off = numa_off;
+	numa_build(&in, &numa, report_problem, NULL);
+	place_nodes_in_memblock();
+}
+
+static void rec_node(struct record *r, unsigned n)
+{
+	const struct numa_node *node = &numa.nodes[n];
+
+	rec_object_begin(r, NULL);
+	rec_u64(r, "id", n);
+	rec_u64(r, "pxm", node->pxm);
+	rec_array_begin(r, "ranges");
+	for (unsigned i = 0; i < node->range_count; i++) {
+		rec_array_begin(r, NULL);
+		rec_u64(r, NULL, node->ranges[i].start);
+		rec_u64(r, NULL, node->ranges[i].end);
+		rec_array_end(r);
+	}
+	rec_array_end(r);
+	rec_u64(r, "pages", node->pages);
+	rec_array_begin(r, "cpus");
+	for_each_cpu_in(cpu, &cpu_online_mask)
+		if (cpu_area[cpu]->node == (int)n)
+			rec_u64(r, NULL, cpu);
+	rec_array_end(r);
+	rec_object_end(r);
+}
+
+void report_topology(void)
+{
+	struct record r;
+
+	record_begin(&r, "topology");
+	rec_array_begin(&r, "nodes");
+	for (unsigned n = 0; n < numa.node_count; n++)
+		rec_node(&r, n);
+	rec_array_end(&r);
+	rec_array_begin(&r, "cpus");
+	for_each_cpu_in(cpu, &cpu_online_mask) {
+		rec_object_begin(&r, NULL);
+		rec_u64(&r, "id", cpu);
+		rec_u64(&r, "apic_id", cpu_area[cpu]->apic_id);
+		rec_u64(&r, "node", (uint64_t)cpu_area[cpu]->node);
+		rec_i64(&r, "tsc_offset_ns", cpu_area[cpu]->tsc_offset < 0 ?
+				-(int64_t)tsc_to_ns((uint64_t)-cpu_area[cpu]->tsc_offset) :
+				(int64_t)tsc_to_ns((uint64_t)cpu_area[cpu]->tsc_offset));
+		rec_object_end(&r);
+	}
+	rec_array_end(&r);
+	rec_array_begin(&r, "distance");
+	for (unsigned i = 0; i < numa.node_count; i++) {
+		rec_array_begin(&r, NULL);
+		for (unsigned j = 0; j < numa.node_count; j++)
+			rec_u64(&r, NULL, numa.distance[i][j]);
+		rec_array_end(&r);
+	}
+	rec_array_end(&r);
+	rec_u64(&r, "ap_wake_ns", smp_stats.wake_ns);
+	rec_u64(&r, "tsc_skew_ns", smp_stats.tsc_skew_ns);
+	/* Added keys. */
+	rec_str(&r, "numa_source", numa.source);
+	rec_bool(&r, "slit", numa.slit_used);
+	rec_str(&r, "apic_mode", smp_stats.apic_mode ? smp_stats.apic_mode : "");
+	rec_u64(&r, "cpus_requested", smp_stats.requested + 1);
+	rec_u64(&r, "cpus_failed", smp_stats.failed);
+	rec_u64(&r, "memblock_node_fallbacks", boot_memblock.node_fallbacks);
+	record_end(&r);
+}
