@@ -48,7 +48,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 		     boot_info_start, boot_info_end);
 	paging_init(physmem.map, physmem.count); /* needs physmem: tables come from memblock */
 	acpi_boot_init(boot_info.rsdp, boot_info.rsdp_len); /* needs the direct map */
-	tsc_calibrate(boot_fadt.pm_timer_port, boot_fadt.pm_timer_32bit); /* needs the FADT */
+	tsc_calibrate(&boot_tsc_references); /* needs ACPI: the PM timer and the HPET */
 	report_boot();                  /* @boot */
 	topology_init();                /* MADT, SRAT, SLIT -> nodes; before any per-node allocation */
 	smp_boot(&numa, madt_lapic_phys); /* all APs awake, before anything touches the mem_map */

@@ -73,6 +73,11 @@ static void split_at(struct memblock_type *t, uint64_t addr)
 		if (r->start < addr && addr < r->end) {
 			uint64_t end = r->end;
 
+			/* Check for room before shortening, or the upper part would be lost. */
+			if (t->count == MEMBLOCK_REGIONS_MAX) {
+				t->overflow = true;
+				return;
+			}
 			r->end = addr;
 			insert_at(t, i + 1, addr, end, r->node);
 			return;

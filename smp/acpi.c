@@ -206,3 +206,14 @@ void acpi_read_fadt(struct acpi *a, struct acpi_fadt_info *out)
 		out->s5_found = find_s5((const uint8_t *)(dsdt + 1), dsdt->length - sizeof(*dsdt),
 					&out->slp_typa, &out->slp_typb);
 }
+
+uint64_t acpi_hpet_base(const struct acpi *a)
+{
+	const struct acpi_header *h = acpi_find(a, "HPET", 0);
+	const uint8_t *t = (const uint8_t *)h;
+
+	/* Base Address is a Generic Address Structure at 40; memory space is id 0. */
+	if (!h || h->length < 52 || t[40] != 0)
+		return 0;
+	return get64(t + 44);
+}

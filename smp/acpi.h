@@ -70,4 +70,7 @@ struct acpi_fadt_info {
 
 void acpi_read_fadt(struct acpi *a, struct acpi_fadt_info *out);
 
+/* The HPET's MMIO base from the HPET table (IA-PC HPET spec 1.0a, 3.2.4), 0 if none. */
+uint64_t acpi_hpet_base(const struct acpi *a);
+
 #endif

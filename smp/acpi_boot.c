@@ -12,6 +12,7 @@
 
 struct acpi boot_acpi;
 struct acpi_fadt_info boot_fadt;
+struct tsc_references boot_tsc_references;
 
 static const void *map_phys(void *cookie, uint64_t phys, uint64_t len)
 {
@@ -35,6 +36,10 @@ void acpi_boot_init(const uint8_t *rsdp, size_t rsdp_len)
 	if (!acpi_init(&boot_acpi, rsdp, rsdp_len))
 		return;
 	acpi_read_fadt(&boot_acpi, &boot_fadt);
+	boot_tsc_references.pm_timer_port = boot_fadt.pm_timer_port;
+	boot_tsc_references.pm_timer_32bit = boot_fadt.pm_timer_32bit;
+	if (acpi_hpet_base(&boot_acpi))
+		boot_tsc_references.hpet = ioremap(acpi_hpet_base(&boot_acpi), 4096);
 	if (boot_fadt.present && boot_fadt.s5_found && boot_fadt.pm1a_cnt) {
 		acpi_poweroff.valid = true;
 		acpi_poweroff.pm1a_cnt = boot_fadt.pm1a_cnt;

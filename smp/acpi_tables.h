@@ -82,8 +82,10 @@ bool srat_walk(const struct acpi_header *srat, srat_cpu_fn cpu_fn, srat_mem_fn m
 #define SLIT_UNREACHABLE 255
 
 /*
- * slit_parse - copy the distance matrix into @out (row-major, @max_n x
- * @max_n, indexed by proximity domain) and set *@n. Rejects (reports,
+ * slit_parse - copy the N x N distance matrix into @out and set *@n = N.
+ * @out is row-major with rows N wide, indexed by proximity domain: the
+ * distance from i to j is out[i * N + j], the layout numa_input.slit takes.
+ * @out must hold @max_n * @max_n bytes. Rejects (reports,
  * returns false) a table whose length does not hold N*N entries, whose
  * diagonal is not 10, or that has an off-diagonal entry below 10 (values
  * 0-9 are reserved), or N > @max_n.

@@ -288,7 +288,7 @@ static void build_fake(struct ctx *c)
 	if (n > total) {
 		m.len = 0;
 		msg_str(&m, "numa=fake=");
-		msg_dec(&m, n);
+		msg_dec(&m, c->in->fake_nodes);
 		msg_str(&m, " but only ");
 		msg_dec(&m, total);
 		msg_str(&m, " usable pages");

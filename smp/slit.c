@@ -6,6 +6,8 @@
  * the whole table wrong, and 10 local / 20 remote is a better guess than a
  * half-believed matrix. So the table is checked completely before @out is
  * written, and a rejected table leaves @out untouched and *@n at 0.
+ * @out gets the table's own layout, N x N with rows N wide, which is what
+ * numa_build() indexes; bytes of @out past N*N are left alone.
  */
 #include "smp/acpi_tables.h"
 
@@ -166,10 +168,8 @@ bool slit_parse(const struct acpi_header *slit, uint8_t *out, unsigned max_n, un
 		reject(problem, problem_cookie, &d);
 		return false;
 	}
-	/* Rows of @out are @max_n wide whatever N is; cells past N are left alone. */
-	for (unsigned i = 0; i < count; i++)
-		for (unsigned j = 0; j < count; j++)
-			out[(size_t)i * max_n + j] = m[(size_t)i * count + j];
+	for (size_t i = 0; i < (size_t)count * count; i++)
+		out[i] = m[i];
 	*n = count;
 	return true;
 }

@@ -20,7 +20,8 @@
 
 struct smp_boot_stats {
 	uint64_t wake_ns;      /* first INIT sent -> last AP online */
-	uint64_t tsc_skew_ns;  /* largest |TSC offset| of any AP */
+	uint64_t tsc_skew_ns;  /* largest |TSC offset| of any AP (offsets within the uncertainty count as 0) */
+	uint64_t tsc_uncertainty_ns; /* largest half round trip of the best offset sample */
 	unsigned requested;    /* APs we tried to wake */
 	unsigned failed;       /* APs that never answered */
 	const char *apic_mode;

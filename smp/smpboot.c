@@ -211,6 +211,11 @@ static void tsc_sync_ap_side(void *arg)
 	}
 }
 
+static uint64_t abs_cycles(int64_t cycles)
+{
+	return cycles < 0 ? (uint64_t)-cycles : (uint64_t)cycles;
+}
+
 static void measure_tsc_offset(struct percpu *ap)
 {
 	struct cpumask one = { { 0 } };
@@ -233,14 +238,16 @@ static void measure_tsc_offset(struct percpu *ap)
 			best_offset = (int64_t)(sync_ap_tsc - (t0 + (t1 - t0) / 2));
 		}
 	}
-	ap->tsc_offset = best_offset;
+	/*
+	 * An offset within half the round trip cannot be told from zero: keep
+	 * zero then, rather than "correct" a clock by measurement noise (under
+	 * emulation all vCPUs read the host's TSC, and a busy host stretches
+	 * round trips to milliseconds).
+	 */
 	ap->tsc_rtt_ns = tsc_to_ns(best_rtt);
+	ap->tsc_offset = abs_cycles(best_offset) <= best_rtt / 2 ? 0 : best_offset;
 }
 
-static uint64_t abs_ns(int64_t cycles)
-{
-	return tsc_to_ns(cycles < 0 ? (uint64_t)-cycles : (uint64_t)cycles);
-}
 
 /* Send one IPI kind to every AP still waking. */
 static void send_to_waking(bool init, uint64_t page)
@@ -366,7 +373,9 @@ void smp_boot(const struct numa_topology *topo, uint64_t lapic_phys)
 		if (!cpumask_test(&cpu_online_mask, cpu))
 			continue;
 		measure_tsc_offset(cpu_area[cpu]);
-		if (abs_ns(cpu_area[cpu]->tsc_offset) > smp_stats.tsc_skew_ns)
-			smp_stats.tsc_skew_ns = abs_ns(cpu_area[cpu]->tsc_offset);
+		if (tsc_to_ns(abs_cycles(cpu_area[cpu]->tsc_offset)) > smp_stats.tsc_skew_ns)
+			smp_stats.tsc_skew_ns = tsc_to_ns(abs_cycles(cpu_area[cpu]->tsc_offset));
+		if (cpu_area[cpu]->tsc_rtt_ns / 2 > smp_stats.tsc_uncertainty_ns)
+			smp_stats.tsc_uncertainty_ns = cpu_area[cpu]->tsc_rtt_ns / 2;
 	}
 }

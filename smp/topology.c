@@ -211,6 +211,7 @@ void report_topology(void)
 	rec_array_end(&r);
 	rec_u64(&r, "ap_wake_ns", smp_stats.wake_ns);
 	rec_u64(&r, "tsc_skew_ns", smp_stats.tsc_skew_ns);
+	rec_u64(&r, "tsc_uncertainty_ns", smp_stats.tsc_uncertainty_ns);
 	/* Added keys. */
 	rec_str(&r, "numa_source", numa.source);
 	rec_bool(&r, "slit", numa.slit_used);

@@ -17,7 +17,7 @@ extern uint64_t boot_tsc0;
 
 struct tsc_calibration {
 	uint64_t hz;
-	const char *source;       /* "cpuid-15h", "hypervisor", "pmtimer", "pit" */
+	const char *source;       /* "cpuid-15h", "hypervisor", "pmtimer", "hpet", "pit" */
 	uint64_t check_hz;        /* a second source's opinion, 0 if none */
 	const char *check_source;
 	int64_t check_ppm;        /* (check_hz - hz) / hz in parts per million */
@@ -27,8 +27,14 @@ struct tsc_calibration {
 
 extern struct tsc_calibration tsc;
 
-/* pm_timer_port: from the FADT, 0 if none; pm_timer_32bit: TMR_VAL_EXT. */
-void tsc_calibrate(uint16_t pm_timer_port, bool pm_timer_32bit);
+/* Reference clocks the firmware described (0: absent). */
+struct tsc_references {
+	uint16_t pm_timer_port; /* FADT PM_TMR_BLK */
+	bool pm_timer_32bit;    /* FADT TMR_VAL_EXT */
+	volatile void *hpet;    /* the HPET's registers, mapped */
+};
+
+void tsc_calibrate(const struct tsc_references *ref);
 
 /* Nanoseconds between two TSC readings, and since time zero. */
 uint64_t tsc_to_ns(uint64_t cycles);

@@ -1,0 +1,74 @@
+"""What every boot test needs: boot the ISO through bench/run-qemu, read its
+records (bench/records.py) and check them. Assertions read records, never prose."""
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'bench'))
+from records import of_type, one, parse_records  # noqa: E402
+
+MiB = 1 << 20
+GiB = 1 << 30
+PAGE = 4096
+
+# run-qemu's exit statuses (bench/README.md).
+EXIT_OK, EXIT_KERNEL_FAILURE = 0, 1
+
+
+class Boot:
+    """One boot's records and exit status."""
+
+    def __init__(self, status, records, output):
+        self.status = status
+        self.records = records
+        self.output = output
+
+    def errors(self):
+        return of_type(self.records, 'error')
+
+
+def boot(iso, cmdline='', qemu_args=(), runner_args=(), timeout=120):
+    cmd = [os.path.join(ROOT, 'bench', 'run-qemu'), '--iso', iso, '--timeout', str(timeout),
+           '--accel', 'tcg']
+    if cmdline:
+        cmd += ['--cmdline', cmdline]
+    cmd += list(runner_args) + ['--'] + list(qemu_args)
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, errors='replace', timeout=timeout + 60)
+    return Boot(proc.returncode, parse_records(proc.stdout), proc.stdout)
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def check_no_unparsable(b):
+    bad = of_type(b.records, 'unparsable')
+    check(not bad, f'unparsable record lines: {bad}')
+
+
+def check_memory(b, expected_bytes, tolerance=0.02):
+    """@boot reports usable RAM close to what QEMU was given, in clean ranges."""
+    rec = one(b.records, 'boot')
+    total, ranges = rec['mem_total'], rec['mem_ranges']
+    # Firmware keeps a little (the low 1 MiB holes, ACPI, its own data).
+    check(expected_bytes * (1 - tolerance) <= total <= expected_bytes,
+          f'mem_total {total} not within {tolerance:.0%} below {expected_bytes}')
+    check(sum(e - s for s, e in ranges) == total, 'mem_ranges do not add up to mem_total')
+    for s, e in ranges:
+        check(s < e and s % PAGE == 0 and e % PAGE == 0, f'range {s:#x}-{e:#x} not page-aligned')
+    for (_, e1), (s2, _) in zip(ranges, ranges[1:]):
+        check(e1 < s2, 'mem_ranges unsorted, overlapping or unmerged')
+    return rec
+
+
+def expect_clean_success(b):
+    check_no_unparsable(b)
+    check(b.status == EXIT_OK, f'run-qemu exit {b.status}, expected success')
+    check(not b.errors(), f'unexpected @error records: {b.errors()}')
+    check(of_type(b.records, 'exit') == [of_type(b.records, 'exit')[-1]] and
+          of_type(b.records, 'exit')[-1]['ok'] is True, '@exit ok missing')
+
+
