@@ -37,6 +37,7 @@ uint64_t ap_boot_cr3;
 volatile uint32_t ap_unknown_apic_id = UINT32_MAX;
 
 static struct percpu boot_percpu;
+static uint32_t silent_apic_id = UINT32_MAX; /* debug: never send this AP its IPIs */
 static unsigned max_cpus = MAX_CPUS;
 static uint64_t ap_timeout_ms = 2000;
 
@@ -70,6 +71,18 @@ static const char *set_ap_timeout(const char *value)
 	return NULL;
 }
 PARAM("smp.timeout_ms", set_ap_timeout, "how long to wait for the APs to answer (default 2000)");
+
+static const char *set_silent_ap(const char *value)
+{
+	unsigned long long id;
+
+	if (!param_parse_u64(value, &id) || id >= UINT32_MAX)
+		return "expected an APIC id";
+	silent_apic_id = (uint32_t)id;
+	return NULL;
+}
+PARAM("debug.ap_silent", set_silent_ap,
+      "never wake the AP with this APIC id (tests the path of an AP that does not answer)");
 
 void percpu_install(struct percpu *p)
 {
@@ -255,7 +268,7 @@ static void send_to_waking(bool init, uint64_t page)
 	for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
 		struct percpu *p = cpu_area[cpu];
 
-		if (!p || p->state != CPU_WAKING)
+		if (!p || p->state != CPU_WAKING || p->apic_id == silent_apic_id)
 			continue;
 		if (init)
 			lapic_send_init(p->apic_id);

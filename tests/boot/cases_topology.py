@@ -101,6 +101,25 @@ def case_maxcpus(iso):
     check(one(b.records, 'topology')['cpus_requested'] == 2, 'smp.maxcpus not obeyed')
 
 
+def case_ap_never_answers(iso):
+    """An AP that never answers is reported, left out, and the boot goes on."""
+    topo = Topology([Node(512 * MiB, [0, 1]), Node(512 * MiB, [2])])
+    b = boot(iso, cmdline='debug.ap_silent=2 smp.timeout_ms=300', qemu_args=topo.qemu_args())
+    check(b.status == 0, f'run-qemu exit {b.status}: the boot must go on')
+    errors = [e for e in b.errors() if e['what'] == 'smp']
+    check(len(errors) == 1 and 'APIC id 2' in errors[0]['detail'] and errors[0]['action'],
+          f'no @error for the silent AP: {b.errors()}')
+    rec = check_topology_cpus_failed(b, topo, online=[0, 1], failed=1)
+    check(rec['nodes'][1]['cpus'] == [], 'the silent AP is listed online')
+
+
+def check_topology_cpus_failed(b, topo, online, failed):
+    rec = one(b.records, 'topology')
+    check([c['id'] for c in rec['cpus']] == online, f'online cpus {rec["cpus"]}')
+    check(rec['cpus_failed'] == failed, f'cpus_failed {rec["cpus_failed"]}, expected {failed}')
+    return rec
+
+
 def case_numa_off(iso):
     b = boot(iso, cmdline='numa=off', qemu_args=DEFAULT.qemu_args())
     expect_clean_success(b)
@@ -152,5 +171,6 @@ CASES = {
     'topo_maxcpus': case_maxcpus,
     'topo_nosmp': topology_case(Topology([Node(512 * MiB, [0, 1])]), cmdline='nosmp', online=[0]),
     'topo_numa_off': case_numa_off,
+    'topo_ap_never_answers': case_ap_never_answers,
     **{f'topo_random_{seed}': random_case(seed) for seed in (1, 2, 3, 4)},
 }
