@@ -78,13 +78,15 @@ void console_enter_panic(void)
 
 void console_write(const char *s, size_t len)
 {
-	bool locked = !panic_mode;
+	unsigned long flags;
 
-	if (locked)
-		spin_lock(&console_lock);
+	if (panic_mode) {
+		write_bytes(s, len);
+		return;
+	}
+	flags = spin_lock_irqsave(&console_lock);
 	write_bytes(s, len);
-	if (locked)
-		spin_unlock(&console_lock);
+	spin_unlock_irqrestore(&console_lock, flags);
 }
 
 int printk(const char *fmt, ...)

@@ -13,6 +13,7 @@
 #include "init/console.h"
 #include "init/debug.h"
 #include "init/exit.h"
+#include "init/memmap_run.h"
 #include "init/params.h"
 #include "init/record.h"
 #include "init/report.h"
@@ -50,11 +51,11 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	acpi_boot_init(boot_info.rsdp, boot_info.rsdp_len); /* needs the direct map */
 	tsc_calibrate(&boot_tsc_references); /* needs ACPI: the PM timer and the HPET */
 	report_boot();                  /* @boot */
+	debug_fault_if_asked();         /* debug.fault=: after @boot, so tests see both */
 	topology_init();                /* MADT, SRAT, SLIT -> nodes; before any per-node allocation */
 	smp_boot(&numa, madt_lapic_phys); /* all APs awake, before anything touches the mem_map */
 	report_topology();              /* @topology: after smp_boot, it lists online CPUs */
-
-	debug_fault_if_asked();         /* debug.fault=: must come after @boot */
-	ok = selftests_run();
+	ok = memmap_run();              /* the measured part: mem_map, buddy, verify, @result */
+	ok &= selftests_run();
 	machine_exit(ok);
 }

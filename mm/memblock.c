@@ -191,6 +191,10 @@ uint64_t memblock_alloc_on(struct memblock *mb, uint64_t size, uint64_t align, i
 
 	if (got_node)
 		*got_node = NUMA_NO_NODE;
+	if (mb->frozen) {
+		mb->refused_after_freeze++;
+		return 0;
+	}
 	if (!size || !align || (align & (align - 1)))
 		return 0;
 	addr = alloc_from(mb, size, align, node, limit, &got);

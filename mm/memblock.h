@@ -38,6 +38,12 @@ struct memblock {
 	/* Row n: where node n's allocations go when it is full, nearest first. */
 	int fallback_order[MEMBLOCK_MAX_NODES][MEMBLOCK_MAX_NODES];
 	unsigned node_count; /* rows set by memblock_set_fallback(); 0: no order */
+	/*
+	 * Set once the mem_map is laid out from the reservations: a later
+	 * allocation would hand the buddy allocator a page that is in use.
+	 */
+	bool frozen;
+	unsigned refused_after_freeze;
 };
 
 /* Add RAM [start, end) on @node; overlapping or adjacent same-node ranges merge. */

@@ -12,49 +12,31 @@
 #include "init/selftest.h"
 #include "smp/smp.h"
 
-static uint64_t irq_save(void)
-{
-	uint64_t flags = read_rflags();
-
-	irq_disable();
-	return flags;
-}
-
-static void irq_restore(uint64_t flags)
-{
-	if (flags & (1u << 9))
-		irq_enable();
-}
-
 static bool queue_push(struct call_queue *q, const struct call_entry *e)
 {
-	uint64_t flags = irq_save();
+	unsigned long flags = spin_lock_irqsave(&q->lock);
 	bool ok = false;
 
-	spin_lock(&q->lock);
 	if (q->tail - q->head < CALL_QUEUE_SIZE) {
 		q->entries[q->tail % CALL_QUEUE_SIZE] = *e;
 		q->tail++;
 		ok = true;
 	}
-	spin_unlock(&q->lock);
-	irq_restore(flags);
+	spin_unlock_irqrestore(&q->lock, flags);
 	return ok;
 }
 
 static bool queue_pop(struct call_queue *q, struct call_entry *e)
 {
-	uint64_t flags = irq_save();
+	unsigned long flags = spin_lock_irqsave(&q->lock);
 	bool ok = false;
 
-	spin_lock(&q->lock);
 	if (q->head != q->tail) {
 		*e = q->entries[q->head % CALL_QUEUE_SIZE];
 		q->head++;
 		ok = true;
 	}
-	spin_unlock(&q->lock);
-	irq_restore(flags);
+	spin_unlock_irqrestore(&q->lock, flags);
 	return ok;
 }
 

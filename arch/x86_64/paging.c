@@ -32,7 +32,9 @@ static uint64_t *new_table(void)
 	uint64_t *t;
 
 	if (!phys) {
-		record_error("page tables", "early allocator has no memory below 4 GiB",
+		record_error("page tables",
+			     boot_memblock.frozen ? "early allocator retired (mem_map laid out)" :
+						    "early allocator has no memory below 4 GiB",
 			     "machine stopped");
 		machine_exit(false);
 	}

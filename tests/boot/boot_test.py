@@ -10,9 +10,10 @@ import sys
 
 from bootlib import ROOT
 import cases_boot
+import cases_memmap
 import cases_topology
 
-CASES = {**cases_boot.CASES, **cases_topology.CASES}
+CASES = {**cases_boot.CASES, **cases_topology.CASES, **cases_memmap.CASES}
 
 
 def main():

@@ -2,6 +2,7 @@
 import random
 
 from bootlib import GiB, MiB, PAGE, ROOT, boot, check, expect_clean_success, of_type, one  # noqa: F401
+from cases_memmap import check_result
 from topology import DEFAULT, Node, Topology, even
 
 # Firmware keeps a little RAM of the nodes it lives in (the low 1 MiB holes, ACPI tables).
@@ -50,6 +51,7 @@ def topology_case(topo, cmdline='', online=None, source='srat'):
     def run(iso):
         b = boot(iso, cmdline=cmdline, qemu_args=topo.qemu_args())
         expect_clean_success(b)
+        check_result(b)  # every topology: the mem_map verifies, every page counted
         rec = check_topology(b, topo, online)
         check(rec['numa_source'] == source, f'numa_source {rec["numa_source"]}, expected {source}')
         return b
@@ -59,6 +61,7 @@ def topology_case(topo, cmdline='', online=None, source='srat'):
 def case_one_node_one_cpu(iso):
     b = boot(iso, qemu_args=['-smp', '1', '-m', '512M'])
     expect_clean_success(b)
+    check_result(b)  # every topology: the mem_map verifies, every page counted
     rec = check_topology(b, Topology([Node(512 * MiB, [0])]))
     check(rec['numa_source'] == 'none', f'numa_source {rec["numa_source"]}')
 
@@ -78,6 +81,7 @@ def case_eight_cpus_xcall(iso):
     topo = even(4, 2, 512 * MiB)
     b = boot(iso, cmdline='selftest=xcall', qemu_args=topo.qemu_args())
     expect_clean_success(b)
+    check_result(b)  # every topology: the mem_map verifies, every page counted
     check_topology(b, topo)
     test = one(b.records, 'test')
     check(test['name'] == 'xcall' and test['ok'], f'xcall self-test: {test}')
@@ -86,6 +90,7 @@ def case_eight_cpus_xcall(iso):
 def case_fake_numa(iso):
     b = boot(iso, cmdline='numa=fake=3', qemu_args=['-smp', '3', '-m', '3G'])
     expect_clean_success(b)
+    check_result(b)  # every topology: the mem_map verifies, every page counted
     rec = one(b.records, 'topology')
     check(rec['numa_source'] == 'fake' and len(rec['nodes']) == 3, f'not 3 fake nodes: {rec}')
     pages = [n['pages'] for n in rec['nodes']]
@@ -106,6 +111,7 @@ def case_ap_never_answers(iso):
     topo = Topology([Node(512 * MiB, [0, 1]), Node(512 * MiB, [2])])
     b = boot(iso, cmdline='debug.ap_silent=2 smp.timeout_ms=300', qemu_args=topo.qemu_args())
     check(b.status == 0, f'run-qemu exit {b.status}: the boot must go on')
+    check_result(b)
     errors = [e for e in b.errors() if e['what'] == 'smp']
     check(len(errors) == 1 and 'APIC id 2' in errors[0]['detail'] and errors[0]['action'],
           f'no @error for the silent AP: {b.errors()}')
@@ -123,6 +129,7 @@ def check_topology_cpus_failed(b, topo, online, failed):
 def case_numa_off(iso):
     b = boot(iso, cmdline='numa=off', qemu_args=DEFAULT.qemu_args())
     expect_clean_success(b)
+    check_result(b)  # every topology: the mem_map verifies, every page counted
     rec = check_topology(b, Topology([Node(DEFAULT.mem_total, [0, 1])]))
     check(rec['numa_source'] == 'off', rec['numa_source'])
 

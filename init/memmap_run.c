@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+#include "init/memmap_run.h"
+
+#include "arch/x86_64/string.h"
+#include "arch/x86_64/tsc.h"
+#include "init/params.h"
+#include "init/record.h"
+#include "init/span.h"
+#include "mm/memmap_boot.h"
+#include "mm/verify.h"
+#include "smp/topology.h"
+#include "strategies/strategy.h"
+
+static enum verify_mode verify_mode = VERIFY_FULL;
+static bool corrupt_requested;
+static unsigned long long corrupt_pfn;
+
+static const char *set_verify(const char *value)
+{
+	if (value && strcmp(value, "full") == 0)
+		verify_mode = VERIFY_FULL;
+	else if (value && strcmp(value, "sample") == 0)
+		verify_mode = VERIFY_SAMPLE;
+	else if (value && strcmp(value, "off") == 0)
+		verify_mode = VERIFY_OFF;
+	else
+		return "expected full, sample or off";
+	return NULL;
+}
+PARAM("verify", set_verify, "check the mem_map after init: full (every page) | sample | off");
+
+static const char *set_streaming(const char *value)
+{
+	bool on;
+
+	if (!param_parse_bool(value, &on))
+		return "expected on or off";
+	boot_memmap.streaming = on;
+	return NULL;
+}
+PARAM("memmap.streaming", set_streaming,
+      "write struct pages with non-temporal stores: on | off (default off)");
+
+static const char *set_corrupt_page(const char *value)
+{
+	if (!param_parse_u64(value, &corrupt_pfn))
+		return "expected a pfn";
+	corrupt_requested = true;
+	return NULL;
+}
+PARAM("debug.corrupt_page", set_corrupt_page,
+      "corrupt the struct page of this pfn after init (verification must name it)");
+
+static void corrupt_if_asked(void)
+{
+	struct page *p;
+
+	if (!corrupt_requested)
+		return;
+	p = pfn_to_page(&boot_memmap, corrupt_pfn);
+	if (!p) {
+		record_errorf("debug.corrupt_page", "nothing corrupted", "pfn %#llx is in no node's span",
+			      corrupt_pfn);
+		return;
+	}
+	p->mapping ^= 0xdead0000ull; /* a field no code path writes after init */
+}
+
+static const char *verify_mode_name(void)
+{
+	return verify_mode == VERIFY_FULL ? "full" : verify_mode == VERIFY_SAMPLE ? "sample" : "off";
+}
+
+static void report_mismatch(const struct verify_result *v)
+{
+	struct record r;
+
+	record_begin(&r, "error");
+	rec_str(&r, "what", "mem_map verification");
+	rec_strf(&r, "detail", "pfn %#llx: %s is %#llx, expected %#llx (%s)",
+		 (unsigned long long)v->bad_pfn, v->bad_field, (unsigned long long)v->bad_value,
+		 (unsigned long long)v->expected_value, v->detail);
+	rec_str(&r, "action", "result reported as not verified; boot fails");
+	rec_u64(&r, "pfn", v->bad_pfn);
+	rec_str(&r, "field", v->bad_field);
+	record_end(&r);
+}
+
+static void report_result(const struct strategy *s, const struct strategy_ctx *ctx,
+			  const struct verify_result *v, uint64_t digest, uint64_t verify_ns)
+{
+	struct record r;
+
+	record_begin(&r, "result");
+	rec_str(&r, "strategy", s->name);
+	rec_str(&r, "params", "");
+	rec_u64(&r, "total_pages", v->total_pages);
+	rec_u64(&r, "free_pages", v->free_pages);
+	rec_u64(&r, "reserved_pages", v->reserved_pages);
+	rec_u64(&r, "allocated_pages", v->allocated_pages);
+	rec_strf(&r, "digest", "%016llx", (unsigned long long)digest);
+	rec_bool(&r, "verified", v->ok);
+	rec_u64(&r, "usable_ns", ctx->usable_ns);
+	rec_u64(&r, "done_ns", ctx->done_ns);
+	rec_array_begin(&r, "nodes");
+	for (unsigned n = 0; n < boot_memmap.node_count; n++) {
+		const struct strategy_node_result *nr = &ctx->nodes[n];
+
+		rec_object_begin(&r, NULL);
+		rec_u64(&r, "id", n);
+		rec_u64(&r, "pages", memmap_node_ram_pages(&boot_memmap, (int)n));
+		rec_u64(&r, "ns", nr->end_ns - nr->start_ns);
+		rec_array_begin(&r, "cpus");
+		for_each_cpu_in(cpu, &nr->cpus)
+			rec_u64(&r, NULL, cpu);
+		rec_array_end(&r);
+		rec_u64(&r, "span_pages", boot_memmap.nodes[n].end_pfn - boot_memmap.nodes[n].start_pfn);
+		rec_i64(&r, "memmap_node", boot_memmap.nodes[n].map_node);
+		rec_object_end(&r);
+	}
+	rec_array_end(&r);
+	rec_array_begin(&r, "free_samples"); /* [ns, free pages] as memory arrived */
+	rec_array_begin(&r, NULL);
+	rec_u64(&r, NULL, ctx->done_ns);
+	rec_u64(&r, NULL, v->free_pages);
+	rec_array_end(&r);
+	rec_array_end(&r);
+	/* Added keys. */
+	rec_u64(&r, "start_ns", ctx->start_ns);
+	rec_u64(&r, "hole_pages", v->hole_pages);
+	rec_str(&r, "verify", verify_mode_name());
+	rec_u64(&r, "verify_ns", verify_ns);
+	rec_u64(&r, "ns_per_page", v->total_pages ? (ctx->done_ns - ctx->start_ns) / v->total_pages : 0);
+	rec_bool(&r, "streaming", boot_memmap.streaming);
+	record_end(&r);
+}
+
+bool memmap_run(void)
+{
+	const struct strategy *s = strategy_selected();
+	struct strategy_ctx ctx = { .mm = &boot_memmap, .buddy = &boot_buddy };
+	struct verify_result v;
+	uint64_t digest, t;
+
+	if (!memmap_boot_setup(&numa))
+		return false;
+	ctx.start_ns = time_ns();
+	s->run(&ctx);
+	/* A strategy that leaves work behind says when the boot could go on; for the rest, now. */
+	if (s->wait && !ctx.usable_ns)
+		ctx.usable_ns = time_ns();
+	if (s->wait)
+		s->wait(&ctx);
+	/* Done: when the last piece of work ended, on whichever CPU. */
+	for (unsigned n = 0; n < boot_memmap.node_count; n++)
+		if (ctx.nodes[n].end_ns > ctx.done_ns)
+			ctx.done_ns = ctx.nodes[n].end_ns;
+	if (!ctx.done_ns)
+		ctx.done_ns = time_ns();
+	if (!s->wait)
+		ctx.usable_ns = ctx.done_ns; /* synchronous: usable exactly when done */
+
+	corrupt_if_asked();
+	t = time_ns();
+	memmap_verify(&boot_memmap, &boot_buddy, verify_mode, &v);
+	digest = memmap_digest(&boot_memmap);
+	t = time_ns() - t;
+	if (!v.ok)
+		report_mismatch(&v);
+	spans_report();
+	report_result(s, &ctx, &v, digest, t);
+	return v.ok;
+}

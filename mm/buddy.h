@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * buddy - the page allocator: per node and zone, free lists of blocks of
+ * 2^order pages (order 0..MAX_ORDER), each block aligned to its size.
+ *
+ * It is built straight from the mem_map: free_range_to_buddy() hands it a
+ * range of initialized free pages as whole aligned blocks, largest first,
+ * never page by page. alloc_pages() splits, free_pages() merges with free
+ * buddies. Blocks never span two zones or two nodes. Pure C (host-tested).
+ */
+#ifndef MEMINIT_MM_BUDDY_H
+#define MEMINIT_MM_BUDDY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86_64/spinlock.h"
+#include "mm/memmap.h"
+
+#define MAX_ORDER 10
+#define MAX_ORDER_NR_PAGES (1ull << MAX_ORDER)
+
+#define PG_head (1ull << 3) /* first page of an allocated block; private = its order */
+
+struct free_area {
+	struct list_head free_list;
+	uint64_t nr_free;        /* blocks */
+};
+
+struct zone {
+	struct spinlock lock;
+	struct free_area free_area[MAX_ORDER + 1];
+	uint64_t free_pages;
+	uint64_t allocated_pages;
+};
+
+struct buddy_node {
+	struct zone zones[MAX_NR_ZONES];
+};
+
+struct buddy {
+	const struct memmap *mm;
+	unsigned node_count;
+	struct buddy_node nodes[MAX_NODES];
+	int fallback[MAX_NODES][MAX_NODES]; /* row n: nodes by distance from n, n first */
+	uint64_t node_fallbacks;            /* allocations served off their node */
+};
+
+/* Empty lists for every node and zone of @mm; fallback order from @mm->topo's distances. */
+void buddy_init(struct buddy *b, const struct memmap *mm);
+
+/*
+ * free_range_to_buddy - add the initialized free pages [start_pfn, end_pfn)
+ * of @node (all in one zone) as the largest aligned blocks that fit.
+ * Takes the zone lock once per call; CPUs may call it on different ranges at once.
+ */
+void free_range_to_buddy(struct buddy *b, int node, uint64_t start_pfn, uint64_t end_pfn);
+
+/* Hand every free-RAM run inside [start_pfn, end_pfn) of @node to the buddy allocator. */
+void memmap_free_range(struct buddy *b, int node, uint64_t start_pfn, uint64_t end_pfn);
+
+/* 2^@order pages from @node (highest zone first), else the nearest node with room; NULL if none. */
+struct page *alloc_pages(struct buddy *b, int node, unsigned order);
+/* Return a block from alloc_pages(); merges with free buddies. */
+void free_pages(struct buddy *b, struct page *page, unsigned order);
+
+uint64_t buddy_free_pages(const struct buddy *b, int node);      /* node -1: all nodes */
+uint64_t buddy_allocated_pages(const struct buddy *b, int node); /* node -1: all nodes */
+
+#endif

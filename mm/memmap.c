@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+/* The mem_map's layout and its initialization (memmap.h). */
+#include "mm/memmap.h"
+
+#define SECTION_SHIFT_MAX 18 /* 1 GiB of pages per section at most */
+#define PFN_OF(addr) ((addr) >> PAGE_SHIFT)
+#define PFN_UP(addr) (((addr) + PAGE_SIZE - 1) >> PAGE_SHIFT)
+
+uint64_t memmap_node_bytes(const struct numa_topology *topo, unsigned node)
+{
+	const struct numa_node *n = &topo->nodes[node];
+
+	return (n->end_pfn - n->start_pfn) * sizeof(struct page);
+}
+
+static unsigned ctz_pfn(uint64_t pfn)
+{
+	return pfn ? (unsigned)__builtin_ctzll(pfn) : 63;
+}
+
+/* The pfn in [lo, hi] with the most trailing zero bits: the best place to cut between nodes. */
+static uint64_t most_aligned_in(uint64_t lo, uint64_t hi)
+{
+	for (unsigned shift = 63; shift > 0; shift--) {
+		uint64_t step = 1ull << shift;
+		uint64_t cand = (lo + step - 1) & ~(step - 1);
+
+		if (cand >= lo && cand <= hi)
+			return cand;
+	}
+	return lo;
+}
+
+/*
+ * Walk every node's RAM ranges in address order and call @cut for each
+ * place where the owning node changes, with the most aligned pfn of the gap.
+ */
+struct range_ref {
+	uint64_t start_pfn, end_pfn;
+	int node;
+};
+
+static size_t sorted_ranges(const struct numa_topology *topo, struct range_ref *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (unsigned node = 0; node < topo->node_count; node++)
+		for (unsigned r = 0; r < topo->nodes[node].range_count && n < cap; r++) {
+			struct range_ref ref = { PFN_OF(topo->nodes[node].ranges[r].start),
+						 PFN_OF(topo->nodes[node].ranges[r].end), (int)node };
+			size_t i = n++;
+
+			while (i > 0 && out[i - 1].start_pfn > ref.start_pfn) {
+				out[i] = out[i - 1];
+				i--;
+			}
+			out[i] = ref;
+		}
+	return n;
+}
+
+#define RANGES_MAX (MAX_NODES * NODE_RANGES_MAX)
+
+unsigned memmap_section_shift(const struct numa_topology *topo)
+{
+	struct range_ref r[RANGES_MAX];
+	size_t n = sorted_ranges(topo, r, RANGES_MAX);
+	unsigned shift = SECTION_SHIFT_MAX;
+
+	for (size_t i = 1; i < n; i++) {
+		unsigned z;
+
+		if (r[i].node == r[i - 1].node)
+			continue;
+		z = ctz_pfn(most_aligned_in(r[i - 1].end_pfn, r[i].start_pfn));
+		if (z < shift)
+			shift = z;
+	}
+	return shift;
+}
+
+static uint64_t max_span_pfn(const struct numa_topology *topo)
+{
+	uint64_t max = 0;
+
+	for (unsigned n = 0; n < topo->node_count; n++)
+		if (topo->nodes[n].end_pfn > max)
+			max = topo->nodes[n].end_pfn;
+	return max;
+}
+
+uint64_t memmap_section_table_bytes(const struct numa_topology *topo)
+{
+	unsigned shift = memmap_section_shift(topo);
+
+	return (max_span_pfn(topo) + (1ull << shift) - 1) >> shift;
+}
+
+/* Sections from the cut before range i to the cut after it belong to range i's node. */
+static void fill_section_table(struct memmap *mm, const struct numa_topology *topo)
+{
+	struct range_ref r[RANGES_MAX];
+	size_t n = sorted_ranges(topo, r, RANGES_MAX);
+	uint64_t sections = (mm->max_pfn + (1ull << mm->section_shift) - 1) >> mm->section_shift;
+	uint64_t s = 0;
+
+	for (uint64_t i = 0; i < sections; i++)
+		mm->section_node[i] = SECTION_NO_NODE;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t cut_after = sections;
+		size_t j = i;
+
+		while (j + 1 < n && r[j + 1].node == r[i].node)
+			j++;
+		if (j + 1 < n)
+			cut_after = most_aligned_in(r[j].end_pfn, r[j + 1].start_pfn) >> mm->section_shift;
+		for (; s < cut_after; s++)
+			mm->section_node[s] = (uint8_t)r[i].node;
+		i = j;
+	}
+}
+
+void memmap_setup(struct memmap *mm, const struct numa_topology *topo, const struct memblock *mb,
+		  struct page *const *maps, uint8_t *section_table)
+{
+	mm->node_count = topo->node_count;
+	mm->topo = topo;
+	mm->mb = mb;
+	mm->max_pfn = max_span_pfn(topo);
+	mm->section_shift = memmap_section_shift(topo);
+	mm->section_node = section_table;
+	for (unsigned n = 0; n < topo->node_count; n++) {
+		mm->nodes[n].map = maps[n];
+		mm->nodes[n].start_pfn = topo->nodes[n].start_pfn;
+		mm->nodes[n].end_pfn = topo->nodes[n].end_pfn;
+	}
+	fill_section_table(mm, topo);
+}
+
+/* ---- runs: the layout of one node's span, in pieces of one kind and one zone ---- */
+
+struct run_emitter {
+	page_run_fn fn;
+	void *cookie;
+	int node;
+	uint64_t start, end; /* the pending run; start == end: none */
+	enum page_run_kind kind;
+	enum zone_type zone;
+};
+
+static void emit_flush(struct run_emitter *em)
+{
+	if (em->end > em->start)
+		em->fn(em->cookie, em->node, em->start, em->end, em->kind, em->zone);
+	em->start = em->end;
+}
+
+/* Add [s, e) of @kind, cut at zone boundaries, merged with the pending run when alike. */
+static void emit(struct run_emitter *em, uint64_t s, uint64_t e, enum page_run_kind kind)
+{
+	while (s < e) {
+		enum zone_type zone = zone_of_pfn(s);
+		uint64_t ze = zone_end_pfn(s), piece_end = e < ze ? e : ze;
+
+		if (em->end == s && em->kind == kind && em->zone == zone && em->end > em->start) {
+			em->end = piece_end;
+		} else {
+			emit_flush(em);
+			em->start = s;
+			em->end = piece_end;
+			em->kind = kind;
+			em->zone = zone;
+		}
+		s = piece_end;
+	}
+}
+
+/* Inside one RAM range: reserved and free pieces of [s, e). A page with any reserved byte is reserved. */
+static void emit_ram(struct run_emitter *em, const struct memblock *mb, uint64_t s, uint64_t e)
+{
+	const struct memblock_type *res = &mb->reserved;
+	uint64_t cur = s;
+
+	for (size_t i = 0; i < res->count && cur < e; i++) {
+		uint64_t rs = PFN_OF(res->regions[i].start), re = PFN_UP(res->regions[i].end);
+
+		if (re <= cur)
+			continue;
+		if (rs >= e)
+			break;
+		if (rs > cur)
+			emit(em, cur, rs, RUN_FREE);
+		if (rs < cur)
+			rs = cur;
+		emit(em, rs, re < e ? re : e, RUN_RESERVED);
+		cur = re;
+	}
+	if (cur < e)
+		emit(em, cur, e, RUN_FREE);
+}
+
+void memmap_for_each_run(const struct memmap *mm, int node, uint64_t start_pfn, uint64_t end_pfn,
+			 page_run_fn fn, void *cookie)
+{
+	const struct numa_node *n = &mm->topo->nodes[node];
+	struct run_emitter em = { fn, cookie, node, 0, 0, RUN_HOLE, ZONE_DMA };
+	uint64_t cur = start_pfn;
+
+	for (unsigned r = 0; r < n->range_count && cur < end_pfn; r++) {
+		uint64_t rs = PFN_OF(n->ranges[r].start), re = PFN_OF(n->ranges[r].end);
+
+		if (re <= cur)
+			continue;
+		if (rs >= end_pfn)
+			break;
+		if (rs > cur)
+			emit(&em, cur, rs, RUN_HOLE);
+		if (rs < cur)
+			rs = cur;
+		emit_ram(&em, mm->mb, rs, re < end_pfn ? re : end_pfn);
+		cur = re;
+	}
+	if (cur < end_pfn)
+		emit(&em, cur, end_pfn, RUN_HOLE);
+	emit_flush(&em);
+}
+
+/* ---- initialization ---- */
+
+struct page memmap_initial_page(int node, enum zone_type zone, enum page_run_kind kind)
+{
+	static const uint64_t kind_flags[] = {
+		[RUN_HOLE] = PG_reserved | PG_hole,
+		[RUN_RESERVED] = PG_reserved,
+		[RUN_FREE] = 0,
+	};
+	struct page p = { 0 };
+
+	p.flags = page_flags_make(node, zone, kind_flags[kind]);
+	p.refcount = kind == RUN_FREE ? 0 : 1; /* free pages are nobody's; the rest are the kernel's */
+	p.mapcount = -1;
+	return p;
+}
+
+static inline void store_nt(uint64_t *dst, uint64_t v)
+{
+	__asm__ volatile("movnti %1, %0" : "=m"(*dst) : "r"(v));
+}
+
+/* The eight words of a page: the template's, but the lru pointing at the page itself. */
+#define FILL_PAGE(store, p)                                                   \
+	do {                                                                  \
+		uint64_t self_ = (uint64_t)(uintptr_t)&(p)->lru;              \
+		store(&(p)->flags, flags);                                    \
+		store((uint64_t *)(void *)&(p)->refcount, counts);            \
+		store((uint64_t *)(void *)&(p)->lru.next, self_);             \
+		store((uint64_t *)(void *)&(p)->lru.prev, self_);             \
+		store(&(p)->private, priv);                                   \
+		store(&(p)->mapping, mapping);                                \
+		store(&(p)->index, index);                                    \
+		store(&(p)->spare, spare);                                    \
+	} while (0)
+
+static inline void store_plain(uint64_t *dst, uint64_t v)
+{
+	*(volatile uint64_t *)dst = v; /* volatile: 8-byte stores, never a memset call or rep stos */
+}
+
+void __memmap_fill(struct page *first, uint64_t n, const struct page *tmpl, bool streaming)
+{
+	/* The template in registers: the stores below must not make the compiler reload it. */
+	const uint64_t flags = tmpl->flags, priv = tmpl->private, mapping = tmpl->mapping;
+	const uint64_t index = tmpl->index, spare = tmpl->spare;
+	uint64_t counts; /* refcount and mapcount: one 8-byte store */
+	struct page *p = first, *end = first + n;
+
+	__builtin_memcpy(&counts, &tmpl->refcount, sizeof(counts));
+	if (streaming) {
+		for (; p < end; p++)
+			FILL_PAGE(store_nt, p);
+		__asm__ volatile("sfence" ::: "memory"); /* order the streaming stores before any later use */
+	} else {
+		for (; p < end; p++)
+			FILL_PAGE(store_plain, p);
+	}
+}
+
+static void init_run(void *cookie, int node, uint64_t start_pfn, uint64_t end_pfn,
+		     enum page_run_kind kind, enum zone_type zone)
+{
+	const struct memmap *mm = cookie;
+	const struct node_memmap *nm = &mm->nodes[node];
+	struct page tmpl = memmap_initial_page(node, zone, kind);
+
+	__memmap_fill(nm->map + (start_pfn - nm->start_pfn), end_pfn - start_pfn, &tmpl, mm->streaming);
+}
+
+void memmap_init_range(const struct memmap *mm, int node, uint64_t start_pfn, uint64_t end_pfn)
+{
+	memmap_for_each_run(mm, node, start_pfn, end_pfn, init_run, (void *)mm);
+}
+
+uint64_t memmap_node_ram_pages(const struct memmap *mm, int node)
+{
+	return mm->topo->nodes[node].pages;
+}

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+#include "mm/memmap_boot.h"
+
+#include "arch/x86_64/paging.h"
+#include "init/record.h"
+#include "mm/memblock.h"
+
+#define MEMMAP_ALIGN (2ull << 20) /* 2 MiB: one large page of the direct map per 32768 pages */
+
+struct memmap boot_memmap;
+struct buddy boot_buddy;
+
+bool memmap_boot_setup(const struct numa_topology *topo)
+{
+	struct page *maps[MAX_NODES] = { 0 };
+	uint64_t table_bytes = memmap_section_table_bytes(topo), table;
+
+	for (unsigned n = 0; n < topo->node_count; n++) {
+		uint64_t bytes = memmap_node_bytes(topo, n), phys;
+		int got = -1;
+
+		if (!bytes)
+			continue; /* a memoryless node has no pages to describe */
+		bytes = (bytes + MEMMAP_ALIGN - 1) & ~(MEMMAP_ALIGN - 1);
+		phys = memblock_alloc_on(&boot_memblock, bytes, MEMMAP_ALIGN, (int)n, 0, &got);
+		if (!phys) {
+			record_errorf("mem_map", "machine stopped", "no %llu bytes for node %u's mem_map",
+				      (unsigned long long)bytes, n);
+			return false;
+		}
+		if (got != (int)n)
+			record_errorf("mem_map", "placed on the nearest node with room",
+				      "node %u's mem_map does not fit on node %u", n, n);
+		maps[n] = phys_to_virt(phys);
+		boot_memmap.nodes[n].map_phys = phys;
+		boot_memmap.nodes[n].map_node = got;
+	}
+	table = memblock_alloc(&boot_memblock, table_bytes, 4096, 0, 0);
+	if (!table) {
+		record_error("mem_map", "no memory for the section table", "machine stopped");
+		return false;
+	}
+	boot_memblock.frozen = true; /* its reservations are now the layout */
+	memmap_setup(&boot_memmap, topo, &boot_memblock, maps, phys_to_virt(table));
+	buddy_init(&boot_buddy, &boot_memmap);
+	return true;
+}

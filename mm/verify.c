@@ -1,0 +1,764 @@
+// SPDX-License-Identifier: MIT
+/*
+ * verify - check the mem_map against the layout and the buddy allocator,
+ * and hash it.
+ *
+ * What each page must be comes from memmap_for_each_run() over each node's
+ * whole span; the states themselves are encoded here, independently of
+ * memmap.c and buddy.c, from their contract:
+ *
+ *   hole       flags = node|zone|PG_reserved|PG_hole, refcount 1
+ *   reserved   flags = node|zone|PG_reserved,         refcount 1
+ *   free       flags = node|zone,                     refcount 0
+ *   all three: mapcount -1, lru self-linked, private/mapping/index/spare 0.
+ *
+ * In a free run the pages form aligned blocks of 2^k pages that never leave
+ * the run: the head is either in the buddy allocator (PG_buddy, private k,
+ * refcount 0, lru on free_area[k] of its node and zone) or allocated
+ * (PG_head, private k, refcount >= 1, lru self-linked); the 2^k - 1 tails
+ * keep the free state. Any other page of a free run is lost. With no buddy
+ * allocator (b == NULL: right after initialization) every page of a free
+ * run must still be in the free state.
+ *
+ * Order of the checks, so that the first mismatch names the right page:
+ *   1. the free lists (VERIFY_SAMPLE, VERIFY_FULL): every entry is a page of
+ *      its node's mem_map with the list's node, zone and order, linked both
+ *      ways; blocks == nr_free, pages == zone->free_pages. A list is trusted
+ *      only after its links are checked, so a corrupted link is reported,
+ *      never followed outside the mem_map.
+ *   2. the page walk, run by run: FULL checks every field of every page;
+ *      SAMPLE checks every block head in full (the walk over a free run
+ *      steps block by block anyway) and every pfn that is a multiple of
+ *      VERIFY_SAMPLE_STRIDE; OFF walks no page.
+ *   3. accounting: pages the walk found free == pages on the lists, pages it
+ *      found allocated == the zones' allocated_pages, total == free +
+ *      reserved + allocated == the topology's RAM pages. OFF takes free and
+ *      allocated from the zones' counters (and checks nr_free against
+ *      free_pages), reserved and holes from the runs.
+ *
+ * Errors that name no page (a counter, a list head) set bad_pfn to
+ * VERIFY_NO_PFN. Verification stops at the first mismatch.
+ *
+ * Pure C, one pass, no call per page: the per-page test of a hole, reserved
+ * or free page is one OR of XORs against a template, and the field is only
+ * worked out once a page has failed it.
+ */
+#include "mm/verify.h"
+
+#include <stddef.h>
+
+#define VERIFY_SAMPLE_STRIDE 509 /* prime: no alignment of the layout hides from it */
+#define VERIFY_NO_PFN UINT64_MAX
+
+/* ---- the detail string, without snprintf ---------------------------------- */
+
+struct dstr {
+	char *buf;
+	unsigned len, cap;
+};
+
+static void put_str(struct dstr *d, const char *s)
+{
+	while (*s && d->len + 1 < d->cap)
+		d->buf[d->len++] = *s++;
+	d->buf[d->len] = '\0';
+}
+
+static void put_hex(struct dstr *d, uint64_t v)
+{
+	char t[19];
+	int i = 18;
+
+	t[i] = '\0';
+	do {
+		t[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	t[--i] = 'x';
+	t[--i] = '0';
+	put_str(d, t + i);
+}
+
+static void put_dec(struct dstr *d, uint64_t v)
+{
+	char t[21];
+	int i = 20;
+
+	t[i] = '\0';
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put_str(d, t + i);
+}
+
+static void put_sdec(struct dstr *d, int64_t v)
+{
+	if (v < 0) {
+		put_str(d, "-");
+		put_dec(d, (uint64_t)0 - (uint64_t)v);
+	} else {
+		put_dec(d, (uint64_t)v);
+	}
+}
+
+static bool streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* A value of @field as the detail prints it: counts in decimal, the rest in hex. */
+static void put_value(struct dstr *d, const char *field, uint64_t v)
+{
+	if (streq(field, "refcount") || streq(field, "mapcount"))
+		put_sdec(d, (int64_t)v);
+	else if (streq(field, "private") || streq(field, "free lists") || streq(field, "accounting"))
+		put_dec(d, v);
+	else
+		put_hex(d, v);
+}
+
+/* ---- the walk's state ------------------------------------------------------ */
+
+struct vctx {
+	const struct memmap *mm;
+	const struct buddy *b;
+	enum verify_mode mode;
+	struct verify_result *out;
+	/* The node being walked. */
+	int node;
+	const struct page *map;
+	uint64_t node_start, node_end;
+	uint64_t next_run_pfn; /* runs must tile the span */
+	uint64_t next_sample;  /* SAMPLE: the next pfn to check in full */
+	int list_zone, list_order; /* the free list being walked, for the detail; -1: none */
+	/* What the walk found. */
+	uint64_t free_run_pages, walk_free, walk_alloc;
+};
+
+/*
+ * Record the first mismatch. @what names the page (or the list, or the
+ * counter); @pfn is VERIFY_NO_PFN when no page is to blame.
+ */
+static void fail(struct vctx *c, uint64_t pfn, const char *field, uint64_t bad, uint64_t expected,
+		 const char *what)
+{
+	struct verify_result *r = c->out;
+	struct dstr d = { r->detail, 0, sizeof(r->detail) };
+
+	if (!r->ok)
+		return;
+	r->ok = false;
+	r->bad_pfn = pfn;
+	r->bad_field = field;
+	r->bad_value = bad;
+	r->expected_value = expected;
+	put_str(&d, what);
+	if (pfn != VERIFY_NO_PFN) {
+		put_str(&d, " at pfn ");
+		put_hex(&d, pfn);
+		put_str(&d, " node ");
+		put_dec(&d, (uint64_t)c->node);
+		put_str(&d, " ");
+		put_str(&d, zone_name(zone_of_pfn(pfn)));
+	} else if (c->list_zone >= 0) {
+		put_str(&d, " (node ");
+		put_dec(&d, (uint64_t)c->node);
+		put_str(&d, " ");
+		put_str(&d, zone_name((enum zone_type)c->list_zone));
+		if (c->list_order >= 0) {
+			put_str(&d, " order ");
+			put_dec(&d, (uint64_t)c->list_order);
+		}
+		put_str(&d, ")");
+	}
+	put_str(&d, ": ");
+	put_str(&d, field);
+	put_str(&d, " ");
+	put_value(&d, field, bad);
+	put_str(&d, ", expected ");
+	put_value(&d, field, expected);
+}
+
+static inline const struct page *page_at(const struct vctx *c, uint64_t pfn)
+{
+	return c->map + (pfn - c->node_start);
+}
+
+static inline bool self_linked(const struct page *p)
+{
+	return p->lru.next == &p->lru && p->lru.prev == &p->lru;
+}
+
+/*
+ * Is @t a list_head a free block of @c's node may link to: @head (its free
+ * list) or the lru of a page of the node's mem_map? Checked before any
+ * pointer found in a page is followed.
+ */
+static inline bool link_target_ok(const struct vctx *c, const struct list_head *t,
+				  const struct list_head *head)
+{
+	uintptr_t off = (uintptr_t)t - ((uintptr_t)c->map + offsetof(struct page, lru));
+
+	if (t == head)
+		return true;
+	return c->map && off < (c->node_end - c->node_start) * sizeof(struct page) &&
+	       off % sizeof(struct page) == 0;
+}
+
+/*
+ * The index of the first page of @p[0, @n) that is not the template
+ * (@flags, @refcount, mapcount -1, lru self-linked, the rest 0), or @n.
+ * The kernel's hottest verification loop: one OR of XORs per page.
+ */
+static inline uint64_t first_mismatch(const struct page *p, uint64_t n, uint64_t flags,
+				      int32_t refcount)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		const struct page *q = p + i;
+		uintptr_t self = (uintptr_t)&q->lru;
+		uint64_t d = (q->flags ^ flags) | (uint32_t)(q->refcount ^ refcount) |
+			     (uint32_t)(q->mapcount ^ -1) | ((uintptr_t)q->lru.next ^ self) |
+			     ((uintptr_t)q->lru.prev ^ self) | q->private | q->mapping | q->index |
+			     q->spare;
+
+		if (d)
+			return i;
+	}
+	return n;
+}
+
+/* Name the field in which @p differs from the template of first_mismatch(). */
+static void report_template(struct vctx *c, const struct page *p, uint64_t pfn, uint64_t flags,
+			    int32_t refcount, const char *what)
+{
+	if (p->flags != flags)
+		fail(c, pfn, "flags", p->flags, flags, what);
+	else if (p->refcount != refcount)
+		fail(c, pfn, "refcount", (uint64_t)(int64_t)p->refcount, (uint64_t)(int64_t)refcount,
+		     what);
+	else if (p->mapcount != -1)
+		fail(c, pfn, "mapcount", (uint64_t)(int64_t)p->mapcount, (uint64_t)-1, what);
+	else if (!self_linked(p))
+		fail(c, pfn, "lru", (uintptr_t)(p->lru.next != &p->lru ? p->lru.next : p->lru.prev),
+		     (uintptr_t)&p->lru, what);
+	else if (p->private)
+		fail(c, pfn, "private", p->private, 0, what);
+	else if (p->mapping)
+		fail(c, pfn, "mapping", p->mapping, 0, what);
+	else if (p->index)
+		fail(c, pfn, "index", p->index, 0, what);
+	else if (p->spare)
+		fail(c, pfn, "spare", p->spare, 0, what);
+}
+
+/* Check one page against the template (SAMPLE, and single pages). */
+static inline void check_one(struct vctx *c, uint64_t pfn, uint64_t flags, int32_t refcount,
+			     const char *what)
+{
+	const struct page *p = page_at(c, pfn);
+
+	c->out->pages_checked++;
+	if (first_mismatch(p, 1, flags, refcount))
+		report_template(c, p, pfn, flags, refcount, what);
+}
+
+/* Check [s, e) against the template: every page (FULL) or the sample pfns (SAMPLE). */
+static void check_uniform(struct vctx *c, uint64_t s, uint64_t e, uint64_t flags, int32_t refcount,
+			  const char *what)
+{
+	if (c->mode == VERIFY_FULL) {
+		uint64_t i = first_mismatch(page_at(c, s), e - s, flags, refcount);
+
+		c->out->pages_checked += i;
+		if (i < e - s) {
+			c->out->pages_checked++;
+			report_template(c, page_at(c, s + i), s + i, flags, refcount, what);
+		}
+		return;
+	}
+	for (; c->next_sample < e && c->out->ok; c->next_sample += VERIFY_SAMPLE_STRIDE)
+		if (c->next_sample >= s)
+			check_one(c, c->next_sample, flags, refcount, what);
+}
+
+/* The largest order of an aligned block at @pfn that ends by @end (at most MAX_ORDER). */
+static unsigned order_fitting(uint64_t pfn, uint64_t end)
+{
+	unsigned k = 0;
+
+	while (k < MAX_ORDER && !(pfn & ((2ull << k) - 1)) && pfn + (2ull << k) <= end)
+		k++;
+	return k;
+}
+
+static inline bool order_fits(uint64_t pfn, uint64_t order, uint64_t end)
+{
+	return order <= MAX_ORDER && !(pfn & ((1ull << order) - 1)) && pfn + (1ull << order) <= end;
+}
+
+/* Does @p look like the head of a block of its own (so a head before it claims too much)? */
+static bool plausible_head(const struct page *p, uint64_t pfn, uint64_t end)
+{
+	if (!order_fits(pfn, p->private, end))
+		return false;
+	if (p->flags & PG_buddy)
+		return p->refcount == 0 && !self_linked(p);
+	return (p->flags & PG_head) && p->refcount >= 1 && self_linked(p);
+}
+
+/*
+ * A page of a free run that is neither a block head nor inside one. Most
+ * likely a head before it has too small an order (its block would cover
+ * @pfn); else the page is lost.
+ */
+static void report_stray(struct vctx *c, uint64_t pfn, uint64_t run_start, uint64_t run_end,
+			 uint64_t base)
+{
+	const struct page *p = page_at(c, pfn);
+
+	for (unsigned j = 1; j <= MAX_ORDER; j++) {
+		uint64_t h = pfn & ~((1ull << j) - 1);
+		const struct page *hp;
+
+		if (h < run_start || h + (1ull << j) > run_end)
+			break;
+		hp = page_at(c, h);
+		if ((hp->flags & (PG_buddy | PG_head)) && hp->private < j) {
+			fail(c, h, "private", hp->private, j,
+			     "block head whose order does not cover the pages after it");
+			return;
+		}
+	}
+	if ((p->flags & ~(PG_buddy | PG_head)) != base)
+		fail(c, pfn, "flags", p->flags, base | PG_buddy, "free page");
+	else
+		fail(c, pfn, "flags", p->flags, base | PG_buddy,
+		     "free page neither in the buddy allocator nor allocated (lost)");
+}
+
+/* The head of a free block (PG_buddy) at @pfn of order @k (already known to fit). */
+static void check_buddy_head(struct vctx *c, const struct page *p, uint64_t pfn, uint64_t base,
+			     enum zone_type zone, unsigned k)
+{
+	const char *what = "buddy block head";
+	const struct list_head *head = &c->b->nodes[c->node].zones[zone].free_area[k].free_list;
+	const struct list_head *self = &p->lru;
+
+	c->out->pages_checked++;
+	if (p->flags != (base | PG_buddy))
+		fail(c, pfn, "flags", p->flags, base | PG_buddy, what);
+	else if (p->refcount != 0)
+		fail(c, pfn, "refcount", (uint64_t)(int64_t)p->refcount, 0, what);
+	else if (p->mapcount != -1)
+		fail(c, pfn, "mapcount", (uint64_t)(int64_t)p->mapcount, (uint64_t)-1, what);
+	else if (self_linked(p))
+		fail(c, pfn, "lru", (uintptr_t)self, (uintptr_t)head,
+		     "free block on no free list (lost)");
+	else if (!link_target_ok(c, p->lru.next, head) || p->lru.next->prev != self)
+		fail(c, pfn, "lru", (uintptr_t)p->lru.next, (uintptr_t)head,
+		     "free block not on its free list (lost)");
+	else if (!link_target_ok(c, p->lru.prev, head) || p->lru.prev->next != self)
+		fail(c, pfn, "lru", (uintptr_t)p->lru.prev, (uintptr_t)head,
+		     "free block not on its free list (lost)");
+	else if (p->mapping)
+		fail(c, pfn, "mapping", p->mapping, 0, what);
+	else if (p->index)
+		fail(c, pfn, "index", p->index, 0, what);
+	else if (p->spare)
+		fail(c, pfn, "spare", p->spare, 0, what);
+}
+
+/* The head of an allocated block (PG_head) at @pfn. */
+static void check_alloc_head(struct vctx *c, const struct page *p, uint64_t pfn, uint64_t base)
+{
+	const char *what = "allocated block head";
+
+	c->out->pages_checked++;
+	if (p->flags != (base | PG_head))
+		fail(c, pfn, "flags", p->flags, base | PG_head, what);
+	else if (p->refcount < 1)
+		fail(c, pfn, "refcount", (uint64_t)(int64_t)p->refcount, 1, what);
+	else if (p->mapcount != -1)
+		fail(c, pfn, "mapcount", (uint64_t)(int64_t)p->mapcount, (uint64_t)-1, what);
+	else if (!self_linked(p))
+		fail(c, pfn, "lru", (uintptr_t)(p->lru.next != &p->lru ? p->lru.next : p->lru.prev),
+		     (uintptr_t)&p->lru, what);
+	else if (p->mapping)
+		fail(c, pfn, "mapping", p->mapping, 0, what);
+	else if (p->index)
+		fail(c, pfn, "index", p->index, 0, what);
+	else if (p->spare)
+		fail(c, pfn, "spare", p->spare, 0, what);
+}
+
+/* Tails [s, e) of the block headed at @head_pfn must be free pages. */
+static void check_tails(struct vctx *c, uint64_t head_pfn, uint64_t s, uint64_t e, uint64_t base,
+			uint64_t run_end)
+{
+	uint64_t pfn;
+
+	if (c->mode == VERIFY_FULL) {
+		uint64_t i = first_mismatch(page_at(c, s), e - s, base, 0);
+
+		c->out->pages_checked += i;
+		if (i == e - s)
+			return;
+		pfn = s + i;
+	} else {
+		for (pfn = VERIFY_NO_PFN; c->next_sample < e; c->next_sample += VERIFY_SAMPLE_STRIDE) {
+			if (c->next_sample < s)
+				continue;
+			c->out->pages_checked++;
+			if (first_mismatch(page_at(c, c->next_sample), 1, base, 0)) {
+				pfn = c->next_sample;
+				break;
+			}
+		}
+		if (pfn == VERIFY_NO_PFN)
+			return;
+	}
+	/* A tail that is a head of its own: the head before it claims too much. */
+	if (plausible_head(page_at(c, pfn), pfn, run_end)) {
+		unsigned j = 0;
+
+		while ((2ull << j) <= pfn - head_pfn)
+			j++;
+		fail(c, head_pfn, "private", page_at(c, head_pfn)->private, j,
+		     "block head whose order covers other blocks");
+		return;
+	}
+	report_template(c, page_at(c, pfn), pfn, base, 0, "free page inside a block");
+}
+
+/* A free run [s, e) with a buddy allocator: block by block. */
+static void walk_free_run(struct vctx *c, uint64_t s, uint64_t e, enum zone_type zone)
+{
+	const uint64_t base = page_flags_make(c->node, zone, 0);
+	uint64_t pfn = s;
+
+	while (pfn < e && c->out->ok) {
+		const struct page *p = page_at(c, pfn);
+		uint64_t k = p->private, n;
+
+		if (!(p->flags & (PG_buddy | PG_head))) {
+			report_stray(c, pfn, s, e, base);
+			return;
+		}
+		if (!order_fits(pfn, k, e)) {
+			fail(c, pfn, "private", k, order_fitting(pfn, e),
+			     p->flags & PG_buddy ? "buddy block head whose block does not fit"
+						 : "allocated block head whose block does not fit");
+			return;
+		}
+		n = 1ull << k;
+		if (p->flags & PG_buddy) {
+			check_buddy_head(c, p, pfn, base, zone, (unsigned)k);
+			c->walk_free += n;
+		} else {
+			check_alloc_head(c, p, pfn, base);
+			c->walk_alloc += n;
+		}
+		if (c->mode == VERIFY_SAMPLE && c->next_sample == pfn)
+			c->next_sample += VERIFY_SAMPLE_STRIDE; /* the head was checked in full */
+		if (n > 1 && c->out->ok)
+			check_tails(c, pfn, pfn + 1, pfn + n, base, e);
+		pfn += n;
+	}
+}
+
+static void run_cb(void *cookie, int node, uint64_t s, uint64_t e, enum page_run_kind kind,
+		   enum zone_type zone)
+{
+	struct vctx *c = cookie;
+	struct verify_result *r = c->out;
+	uint64_t n = e - s;
+
+	if (!r->ok)
+		return;
+	if (node != c->node || s != c->next_run_pfn || e <= s || e > c->node_end) {
+		fail(c, s, "accounting", s, c->next_run_pfn, "runs do not tile the node's span");
+		return;
+	}
+	if (zone != zone_of_pfn(s) || e > zone_end_pfn(s)) {
+		fail(c, s, "accounting", zone, zone_of_pfn(s), "run not inside its zone");
+		return;
+	}
+	c->next_run_pfn = e;
+	switch (kind) {
+	case RUN_HOLE:
+		r->hole_pages += n;
+		break;
+	case RUN_RESERVED:
+		r->reserved_pages += n;
+		break;
+	case RUN_FREE:
+		c->free_run_pages += n;
+		break;
+	default:
+		fail(c, s, "accounting", (uint64_t)kind, RUN_FREE, "run of no known kind");
+		return;
+	}
+	if (c->mode == VERIFY_OFF)
+		return;
+	if (c->mode == VERIFY_SAMPLE && c->next_sample < s)
+		c->next_sample = s + (VERIFY_SAMPLE_STRIDE - s % VERIFY_SAMPLE_STRIDE) %
+					     VERIFY_SAMPLE_STRIDE;
+	switch (kind) {
+	case RUN_HOLE:
+		check_uniform(c, s, e, page_flags_make(node, zone, PG_reserved | PG_hole), 1,
+			      "hole page");
+		break;
+	case RUN_RESERVED:
+		check_uniform(c, s, e, page_flags_make(node, zone, PG_reserved), 1, "reserved page");
+		break;
+	case RUN_FREE:
+		if (c->b)
+			walk_free_run(c, s, e, zone);
+		else
+			check_uniform(c, s, e, page_flags_make(node, zone, 0), 0, "free page");
+		break;
+	}
+}
+
+/* ---- the free lists -------------------------------------------------------- */
+
+static uint64_t walk_lists(struct vctx *c)
+{
+	const struct buddy *b = c->b;
+	uint64_t total = 0;
+
+	for (unsigned node = 0; node < c->mm->node_count && c->out->ok; node++) {
+		const struct node_memmap *nm = &c->mm->nodes[node];
+		uint64_t span = nm->end_pfn - nm->start_pfn;
+
+		c->node = (int)node;
+		c->map = nm->map;
+		c->node_start = nm->start_pfn;
+		c->node_end = nm->end_pfn;
+		for (int z = 0; z < MAX_NR_ZONES && c->out->ok; z++) {
+			const struct zone *zone = &b->nodes[node].zones[z];
+			const uint64_t flags = page_flags_make((int)node, (enum zone_type)z, PG_buddy);
+			uint64_t pages = 0;
+
+			c->list_zone = z;
+			for (unsigned k = 0; k <= MAX_ORDER && c->out->ok; k++) {
+				const struct free_area *fa = &zone->free_area[k];
+				const struct list_head *head = &fa->free_list, *prev = head, *e;
+				uint64_t blocks = 0, prev_pfn = VERIFY_NO_PFN;
+
+				c->list_order = (int)k;
+
+				for (e = head->next; e != head; prev = e, e = e->next) {
+					const struct page *p;
+					uint64_t pfn;
+
+					if (!link_target_ok(c, e, head)) {
+						fail(c, prev_pfn, prev_pfn == VERIFY_NO_PFN ? "free lists" : "lru",
+						     (uintptr_t)e, (uintptr_t)head,
+						     "free list link out of the node's mem_map");
+						return total;
+					}
+					p = container_of(e, struct page, lru);
+					pfn = nm->start_pfn + (uint64_t)(p - nm->map);
+					if (e->prev != prev) {
+						fail(c, pfn, "lru", (uintptr_t)e->prev, (uintptr_t)prev,
+						     "free list entry with a broken back link");
+						return total;
+					}
+					if (p->flags != flags) {
+						fail(c, pfn, "flags", p->flags, flags,
+						     "free list entry of another kind, node or zone");
+						return total;
+					}
+					if (p->private != k) {
+						fail(c, pfn, "private", p->private, k,
+						     "free list entry of another order");
+						return total;
+					}
+					if (pfn & ((1ull << k) - 1) || zone_of_pfn(pfn) != (enum zone_type)z) {
+						fail(c, pfn, "free lists", pfn, pfn & ~((1ull << k) - 1),
+						     "free block misaligned or outside its zone");
+						return total;
+					}
+					if (++blocks > span) {
+						fail(c, pfn, "free lists", blocks, fa->nr_free,
+						     "free list that does not end (a cycle)");
+						return total;
+					}
+					prev_pfn = pfn;
+				}
+				if (head->prev != prev) {
+					fail(c, VERIFY_NO_PFN, "free lists", (uintptr_t)head->prev,
+					     (uintptr_t)prev, "free list head with a broken back link");
+					return total;
+				}
+				if (blocks != fa->nr_free) {
+					fail(c, VERIFY_NO_PFN, "free lists", fa->nr_free, blocks,
+					     "nr_free is not the blocks on the list");
+					return total;
+				}
+				pages += blocks << k;
+			}
+			c->list_order = -1;
+			if (pages != zone->free_pages) {
+				fail(c, VERIFY_NO_PFN, "free lists", zone->free_pages, pages,
+				     "zone free_pages is not the pages on its lists");
+				return total;
+			}
+			total += pages;
+		}
+	}
+	c->list_zone = c->list_order = -1;
+	return total;
+}
+
+/* VERIFY_OFF: the counters alone. */
+static void sum_counters(struct vctx *c, uint64_t *free_pages, uint64_t *alloc_pages)
+{
+	*free_pages = *alloc_pages = 0;
+	for (unsigned node = 0; node < c->mm->node_count; node++) {
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			const struct zone *zone = &c->b->nodes[node].zones[z];
+			uint64_t pages = 0;
+
+			for (unsigned k = 0; k <= MAX_ORDER; k++)
+				pages += zone->free_area[k].nr_free << k;
+			if (pages != zone->free_pages) {
+				c->node = (int)node;
+				c->list_zone = z;
+				fail(c, VERIFY_NO_PFN, "free lists", zone->free_pages, pages,
+				     "zone free_pages is not the sum of nr_free");
+			}
+			*free_pages += zone->free_pages;
+			*alloc_pages += zone->allocated_pages;
+		}
+	}
+}
+
+bool memmap_verify(const struct memmap *mm, const struct buddy *b, enum verify_mode mode,
+		   struct verify_result *out)
+{
+	struct vctx c = { .mm = mm, .b = b, .mode = mode, .out = out, .list_zone = -1,
+			  .list_order = -1 };
+	uint64_t list_free = 0, topo_pages = 0;
+
+	*out = (struct verify_result){ .ok = true, .bad_pfn = VERIFY_NO_PFN };
+	if (b && (b->mm != mm || b->node_count != mm->node_count)) {
+		fail(&c, VERIFY_NO_PFN, "free lists", b->node_count, mm->node_count,
+		     "buddy allocator of another mem_map");
+		return false;
+	}
+	if (b && mode != VERIFY_OFF)
+		list_free = walk_lists(&c);
+
+	for (unsigned node = 0; node < mm->node_count && out->ok; node++) {
+		const struct node_memmap *nm = &mm->nodes[node];
+
+		c.node = (int)node;
+		c.map = nm->map;
+		c.node_start = c.next_run_pfn = nm->start_pfn;
+		c.node_end = nm->end_pfn;
+		c.next_sample = 0;
+		if (nm->end_pfn > nm->start_pfn)
+			memmap_for_each_run(mm, (int)node, nm->start_pfn, nm->end_pfn, run_cb, &c);
+		if (out->ok && c.next_run_pfn != nm->end_pfn)
+			fail(&c, c.next_run_pfn, "accounting", c.next_run_pfn, nm->end_pfn,
+			     "runs end before the node's span");
+	}
+	if (!out->ok)
+		return false;
+
+	c.node = 0;
+	out->total_pages = c.free_run_pages + out->reserved_pages;
+	if (mode == VERIFY_OFF) {
+		if (b) {
+			sum_counters(&c, &out->free_pages, &out->allocated_pages);
+		} else {
+			out->free_pages = c.free_run_pages;
+		}
+	} else if (b) {
+		uint64_t zone_alloc = 0;
+
+		out->free_pages = c.walk_free;
+		out->allocated_pages = c.walk_alloc;
+		for (unsigned node = 0; node < mm->node_count; node++)
+			for (int z = 0; z < MAX_NR_ZONES; z++)
+				zone_alloc += b->nodes[node].zones[z].allocated_pages;
+		if (list_free != c.walk_free)
+			fail(&c, VERIFY_NO_PFN, "free lists", list_free, c.walk_free,
+			     "pages on the free lists are not the free blocks of the mem_map");
+		else if (zone_alloc != c.walk_alloc)
+			fail(&c, VERIFY_NO_PFN, "accounting", zone_alloc, c.walk_alloc,
+			     "zones' allocated_pages is not the allocated blocks of the mem_map");
+	} else {
+		out->free_pages = c.free_run_pages;
+	}
+	for (unsigned node = 0; node < mm->topo->node_count; node++)
+		topo_pages += mm->topo->nodes[node].pages;
+	if (out->total_pages != out->free_pages + out->reserved_pages + out->allocated_pages)
+		fail(&c, VERIFY_NO_PFN, "accounting",
+		     out->free_pages + out->reserved_pages + out->allocated_pages, out->total_pages,
+		     "free + reserved + allocated is not the RAM pages");
+	else if (out->total_pages != topo_pages)
+		fail(&c, VERIFY_NO_PFN, "accounting", out->total_pages, topo_pages,
+		     "RAM pages of the mem_map are not the topology's");
+	return out->ok;
+}
+
+/* ---- the digest ------------------------------------------------------------ */
+
+/*
+ * Two independent lanes, so the multiplies of one page overlap:
+ *   lane a: flags, private, index;  lane b: refcount|mapcount, mapping, spare
+ * each word absorbed as h = (h ^ w) * P (P odd), and after each page
+ * a ^= (a >> 29) ^ selflinked; b ^= b >> 32 (bringing high bits down).
+ * Every step is a bijection of the lane for a fixed input word, so a change
+ * of one field of one page always changes its lane's end state; the final
+ * fmix64(fmix64(a) + b) then always changes. Each node first absorbs its
+ * id and span.
+ */
+#define DIGEST_PA 0x100000001b3ull      /* the 64-bit FNV prime */
+#define DIGEST_PB 0x9e3779b97f4a7c15ull /* 2^64 / golden ratio, odd */
+
+static inline uint64_t fmix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ull;
+	k ^= k >> 33;
+	return k;
+}
+
+uint64_t memmap_digest(const struct memmap *mm)
+{
+	uint64_t a = 0xcbf29ce484222325ull, b = 0x6a09e667f3bcc908ull;
+
+	for (unsigned node = 0; node < mm->node_count; node++) {
+		const struct node_memmap *nm = &mm->nodes[node];
+		const struct page *p = nm->map;
+		uint64_t n = nm->end_pfn > nm->start_pfn ? nm->end_pfn - nm->start_pfn : 0;
+
+		a = (a ^ node) * DIGEST_PA;
+		a = (a ^ nm->start_pfn) * DIGEST_PA;
+		b = (b ^ nm->end_pfn) * DIGEST_PB;
+		for (uint64_t i = 0; i < n; i++, p++) {
+			uint64_t self = (p->lru.next == &p->lru) & (p->lru.prev == &p->lru);
+			uint64_t counts = (uint64_t)(uint32_t)p->refcount |
+					  (uint64_t)(uint32_t)p->mapcount << 32;
+
+			a = (a ^ p->flags) * DIGEST_PA;
+			b = (b ^ counts) * DIGEST_PB;
+			a = (a ^ p->private) * DIGEST_PA;
+			b = (b ^ p->mapping) * DIGEST_PB;
+			a = (a ^ p->index) * DIGEST_PA;
+			b = (b ^ p->spare) * DIGEST_PB;
+			a ^= (a >> 29) ^ self;
+			b ^= b >> 32;
+		}
+	}
+	return fmix64(fmix64(a) + b);
+}
