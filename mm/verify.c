@@ -136,6 +136,9 @@ struct vctx {
 	int list_zone, list_order; /* the free list being walked, for the detail; -1: none */
 	/* What the walk found. */
 	uint64_t free_run_pages, walk_free, walk_alloc;
+	/* The first free-state page where a block head should be (stray_page()). */
+	uint64_t stray_pfn, stray_head_pfn, stray_pages, stray_base;
+	int stray_node;
 };
 
 /*
@@ -310,33 +313,55 @@ static bool plausible_head(const struct page *p, uint64_t pfn, uint64_t end)
 }
 
 /*
- * A page of a free run that is neither a block head nor inside one. Most
- * likely a head before it has too small an order (its block would cover
- * @pfn); else the page is lost.
+ * A page of a free run where a block head should be, but neither PG_buddy
+ * nor PG_head. If it is not in the free state it is a head that lost its
+ * flag: report it now. If it is, either it is lost, or the block head
+ * before it (an allocated one: a free one was checked against its list)
+ * claims too small an order; the memory alone cannot tell which, the zones'
+ * allocated_pages can, so the first such page is kept for resolve_stray()
+ * and the walk goes on page by page.
  */
-static void report_stray(struct vctx *c, uint64_t pfn, uint64_t run_start, uint64_t run_end,
-			 uint64_t base)
+static void stray_page(struct vctx *c, uint64_t pfn, uint64_t last_head, uint64_t base)
 {
 	const struct page *p = page_at(c, pfn);
 
-	for (unsigned j = 1; j <= MAX_ORDER; j++) {
-		uint64_t h = pfn & ~((1ull << j) - 1);
-		const struct page *hp;
-
-		if (h < run_start || h + (1ull << j) > run_end)
-			break;
-		hp = page_at(c, h);
-		if ((hp->flags & (PG_buddy | PG_head)) && hp->private < j) {
-			fail(c, h, "private", hp->private, j,
-			     "block head whose order does not cover the pages after it");
-			return;
-		}
+	if (first_mismatch(p, 1, base, 0)) {
+		if ((p->flags & ~(PG_buddy | PG_head)) != base)
+			report_template(c, p, pfn, base, 0, "free page");
+		else
+			fail(c, pfn, "flags", p->flags, base | (p->refcount >= 1 ? PG_head : PG_buddy),
+			     "block head with neither PG_buddy nor PG_head");
+		return;
 	}
-	if ((p->flags & ~(PG_buddy | PG_head)) != base)
-		fail(c, pfn, "flags", p->flags, base | PG_buddy, "free page");
-	else
-		fail(c, pfn, "flags", p->flags, base | PG_buddy,
-		     "free page neither in the buddy allocator nor allocated (lost)");
+	if (c->stray_pfn == VERIFY_NO_PFN) {
+		c->stray_pfn = pfn;
+		c->stray_head_pfn = last_head;
+		c->stray_node = c->node;
+		c->stray_base = base;
+	}
+	c->stray_pages++;
+}
+
+static void resolve_stray(struct vctx *c, uint64_t zone_alloc)
+{
+	const struct node_memmap *nm = &c->mm->nodes[c->stray_node];
+	const struct page *h = c->stray_head_pfn == VERIFY_NO_PFN ? 0 :
+			       nm->map + (c->stray_head_pfn - nm->start_pfn);
+
+	c->node = c->stray_node;
+	if (h && (h->flags & PG_head) && zone_alloc > c->walk_alloc) {
+		uint64_t need = zone_alloc - c->walk_alloc + (1ull << h->private);
+		unsigned k = 0;
+
+		while ((2ull << k) <= need)
+			k++;
+		fail(c, c->stray_head_pfn, "private", h->private, k,
+		     "allocated block head whose order does not cover its block");
+		return;
+	}
+	fail(c, c->stray_pfn, "flags", nm->map[c->stray_pfn - nm->start_pfn].flags,
+	     c->stray_base | PG_buddy,
+	     "free page neither in the buddy allocator nor allocated (lost)");
 }
 
 /* The head of a free block (PG_buddy) at @pfn of order @k (already known to fit). */
@@ -437,15 +462,18 @@ static void check_tails(struct vctx *c, uint64_t head_pfn, uint64_t s, uint64_t 
 static void walk_free_run(struct vctx *c, uint64_t s, uint64_t e, enum zone_type zone)
 {
 	const uint64_t base = page_flags_make(c->node, zone, 0);
-	uint64_t pfn = s;
+	uint64_t pfn = s, last_head = VERIFY_NO_PFN;
 
 	while (pfn < e && c->out->ok) {
 		const struct page *p = page_at(c, pfn);
 		uint64_t k = p->private, n;
 
 		if (!(p->flags & (PG_buddy | PG_head))) {
-			report_stray(c, pfn, s, e, base);
-			return;
+			stray_page(c, pfn, last_head, base);
+			if (c->mode == VERIFY_SAMPLE && c->next_sample == pfn)
+				c->next_sample += VERIFY_SAMPLE_STRIDE;
+			pfn++;
+			continue;
 		}
 		if (!order_fits(pfn, k, e)) {
 			fail(c, pfn, "private", k, order_fitting(pfn, e),
@@ -465,6 +493,7 @@ static void walk_free_run(struct vctx *c, uint64_t s, uint64_t e, enum zone_type
 			c->next_sample += VERIFY_SAMPLE_STRIDE; /* the head was checked in full */
 		if (n > 1 && c->out->ok)
 			check_tails(c, pfn, pfn + 1, pfn + n, base, e);
+		last_head = pfn;
 		pfn += n;
 	}
 }
@@ -642,7 +671,7 @@ bool memmap_verify(const struct memmap *mm, const struct buddy *b, enum verify_m
 		   struct verify_result *out)
 {
 	struct vctx c = { .mm = mm, .b = b, .mode = mode, .out = out, .list_zone = -1,
-			  .list_order = -1 };
+			  .list_order = -1, .stray_pfn = VERIFY_NO_PFN };
 	uint64_t list_free = 0, topo_pages = 0;
 
 	*out = (struct verify_result){ .ok = true, .bad_pfn = VERIFY_NO_PFN };
@@ -687,7 +716,9 @@ bool memmap_verify(const struct memmap *mm, const struct buddy *b, enum verify_m
 		for (unsigned node = 0; node < mm->node_count; node++)
 			for (int z = 0; z < MAX_NR_ZONES; z++)
 				zone_alloc += b->nodes[node].zones[z].allocated_pages;
-		if (list_free != c.walk_free)
+		if (c.stray_pfn != VERIFY_NO_PFN)
+			resolve_stray(&c, zone_alloc);
+		else if (list_free != c.walk_free)
 			fail(&c, VERIFY_NO_PFN, "free lists", list_free, c.walk_free,
 			     "pages on the free lists are not the free blocks of the mem_map");
 		else if (zone_alloc != c.walk_alloc)
