@@ -14,6 +14,9 @@
  */
 #include "init/multiboot2.h"
 
+#include "arch/x86_64/unaligned.h"
+#include "init/detail.h"
+
 /* A walk that long means a corrupt structure, not a generous loader. */
 #define MB2_TAGS_MAX 4096
 
@@ -48,61 +51,12 @@
 
 /* ---- reading ---------------------------------------------------------- */
 
-static uint32_t read_u32(const uint8_t *p)
-{
-	uint32_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t read_u64(const uint8_t *p)
-{
-	uint64_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 static uint64_t add_saturated(uint64_t a, uint64_t b)
 {
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
 /* ---- problem reports -------------------------------------------------- */
-
-/* A detail line built without snprintf; cut (never overrun) when too long. */
-struct detail_text {
-	char buf[112];
-	size_t len;
-};
-
-static void text_add(struct detail_text *t, const char *s)
-{
-	while (*s && t->len < sizeof(t->buf) - 1)
-		t->buf[t->len++] = *s++;
-	t->buf[t->len] = '\0';
-}
-
-/* Numbers below 10000 in decimal, larger ones (addresses, sizes) in hex. */
-static void text_add_number(struct detail_text *t, uint64_t v)
-{
-	static const char digits[] = "0123456789abcdef";
-	char tmp[2 + 16 + 1];
-	size_t i = sizeof(tmp) - 1;
-	unsigned base = v < 10000 ? 10 : 16;
-
-	tmp[i] = '\0';
-	do {
-		tmp[--i] = digits[v % base];
-		v /= base;
-	} while (v && i > 2);
-	if (base == 16) {
-		tmp[--i] = 'x';
-		tmp[--i] = '0';
-	}
-	text_add(t, &tmp[i]);
-}
 
 /* Everything the walk needs, so the helpers take one argument. */
 struct mb2_walk {
@@ -119,7 +73,7 @@ struct mb2_walk {
 	size_t acpi_new_tag, acpi_new_size;
 };
 
-static void report(const struct mb2_walk *w, const char *what, const struct detail_text *d,
+static void report(const struct mb2_walk *w, const char *what, const struct detail *d,
 		   const char *action)
 {
 	if (w->problem)
@@ -131,20 +85,20 @@ static void report_value(const struct mb2_walk *w, const char *what, const char 
 			 size_t offset, const char *name, uint64_t value, const char *rel,
 			 uint64_t limit, const char *action)
 {
-	struct detail_text d = { .len = 0 };
+	struct detail d = { .len = 0 };
 
-	text_add(&d, label);
-	text_add(&d, " at offset ");
-	text_add_number(&d, offset);
-	text_add(&d, ": ");
-	text_add(&d, name);
-	text_add(&d, " ");
-	text_add_number(&d, value);
+	detail_add(&d, label);
+	detail_add(&d, " at offset ");
+	detail_num(&d, offset);
+	detail_add(&d, ": ");
+	detail_add(&d, name);
+	detail_add(&d, " ");
+	detail_num(&d, value);
 	if (rel) {
-		text_add(&d, " ");
-		text_add(&d, rel);
-		text_add(&d, " ");
-		text_add_number(&d, limit);
+		detail_add(&d, " ");
+		detail_add(&d, rel);
+		detail_add(&d, " ");
+		detail_num(&d, limit);
 	}
 	report(w, what, &d, action);
 }
@@ -182,7 +136,7 @@ static uint32_t mmap_entry_size(const struct mb2_walk *w, size_t offset, size_t 
 			     MB2_TAG_HEADER_SIZE + MB2_MMAP_HEADER_SIZE, "tag skipped");
 		return 0;
 	}
-	entry_size = read_u32(tag + MB2_TAG_HEADER_SIZE);
+	entry_size = get_le32(tag + MB2_TAG_HEADER_SIZE);
 	if (entry_size < MB2_MMAP_ENTRY_MIN || entry_size % 8 != 0) {
 		report_value(w, "multiboot2 mmap", "tag", offset, "entry_size", entry_size,
 			     "not a multiple of 8 >=", MB2_MMAP_ENTRY_MIN, "tag skipped");
@@ -203,7 +157,7 @@ static uint32_t efi_descriptor_size(const struct mb2_walk *w, size_t offset, siz
 			     MB2_TAG_HEADER_SIZE + MB2_EFI_MMAP_HEADER_SIZE, "tag skipped");
 		return 0;
 	}
-	desc_size = read_u32(tag + MB2_TAG_HEADER_SIZE);
+	desc_size = get_le32(tag + MB2_TAG_HEADER_SIZE);
 	if (desc_size < EFI_DESC_MIN) {
 		report_value(w, "multiboot2 EFI mmap", "tag", offset, "descriptor_size", desc_size,
 			     "<", EFI_DESC_MIN, "tag skipped");
@@ -263,17 +217,17 @@ static size_t keep_limit(const struct mb2_walk *w, const char *what, size_t offs
 static void copy_e820_map(const struct mb2_walk *w)
 {
 	const uint8_t *tag = w->base + w->mmap_tag;
-	uint32_t entry_size = read_u32(tag + MB2_TAG_HEADER_SIZE);
+	uint32_t entry_size = get_le32(tag + MB2_TAG_HEADER_SIZE);
 	const uint8_t *entry = tag + MB2_TAG_HEADER_SIZE + MB2_MMAP_HEADER_SIZE;
 	size_t n = keep_limit(w, "multiboot2 mmap", w->mmap_tag, w->out->e820_entries);
 	size_t i;
 
 	for (i = 0; i < n; i++, entry += entry_size) {
-		uint64_t base = read_u64(entry);
+		uint64_t base = get_le64(entry);
 
 		w->out->mmap[i].start = base;
-		w->out->mmap[i].end = add_saturated(base, read_u64(entry + 8));
-		w->out->mmap[i].type = read_u32(entry + 16);
+		w->out->mmap[i].end = add_saturated(base, get_le64(entry + 8));
+		w->out->mmap[i].type = get_le32(entry + 16);
 	}
 	w->out->mmap_count = n;
 	w->out->mmap_from_efi = false;
@@ -282,21 +236,21 @@ static void copy_e820_map(const struct mb2_walk *w)
 static void copy_efi_map(const struct mb2_walk *w)
 {
 	const uint8_t *tag = w->base + w->efi_tag;
-	uint32_t desc_size = read_u32(tag + MB2_TAG_HEADER_SIZE);
+	uint32_t desc_size = get_le32(tag + MB2_TAG_HEADER_SIZE);
 	const uint8_t *desc = tag + MB2_TAG_HEADER_SIZE + MB2_EFI_MMAP_HEADER_SIZE;
 	size_t n = keep_limit(w, "multiboot2 EFI mmap", w->efi_tag, w->out->efi_entries);
 	size_t i;
 
 	for (i = 0; i < n; i++, desc += desc_size) {
-		uint64_t start = read_u64(desc + EFI_DESC_PHYS_START);
-		uint64_t pages = read_u64(desc + EFI_DESC_NUM_PAGES);
+		uint64_t start = get_le64(desc + EFI_DESC_PHYS_START);
+		uint64_t pages = get_le64(desc + EFI_DESC_NUM_PAGES);
 		uint64_t bytes = pages > (UINT64_MAX >> EFI_PAGE_SHIFT)
 					 ? UINT64_MAX
 					 : pages << EFI_PAGE_SHIFT;
 
 		w->out->mmap[i].start = start;
 		w->out->mmap[i].end = add_saturated(start, bytes);
-		w->out->mmap[i].type = efi_type_to_fw(read_u32(desc + EFI_DESC_TYPE));
+		w->out->mmap[i].type = efi_type_to_fw(get_le32(desc + EFI_DESC_TYPE));
 	}
 	w->out->mmap_count = n;
 	w->out->mmap_from_efi = true;
@@ -419,8 +373,8 @@ static bool walk_tags(struct mb2_walk *w)
 				     w->limit - offset, "<", MB2_TAG_HEADER_SIZE, "walk stopped");
 			return false;
 		}
-		type = read_u32(w->base + offset);
-		size = read_u32(w->base + offset + 4);
+		type = get_le32(w->base + offset);
+		size = get_le32(w->base + offset + 4);
 		if (size < MB2_TAG_HEADER_SIZE) {
 			report_value(w, "multiboot2 tag", "tag", offset, "size", size, "<",
 				     MB2_TAG_HEADER_SIZE, "walk stopped");
@@ -457,7 +411,7 @@ static bool check_header(struct mb2_walk *w, const void *info, size_t avail)
 	if ((uintptr_t)info % MB2_TAG_ALIGN != 0)
 		report_value(w, "multiboot2", "header", 0, "address", (uintptr_t)info,
 			     "not aligned to", MB2_TAG_ALIGN, "read anyway");
-	total = read_u32(w->base);
+	total = get_le32(w->base);
 	if (total < MB2_MIN_TOTAL) {
 		report_value(w, "multiboot2", "header", 0, "total_size", total, "<",
 			     MB2_MIN_TOTAL, "information ignored");
@@ -492,11 +446,11 @@ bool mb2_parse(const void *info, size_t avail, struct mb2_info *out,
 	out->total_size = (uint32_t)w.limit;
 
 	if (!walk_tags(&w)) {
-		struct detail_text d = { .len = 0 };
+		struct detail d = { .len = 0 };
 
-		text_add(&d, "no end tag within ");
-		text_add_number(&d, w.limit);
-		text_add(&d, " bytes");
+		detail_add(&d, "no end tag within ");
+		detail_num(&d, w.limit);
+		detail_add(&d, " bytes");
 		report(&w, "multiboot2", &d, "tags before the problem kept");
 	}
 

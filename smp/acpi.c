@@ -1,19 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "smp/acpi.h"
 
+#include "arch/x86_64/unaligned.h"
+
 #define RSDP_V1_LEN 20
 #define RSDP_V2_LEN 36
 #define TABLE_LEN_MAX (16u << 20) /* no honest ACPI table is larger */
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 static bool sig_equal(const char *a, const char *b)
 {
@@ -93,14 +85,14 @@ bool acpi_init(struct acpi *a, const uint8_t *rsdp, size_t rsdp_len)
 	a->revision = rsdp[15];
 	/* ACPI 2.0+: a 64-bit XSDT with its own extended checksum over 36 bytes. */
 	a->use_xsdt = a->revision >= 2 && rsdp_len >= RSDP_V2_LEN &&
-		      acpi_checksum_ok(rsdp, RSDP_V2_LEN) && get64(rsdp + 24);
+		      acpi_checksum_ok(rsdp, RSDP_V2_LEN) && get_le64(rsdp + 24);
 	if (a->revision >= 2 && !a->use_xsdt)
 		report(a, "acpi rsdp", "no usable XSDT pointer", "using the RSDT");
-	root_phys = a->use_xsdt ? get64(rsdp + 24) : get32(rsdp + 16);
+	root_phys = a->use_xsdt ? get_le64(rsdp + 24) : get_le32(rsdp + 16);
 	root = acpi_map_table(a, root_phys, a->use_xsdt ? "XSDT" : "RSDT");
 	if (!root && a->use_xsdt) {
 		a->use_xsdt = false;
-		root = acpi_map_table(a, get32(rsdp + 16), "RSDT");
+		root = acpi_map_table(a, get_le32(rsdp + 16), "RSDT");
 	}
 	if (!root) {
 		report(a, "acpi root table", "neither XSDT nor RSDT valid", "running without ACPI");
@@ -110,7 +102,7 @@ bool acpi_init(struct acpi *a, const uint8_t *rsdp, size_t rsdp_len)
 	entries = (root->length - sizeof(*root)) / entry_size;
 	for (unsigned i = 0; i < entries && a->count < ACPI_MAX_TABLES; i++) {
 		const uint8_t *e = (const uint8_t *)(root + 1) + i * entry_size;
-		uint64_t phys = a->use_xsdt ? get64(e) : get32(e);
+		uint64_t phys = a->use_xsdt ? get_le64(e) : get_le32(e);
 		const struct acpi_header *h = acpi_map_table(a, phys, NULL);
 
 		if (!h)
@@ -186,19 +178,19 @@ void acpi_read_fadt(struct acpi *a, struct acpi_fadt_info *out)
 	out->present = true;
 	/* Offsets: ACPI 6.4, table 5.9. */
 	if (fadt->length >= 80)
-		out->pm_timer_port = (uint16_t)get32(f + 76);
+		out->pm_timer_port = (uint16_t)get_le32(f + 76);
 	if (fadt->length >= 116)
-		out->pm_timer_32bit = get32(f + 112) & (1u << 8); /* TMR_VAL_EXT */
+		out->pm_timer_32bit = get_le32(f + 112) & (1u << 8); /* TMR_VAL_EXT */
 	/* X_PM_TMR_BLK wins when it is in system I/O space (space id 1). */
-	if (fadt->length >= 220 && f[208] == 1 && get64(f + 212))
-		out->pm_timer_port = (uint16_t)get64(f + 212);
+	if (fadt->length >= 220 && f[208] == 1 && get_le64(f + 212))
+		out->pm_timer_port = (uint16_t)get_le64(f + 212);
 	if (fadt->length >= 72) {
-		out->pm1a_cnt = (uint16_t)get32(f + 64);
-		out->pm1b_cnt = (uint16_t)get32(f + 68);
+		out->pm1a_cnt = (uint16_t)get_le32(f + 64);
+		out->pm1b_cnt = (uint16_t)get_le32(f + 68);
 	}
-	out->dsdt_phys = fadt->length >= 44 ? get32(f + 40) : 0;
-	if (fadt->length >= 148 && get64(f + 140))
-		out->dsdt_phys = get64(f + 140);
+	out->dsdt_phys = fadt->length >= 44 ? get_le32(f + 40) : 0;
+	if (fadt->length >= 148 && get_le64(f + 140))
+		out->dsdt_phys = get_le64(f + 140);
 	if (!out->dsdt_phys)
 		return;
 	dsdt = acpi_map_table(a, out->dsdt_phys, "DSDT");
@@ -215,5 +207,5 @@ uint64_t acpi_hpet_base(const struct acpi *a)
 	/* Base Address is a Generic Address Structure at 40; memory space is id 0. */
 	if (!h || h->length < 52 || t[40] != 0)
 		return 0;
-	return get64(t + 44);
+	return get_le64(t + 44);
 }

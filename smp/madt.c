@@ -20,6 +20,9 @@
  */
 #include "smp/acpi_tables.h"
 
+#include "arch/x86_64/unaligned.h"
+#include "init/detail.h"
+
 #define MADT_FIXED_LEN 44          /* 5.2.12: header, Local Interrupt Controller Address, Flags */
 #define MADT_LAPIC_ADDR_OFF 36
 #define MADT_FLAGS_OFF 40
@@ -39,54 +42,6 @@
 
 /* ---- reading and reporting -------------------------------------------- */
 
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/* A detail line without snprintf; cut, never overrun, when too long. */
-struct text {
-	char buf[96];
-	unsigned len;
-};
-
-static void text_add(struct text *t, const char *s)
-{
-	while (*s && t->len < sizeof(t->buf) - 1)
-		t->buf[t->len++] = *s++;
-	t->buf[t->len] = '\0';
-}
-
-/* Small numbers (offsets, types, lengths) in decimal, ids and addresses in hex. */
-static void text_num(struct text *t, uint64_t v)
-{
-	static const char digits[] = "0123456789abcdef";
-	char tmp[2 + 16 + 1];
-	unsigned i = sizeof(tmp) - 1, base = v < 10000 ? 10 : 16;
-
-	tmp[i] = '\0';
-	do {
-		tmp[--i] = digits[v % base];
-		v /= base;
-	} while (v);
-	if (base == 16) {
-		tmp[--i] = 'x';
-		tmp[--i] = '0';
-	}
-	text_add(t, &tmp[i]);
-}
-
 struct walk {
 	const uint8_t *table;
 	uint32_t length;
@@ -94,7 +49,7 @@ struct walk {
 	void *cookie;
 };
 
-static void report(const struct walk *w, const struct text *d, const char *action)
+static void report(const struct walk *w, const struct detail *d, const char *action)
 {
 	if (w->problem)
 		w->problem(w->cookie, "acpi madt", d->buf, action);
@@ -103,18 +58,18 @@ static void report(const struct walk *w, const struct text *d, const char *actio
 /* "offset O type T length L: WHY", the shape of every entry problem. */
 static void report_entry(const struct walk *w, uint32_t off, const char *why, const char *action)
 {
-	struct text d = { .len = 0 };
+	struct detail d = { .len = 0 };
 
-	text_add(&d, "offset ");
-	text_num(&d, off);
+	detail_add(&d, "offset ");
+	detail_num(&d, off);
 	if (w->length - off >= 2) {
-		text_add(&d, " type ");
-		text_num(&d, w->table[off]);
-		text_add(&d, " length ");
-		text_num(&d, w->table[off + 1]);
+		detail_add(&d, " type ");
+		detail_num(&d, w->table[off]);
+		detail_add(&d, " length ");
+		detail_num(&d, w->table[off + 1]);
 	}
-	text_add(&d, ": ");
-	text_add(&d, why);
+	detail_add(&d, ": ");
+	detail_add(&d, why);
 	report(w, &d, action);
 }
 
@@ -179,13 +134,13 @@ static bool decode_cpu(const uint8_t *e, uint32_t len, struct madt_cpu *cpu)
 	case MADT_TYPE_LAPIC: /* u8 UID @2, u8 APIC ID @3, u32 flags @4 */
 		cpu->acpi_uid = e[2];
 		cpu->apic_id = e[3];
-		decode_flags(cpu, rd32(e + 4));
+		decode_flags(cpu, get_le32(e + 4));
 		return true;
 	case MADT_TYPE_X2APIC: /* u16 reserved @2, u32 x2APIC ID @4, u32 flags @8, u32 UID @12 */
 		cpu->x2apic = true;
-		cpu->apic_id = rd32(e + 4);
-		decode_flags(cpu, rd32(e + 8));
-		cpu->acpi_uid = rd32(e + 12);
+		cpu->apic_id = get_le32(e + 4);
+		decode_flags(cpu, get_le32(e + 8));
+		cpu->acpi_uid = get_le32(e + 12);
 		return true;
 	default:
 		return false;
@@ -235,13 +190,13 @@ static uint32_t walk_end(const struct walk *w)
 static void report_duplicates(const struct walk *w, unsigned count, uint32_t first_off,
 			      uint32_t first_id)
 {
-	struct text d = { .len = 0 };
+	struct detail d = { .len = 0 };
 
-	text_num(&d, count);
-	text_add(&d, " entries repeat an APIC id; first at offset ");
-	text_num(&d, first_off);
-	text_add(&d, " id ");
-	text_num(&d, first_id);
+	detail_num(&d, count);
+	detail_add(&d, " entries repeat an APIC id; first at offset ");
+	detail_num(&d, first_off);
+	detail_add(&d, " id ");
+	detail_num(&d, first_id);
 	report(w, &d, "duplicates skipped");
 }
 
@@ -249,29 +204,29 @@ static void report_duplicates(const struct walk *w, unsigned count, uint32_t fir
 
 static bool header_usable(const struct acpi_header *madt, struct walk *w)
 {
-	struct text d = { .len = 0 };
+	struct detail d = { .len = 0 };
 
 	if (!madt) {
-		text_add(&d, "no table");
+		detail_add(&d, "no table");
 		report(w, &d, "no CPUs from the MADT");
 		return false;
 	}
 	w->table = (const uint8_t *)madt;
-	w->length = rd32(w->table + 4);
+	w->length = get_le32(w->table + 4);
 	if (__builtin_memcmp(w->table, "APIC", 4) != 0) {
-		text_add(&d, "signature is not APIC");
+		detail_add(&d, "signature is not APIC");
 		report(w, &d, "table ignored");
 		return false;
 	}
 	if (w->length < MADT_FIXED_LEN) {
-		text_add(&d, "length ");
-		text_num(&d, w->length);
-		text_add(&d, " below 44");
+		detail_add(&d, "length ");
+		detail_num(&d, w->length);
+		detail_add(&d, " below 44");
 		report(w, &d, "table ignored");
 		return false;
 	}
 	if (!acpi_checksum_ok(w->table, w->length)) {
-		text_add(&d, "bad checksum");
+		detail_add(&d, "bad checksum");
 		report(w, &d, "table ignored");
 		return false;
 	}
@@ -290,8 +245,8 @@ bool madt_walk(const struct acpi_header *madt, madt_cpu_fn fn, void *cookie,
 	*info = (struct madt_info){ 0 };
 	if (!header_usable(madt, &w))
 		return false;
-	info->lapic_phys = rd32(w.table + MADT_LAPIC_ADDR_OFF);
-	info->pcat_compat = rd32(w.table + MADT_FLAGS_OFF) & MADT_PCAT_COMPAT;
+	info->lapic_phys = get_le32(w.table + MADT_LAPIC_ADDR_OFF);
+	info->pcat_compat = get_le32(w.table + MADT_FLAGS_OFF) & MADT_PCAT_COMPAT;
 
 	stop = walk_end(&w);
 	for (off = MADT_FIXED_LEN; off < w.length; off += len) {
@@ -306,7 +261,7 @@ bool madt_walk(const struct acpi_header *madt, madt_cpu_fn fn, void *cookie,
 			continue;
 		}
 		if (e[0] == MADT_TYPE_LAPIC_OVERRIDE) { /* u16 reserved @2, u64 address @4 */
-			info->lapic_phys = rd64(e + 4);
+			info->lapic_phys = get_le64(e + 4);
 			continue;
 		}
 		if (!decode_cpu(e, len, &cpu))

@@ -11,113 +11,68 @@
  */
 #include "smp/acpi_tables.h"
 
+#include "arch/x86_64/unaligned.h"
+#include "init/detail.h"
+
 /* 5.2.17: header, u64 Number of System Localities N, then N*N u8 entries, row-major. */
 #define SLIT_COUNT_OFF 36
 #define SLIT_ENTRIES_OFF 44
 
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/* A detail line without snprintf; cut, never overrun, when too long. */
-struct text {
-	char buf[96];
-	unsigned len;
-};
-
-static void text_add(struct text *t, const char *s)
-{
-	while (*s && t->len < sizeof(t->buf) - 1)
-		t->buf[t->len++] = *s++;
-	t->buf[t->len] = '\0';
-}
-
-/* Small numbers in decimal, absurd ones (a garbage N) in hex. */
-static void text_num(struct text *t, uint64_t v)
-{
-	static const char digits[] = "0123456789abcdef";
-	char tmp[2 + 16 + 1];
-	unsigned i = sizeof(tmp) - 1, base = v < 10000 ? 10 : 16;
-
-	tmp[i] = '\0';
-	do {
-		tmp[--i] = digits[v % base];
-		v /= base;
-	} while (v);
-	if (base == 16) {
-		tmp[--i] = 'x';
-		tmp[--i] = '0';
-	}
-	text_add(t, &tmp[i]);
-}
-
-static void reject(acpi_problem_fn problem, void *cookie, const struct text *d)
+static void reject(acpi_problem_fn problem, void *cookie, const struct detail *d)
 {
 	if (problem)
 		problem(cookie, "acpi slit", d->buf, "using 10/20 distances");
 }
 
-static bool header_usable(const struct acpi_header *slit, uint32_t *length, struct text *d)
+static bool header_usable(const struct acpi_header *slit, uint32_t *length, struct detail *d)
 {
 	const uint8_t *t = (const uint8_t *)slit;
 
 	if (!slit) {
-		text_add(d, "no table");
+		detail_add(d, "no table");
 		return false;
 	}
-	*length = rd32(t + 4);
+	*length = get_le32(t + 4);
 	if (__builtin_memcmp(t, "SLIT", 4) != 0) {
-		text_add(d, "signature is not SLIT");
+		detail_add(d, "signature is not SLIT");
 		return false;
 	}
 	if (*length < SLIT_ENTRIES_OFF) {
-		text_add(d, "length ");
-		text_num(d, *length);
-		text_add(d, " below 44");
+		detail_add(d, "length ");
+		detail_num(d, *length);
+		detail_add(d, " below 44");
 		return false;
 	}
 	if (!acpi_checksum_ok(t, *length)) {
-		text_add(d, "bad checksum");
+		detail_add(d, "bad checksum");
 		return false;
 	}
 	return true;
 }
 
 /* Does the table hold N*N entries, and do they fit in @max_n x @max_n? */
-static bool size_ok(uint64_t count, uint32_t length, unsigned max_n, struct text *d)
+static bool size_ok(uint64_t count, uint32_t length, unsigned max_n, struct detail *d)
 {
 	uint64_t room = length - SLIT_ENTRIES_OFF;
 
 	if (count == 0) {
-		text_add(d, "no localities");
+		detail_add(d, "no localities");
 		return false;
 	}
 	/* count <= room < 2^32 first, so count * count cannot overflow. */
 	if (count > room || count * count > room) {
-		text_add(d, "N ");
-		text_num(d, count);
-		text_add(d, " needs N*N entries, table holds ");
-		text_num(d, room);
+		detail_add(d, "N ");
+		detail_num(d, count);
+		detail_add(d, " needs N*N entries, table holds ");
+		detail_num(d, room);
 		return false;
 	}
 	if (count > max_n) {
-		text_add(d, "N ");
-		text_num(d, count);
-		text_add(d, " above the ");
-		text_num(d, max_n);
-		text_add(d, " domains kept");
+		detail_add(d, "N ");
+		detail_num(d, count);
+		detail_add(d, " above the ");
+		detail_num(d, max_n);
+		detail_add(d, " domains kept");
 		return false;
 	}
 	return true;
@@ -127,7 +82,7 @@ static bool size_ok(uint64_t count, uint32_t length, unsigned max_n, struct text
  * 5.2.17: a locality's distance to itself is 10; values 0-9 are reserved,
  * 255 means unreachable (allowed), and the matrix need not be symmetric.
  */
-static bool distances_ok(const uint8_t *m, unsigned count, struct text *d)
+static bool distances_ok(const uint8_t *m, unsigned count, struct detail *d)
 {
 	for (unsigned i = 0; i < count; i++) {
 		for (unsigned j = 0; j < count; j++) {
@@ -135,13 +90,13 @@ static bool distances_ok(const uint8_t *m, unsigned count, struct text *d)
 
 			if (i == j ? v == SLIT_LOCAL : v >= SLIT_LOCAL)
 				continue;
-			text_add(d, "entry [");
-			text_num(d, i);
-			text_add(d, "][");
-			text_num(d, j);
-			text_add(d, "] is ");
-			text_num(d, v);
-			text_add(d, i == j ? ", not 10" : ", below 10");
+			detail_add(d, "entry [");
+			detail_num(d, i);
+			detail_add(d, "][");
+			detail_num(d, j);
+			detail_add(d, "] is ");
+			detail_num(d, v);
+			detail_add(d, i == j ? ", not 10" : ", below 10");
 			return false;
 		}
 	}
@@ -152,17 +107,17 @@ bool slit_parse(const struct acpi_header *slit, uint8_t *out, unsigned max_n, un
 		acpi_problem_fn problem, void *problem_cookie)
 {
 	const uint8_t *t = (const uint8_t *)slit, *m;
-	struct text d = { .len = 0 };
+	struct detail d = { .len = 0 };
 	uint32_t length = 0;
 	unsigned count;
 
 	*n = 0;
 	if (!header_usable(slit, &length, &d) ||
-	    !size_ok(rd64(t + SLIT_COUNT_OFF), length, max_n, &d)) {
+	    !size_ok(get_le64(t + SLIT_COUNT_OFF), length, max_n, &d)) {
 		reject(problem, problem_cookie, &d);
 		return false;
 	}
-	count = (unsigned)rd64(t + SLIT_COUNT_OFF);
+	count = (unsigned)get_le64(t + SLIT_COUNT_OFF);
 	m = t + SLIT_ENTRIES_OFF;
 	if (!distances_ok(m, count, &d)) {
 		reject(problem, problem_cookie, &d);

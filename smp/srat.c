@@ -11,6 +11,9 @@
  */
 #include "smp/acpi_tables.h"
 
+#include "arch/x86_64/unaligned.h"
+#include "init/detail.h"
+
 #define SRAT_FIXED_LEN 48 /* 5.2.16: header, u32 reserved (=1), u64 reserved */
 
 #define SRAT_TYPE_LAPIC 0  /* 5.2.16.1 Processor Local APIC/SAPIC Affinity Structure */
@@ -28,52 +31,6 @@
 
 /* ---- reading and reporting -------------------------------------------- */
 
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/* Two u32 halves, as the Memory Affinity structure stores its 64-bit fields. */
-static uint64_t rd64_split(const uint8_t *lo)
-{
-	return rd32(lo) | (uint64_t)rd32(lo + 4) << 32;
-}
-
-/* A detail line without snprintf; cut, never overrun, when too long. */
-struct text {
-	char buf[96];
-	unsigned len;
-};
-
-static void text_add(struct text *t, const char *s)
-{
-	while (*s && t->len < sizeof(t->buf) - 1)
-		t->buf[t->len++] = *s++;
-	t->buf[t->len] = '\0';
-}
-
-/* Small numbers (offsets, types, lengths) in decimal, addresses in hex. */
-static void text_num(struct text *t, uint64_t v)
-{
-	static const char digits[] = "0123456789abcdef";
-	char tmp[2 + 16 + 1];
-	unsigned i = sizeof(tmp) - 1, base = v < 10000 ? 10 : 16;
-
-	tmp[i] = '\0';
-	do {
-		tmp[--i] = digits[v % base];
-		v /= base;
-	} while (v);
-	if (base == 16) {
-		tmp[--i] = 'x';
-		tmp[--i] = '0';
-	}
-	text_add(t, &tmp[i]);
-}
-
 struct walk {
 	const uint8_t *table;
 	uint32_t length;
@@ -82,7 +39,7 @@ struct walk {
 	void *cookie;
 };
 
-static void report(const struct walk *w, const struct text *d, const char *action)
+static void report(const struct walk *w, const struct detail *d, const char *action)
 {
 	if (w->problem)
 		w->problem(w->cookie, "acpi srat", d->buf, action);
@@ -91,18 +48,18 @@ static void report(const struct walk *w, const struct text *d, const char *actio
 /* "offset O type T length L: WHY", the shape of every entry problem. */
 static void report_entry(const struct walk *w, uint32_t off, const char *why, const char *action)
 {
-	struct text d = { .len = 0 };
+	struct detail d = { .len = 0 };
 
-	text_add(&d, "offset ");
-	text_num(&d, off);
+	detail_add(&d, "offset ");
+	detail_num(&d, off);
 	if (w->length - off >= 2) {
-		text_add(&d, " type ");
-		text_num(&d, w->table[off]);
-		text_add(&d, " length ");
-		text_num(&d, w->table[off + 1]);
+		detail_add(&d, " type ");
+		detail_num(&d, w->table[off]);
+		detail_add(&d, " length ");
+		detail_num(&d, w->table[off + 1]);
 	}
-	text_add(&d, ": ");
-	text_add(&d, why);
+	detail_add(&d, ": ");
+	detail_add(&d, why);
 	report(w, &d, action);
 }
 
@@ -165,7 +122,7 @@ static void decode_lapic(const struct walk *w, const uint8_t *e, struct srat_cpu
  */
 static void decode_x2apic(const uint8_t *e, struct srat_cpu *cpu)
 {
-	*cpu = (struct srat_cpu){ .apic_id = rd32(e + 8), .pxm = rd32(e + 4), .x2apic = true };
+	*cpu = (struct srat_cpu){ .apic_id = get_le32(e + 8), .pxm = get_le32(e + 4), .x2apic = true };
 }
 
 /*
@@ -177,8 +134,9 @@ static void decode_x2apic(const uint8_t *e, struct srat_cpu *cpu)
 static bool decode_memory(const struct walk *w, uint32_t off, struct srat_mem *mem)
 {
 	const uint8_t *e = w->table + off;
-	uint64_t base = rd64_split(e + 8), len = rd64_split(e + 16);
-	uint32_t flags = rd32(e + 28);
+	/* Base and length are stored as low and high u32 halves: one little-endian u64 each. */
+	uint64_t base = get_le64(e + 8), len = get_le64(e + 16);
+	uint32_t flags = get_le32(e + 28);
 
 	if (len == 0) {
 		report_entry(w, off, "memory range of length 0", "entry skipped");
@@ -187,7 +145,7 @@ static bool decode_memory(const struct walk *w, uint32_t off, struct srat_mem *m
 	*mem = (struct srat_mem){
 		.start = base,
 		.end = base + len,
-		.pxm = pxm_of(w, rd32(e + 2)),
+		.pxm = pxm_of(w, get_le32(e + 2)),
 		.hotpluggable = flags & SRAT_MEM_HOTPLUGGABLE,
 		.nonvolatile = flags & SRAT_MEM_NONVOLATILE,
 	};
@@ -206,36 +164,36 @@ static bool decode_memory(const struct walk *w, uint32_t off, struct srat_mem *m
 
 static uint32_t flags_of(const uint8_t *e)
 {
-	return rd32(e + (e[0] == SRAT_TYPE_MEMORY ? 28 : e[0] == SRAT_TYPE_X2APIC ? 12 : 4));
+	return get_le32(e + (e[0] == SRAT_TYPE_MEMORY ? 28 : e[0] == SRAT_TYPE_X2APIC ? 12 : 4));
 }
 
 /* ---- the walk ----------------------------------------------------------- */
 
 static bool header_usable(const struct acpi_header *srat, struct walk *w)
 {
-	struct text d = { .len = 0 };
+	struct detail d = { .len = 0 };
 
 	if (!srat) {
-		text_add(&d, "no table");
+		detail_add(&d, "no table");
 		report(w, &d, "no NUMA affinity from the SRAT");
 		return false;
 	}
 	w->table = (const uint8_t *)srat;
-	w->length = rd32(w->table + 4);
+	w->length = get_le32(w->table + 4);
 	if (__builtin_memcmp(w->table, "SRAT", 4) != 0) {
-		text_add(&d, "signature is not SRAT");
+		detail_add(&d, "signature is not SRAT");
 		report(w, &d, "table ignored");
 		return false;
 	}
 	if (w->length < SRAT_FIXED_LEN) {
-		text_add(&d, "length ");
-		text_num(&d, w->length);
-		text_add(&d, " below 48");
+		detail_add(&d, "length ");
+		detail_num(&d, w->length);
+		detail_add(&d, " below 48");
 		report(w, &d, "table ignored");
 		return false;
 	}
 	if (!acpi_checksum_ok(w->table, w->length)) {
-		text_add(&d, "bad checksum");
+		detail_add(&d, "bad checksum");
 		report(w, &d, "table ignored");
 		return false;
 	}
