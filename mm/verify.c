@@ -16,9 +16,12 @@
  * the run: the head is either in the buddy allocator (PG_buddy, private k,
  * refcount 0, lru on free_area[k] of its node and zone) or allocated
  * (PG_head, private k, refcount >= 1, lru self-linked); the 2^k - 1 tails
- * keep the free state. Any other page of a free run is lost. With no buddy
- * allocator (b == NULL: right after initialization) every page of a free
- * run must still be in the free state.
+ * keep the free state. Any other page of a free run is lost - or sits
+ * after an allocated head whose order was corrupted to less: the memory
+ * cannot tell these apart, the zones' allocated_pages can, so the first
+ * such page is judged after the walk (stray_page(), resolve_stray()).
+ * With no buddy allocator (b == NULL: right after initialization) every
+ * page of a free run must still be in the free state.
  *
  * Order of the checks, so that the first mismatch names the right page:
  *   1. the free lists (VERIFY_SAMPLE, VERIFY_FULL): every entry is a page of
@@ -212,28 +215,29 @@ static inline bool link_target_ok(const struct vctx *c, const struct list_head *
 }
 
 /*
- * The index of the first page of @p[0, @n) that is not the template
- * (@flags, @refcount, mapcount -1, lru self-linked, the rest 0), or @n.
- * The kernel's hottest verification loop: one OR of XORs per page.
+ * Does @q differ from the template (@flags, @refcount, mapcount -1, lru
+ * self-linked, the rest 0)? One OR of XORs: the hottest test of the walk.
  */
+static inline bool page_differs(const struct page *q, uint64_t flags, int32_t refcount)
+{
+	uintptr_t self = (uintptr_t)&q->lru;
+
+	return ((q->flags ^ flags) | (uint32_t)(q->refcount ^ refcount) | (uint32_t)(q->mapcount ^ -1) |
+		((uintptr_t)q->lru.next ^ self) | ((uintptr_t)q->lru.prev ^ self) | q->private |
+		q->mapping | q->index | q->spare) != 0;
+}
+
+/* The index of the first page of @p[0, @n) that differs from the template, or @n. */
 static inline uint64_t first_mismatch(const struct page *p, uint64_t n, uint64_t flags,
 				      int32_t refcount)
 {
-	for (uint64_t i = 0; i < n; i++) {
-		const struct page *q = p + i;
-		uintptr_t self = (uintptr_t)&q->lru;
-		uint64_t d = (q->flags ^ flags) | (uint32_t)(q->refcount ^ refcount) |
-			     (uint32_t)(q->mapcount ^ -1) | ((uintptr_t)q->lru.next ^ self) |
-			     ((uintptr_t)q->lru.prev ^ self) | q->private | q->mapping | q->index |
-			     q->spare;
-
-		if (d)
+	for (uint64_t i = 0; i < n; i++)
+		if (page_differs(p + i, flags, refcount))
 			return i;
-	}
 	return n;
 }
 
-/* Name the field in which @p differs from the template of first_mismatch(). */
+/* Name the field in which @p differs from the template of page_differs(). */
 static void report_template(struct vctx *c, const struct page *p, uint64_t pfn, uint64_t flags,
 			    int32_t refcount, const char *what)
 {
@@ -264,7 +268,7 @@ static inline void check_one(struct vctx *c, uint64_t pfn, uint64_t flags, int32
 	const struct page *p = page_at(c, pfn);
 
 	c->out->pages_checked++;
-	if (first_mismatch(p, 1, flags, refcount))
+	if (page_differs(p, flags, refcount))
 		report_template(c, p, pfn, flags, refcount, what);
 }
 
@@ -325,7 +329,7 @@ static void stray_page(struct vctx *c, uint64_t pfn, uint64_t last_head, uint64_
 {
 	const struct page *p = page_at(c, pfn);
 
-	if (first_mismatch(p, 1, base, 0)) {
+	if (page_differs(p, base, 0)) {
 		if ((p->flags & ~(PG_buddy | PG_head)) != base)
 			report_template(c, p, pfn, base, 0, "free page");
 		else
@@ -437,7 +441,7 @@ static void check_tails(struct vctx *c, uint64_t head_pfn, uint64_t s, uint64_t 
 			if (c->next_sample < s)
 				continue;
 			c->out->pages_checked++;
-			if (first_mismatch(page_at(c, c->next_sample), 1, base, 0)) {
+			if (page_differs(page_at(c, c->next_sample), base, 0)) {
 				pfn = c->next_sample;
 				break;
 			}

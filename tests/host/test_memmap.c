@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host tests for mm/memmap.c, written against the contract in mm/memmap.h:
+ * the section table and pfn_to_page()/page_to_pfn(), the runs a node's span
+ * splits into (checked against a page-by-page reference built from the
+ * layout), and initialization: every page is memmap_initial_page() of its
+ * run, whatever the order and the size of the pieces it is written in, and
+ * with or without streaming stores.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "mm/memmap.h"
+#include "tests/host/check.h"
+
+#define KiB 1024ull
+#define MiB (1024 * KiB)
+#define GiB (1024 * MiB)
+#define GARBAGE 0xa5
+
+/* ---- a fake machine: topology, memblock, page arrays ---------------------- */
+
+struct fixture {
+	struct numa_topology topo;
+	struct memblock mb;
+	struct memmap mm;
+	struct page *maps[MAX_NODES];
+	uint8_t *sections;
+};
+
+static struct fixture *fx_new(void)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	CHECK(f != NULL);
+	return f;
+}
+
+/* RAM [start, end) on @node; call in address order per node. */
+static void fx_ram(struct fixture *f, unsigned node, uint64_t start, uint64_t end)
+{
+	struct numa_node *n = &f->topo.nodes[node];
+
+	n->ranges[n->range_count++] = (struct fw_mem_range){ start, end, FW_MEM_USABLE };
+	if (node >= f->topo.node_count)
+		f->topo.node_count = node + 1;
+	memblock_add(&f->mb, start, end, (int)node);
+}
+
+static void fx_reserve(struct fixture *f, uint64_t start, uint64_t end)
+{
+	memblock_reserve(&f->mb, start, end);
+}
+
+/* Spans and page counts from the ranges (what numa_build() fills in). */
+static void fx_topology(struct fixture *f)
+{
+	struct numa_topology *t = &f->topo;
+
+	for (unsigned i = 0; i < t->node_count; i++) {
+		struct numa_node *n = &t->nodes[i];
+
+		n->pxm = i;
+		n->pages = 0;
+		for (unsigned r = 0; r < n->range_count; r++)
+			n->pages += (n->ranges[r].end - n->ranges[r].start) / PAGE_SIZE;
+		n->start_pfn = n->range_count ? n->ranges[0].start / PAGE_SIZE : 0;
+		n->end_pfn = n->range_count ? n->ranges[n->range_count - 1].end / PAGE_SIZE : 0;
+		for (unsigned j = 0; j < t->node_count; j++)
+			if (!t->distance[i][j])
+				t->distance[i][j] = i == j ? 10 : 20;
+	}
+	t->source = "fake";
+}
+
+/* Page arrays full of garbage, the section table, memmap_setup(). */
+static void fx_setup(struct fixture *f)
+{
+	fx_topology(f);
+	for (unsigned n = 0; n < f->topo.node_count; n++) {
+		uint64_t bytes = memmap_node_bytes(&f->topo, n);
+
+		f->maps[n] = bytes ? aligned_alloc(64, bytes) : NULL;
+		if (bytes)
+			memset(f->maps[n], GARBAGE, bytes);
+	}
+	f->sections = malloc(memmap_section_table_bytes(&f->topo) + 1);
+	memmap_setup(&f->mm, &f->topo, &f->mb, f->maps, f->sections);
+}
+
+static void fx_garbage(struct fixture *f)
+{
+	for (unsigned n = 0; n < f->topo.node_count; n++)
+		if (f->maps[n])
+			memset(f->maps[n], GARBAGE, memmap_node_bytes(&f->topo, n));
+}
+
+static void fx_init_all(struct fixture *f)
+{
+	for (unsigned n = 0; n < f->mm.node_count; n++)
+		memmap_init_range(&f->mm, (int)n, f->mm.nodes[n].start_pfn, f->mm.nodes[n].end_pfn);
+}
+
+static void fx_free(struct fixture *f)
+{
+	for (unsigned n = 0; n < MAX_NODES; n++)
+		free(f->maps[n]);
+	free(f->sections);
+	free(f);
+}
+
+/* A copy of every node's page array. */
+struct snapshot {
+	struct page *maps[MAX_NODES];
+};
+
+static void snap_take(const struct fixture *f, struct snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned n = 0; n < f->topo.node_count; n++) {
+		uint64_t bytes = memmap_node_bytes(&f->topo, n);
+
+		s->maps[n] = bytes ? malloc(bytes) : NULL;
+		if (bytes)
+			memcpy(s->maps[n], f->maps[n], bytes);
+	}
+}
+
+static bool snap_same(const struct fixture *f, const struct snapshot *s)
+{
+	for (unsigned n = 0; n < f->topo.node_count; n++) {
+		uint64_t bytes = memmap_node_bytes(&f->topo, n);
+
+		if (bytes && memcmp(s->maps[n], f->maps[n], bytes) != 0)
+			return false;
+	}
+	return true;
+}
+
+static void snap_free(struct snapshot *s)
+{
+	for (unsigned n = 0; n < MAX_NODES; n++)
+		free(s->maps[n]);
+}
+
+/*
+ * Three nodes: node 0 with the real-mode hole and the 16 MiB zone boundary
+ * inside RAM; node 1 with a hole inside its span and RAM across 4 GiB;
+ * node 2 starting at an unaligned pfn. Reservations: the low 1 MiB, a
+ * range across 16 MiB, one not 1024-page aligned, a sub-page one, one in a
+ * hole, one across a node's first page, the last page of a node.
+ */
+static struct fixture *standard_layout(void)
+{
+	struct fixture *f = fx_new();
+
+	fx_ram(f, 0, 0, 0x9f000);
+	fx_ram(f, 0, 1 * MiB, 64 * MiB);
+	fx_ram(f, 1, 4 * GiB - 64 * MiB, 4 * GiB - 32 * MiB);
+	fx_ram(f, 1, 4 * GiB - 16 * MiB, 4 * GiB + 32 * MiB);
+	fx_ram(f, 2, 4 * GiB + 40 * MiB + 0x5000, 4 * GiB + 72 * MiB);
+	fx_reserve(f, 0, 1 * MiB);
+	fx_reserve(f, 8 * MiB, 8 * MiB + 0x3000);
+	fx_reserve(f, 16 * MiB - 0x2000, 16 * MiB + 0x1000);
+	fx_reserve(f, 0x2345000, 0x2389000);
+	fx_reserve(f, 4 * GiB - 60 * MiB + 0x100, 4 * GiB - 60 * MiB + 0x200);
+	fx_reserve(f, 4 * GiB - 24 * MiB, 4 * GiB - 23 * MiB);
+	fx_reserve(f, 4 * GiB + 1 * MiB, 4 * GiB + 1 * MiB + 0x7000);
+	fx_reserve(f, 4 * GiB + 40 * MiB + 0x3000, 4 * GiB + 40 * MiB + 0x6000);
+	fx_reserve(f, 4 * GiB + 72 * MiB - 0x1000, 4 * GiB + 72 * MiB);
+	fx_setup(f);
+	return f;
+}
+
+/* ---- the reference: what each pfn is, from the layout alone ------------------ */
+
+static enum page_run_kind ref_kind(const struct fixture *f, unsigned node, uint64_t pfn)
+{
+	const struct numa_node *n = &f->topo.nodes[node];
+	bool ram = false;
+
+	for (unsigned r = 0; r < n->range_count; r++)
+		if (pfn >= n->ranges[r].start / PAGE_SIZE && pfn < n->ranges[r].end / PAGE_SIZE)
+			ram = true;
+	if (!ram)
+		return RUN_HOLE;
+	for (size_t i = 0; i < f->mb.reserved.count; i++)
+		if (f->mb.reserved.regions[i].start < (pfn + 1) * PAGE_SIZE &&
+		    f->mb.reserved.regions[i].end > pfn * PAGE_SIZE)
+			return RUN_RESERVED;
+	return RUN_FREE;
+}
+
+/* ref_kind() of every pfn of @node's span. */
+static uint8_t *ref_kinds(const struct fixture *f, unsigned node)
+{
+	const struct numa_node *n = &f->topo.nodes[node];
+	uint8_t *k = malloc(n->end_pfn - n->start_pfn + 1);
+
+	for (uint64_t pfn = n->start_pfn; pfn < n->end_pfn; pfn++)
+		k[pfn - n->start_pfn] = (uint8_t)ref_kind(f, node, pfn);
+	return k;
+}
+
+/* ---- runs -------------------------------------------------------------------- */
+
+struct run {
+	int node;
+	uint64_t start, end;
+	enum page_run_kind kind;
+	enum zone_type zone;
+};
+
+struct runs {
+	struct run r[4096];
+	unsigned count;
+};
+
+static void collect_run(void *cookie, int node, uint64_t start, uint64_t end, enum page_run_kind kind,
+			enum zone_type zone)
+{
+	struct runs *rs = cookie;
+
+	CHECK(rs->count < 4096);
+	if (rs->count < 4096)
+		rs->r[rs->count++] = (struct run){ node, start, end, kind, zone };
+}
+
+/* Runs of [start, end) of @node: tile it, in order, one zone each, as the reference says. */
+static void check_runs(const struct fixture *f, unsigned node, uint64_t start, uint64_t end,
+		       const uint8_t *kinds, struct runs *rs)
+{
+	uint64_t at = start, bad = 0;
+
+	rs->count = 0;
+	memmap_for_each_run(&f->mm, (int)node, start, end, collect_run, rs);
+	if (start == end) {
+		CHECK_EQ_U64(rs->count, 0);
+		return;
+	}
+	CHECK(rs->count > 0);
+	for (unsigned i = 0; i < rs->count; i++) {
+		const struct run *r = &rs->r[i];
+
+		CHECK_EQ_U64(r->node, node);
+		CHECK_EQ_U64(r->start, at);
+		CHECK(r->start < r->end);
+		CHECK_EQ_U64(r->zone, zone_of_pfn(r->start));
+		CHECK_EQ_U64(zone_of_pfn(r->end - 1), r->zone);
+		if (i > 0) /* maximal: neighbours differ */
+			CHECK(rs->r[i - 1].kind != r->kind || rs->r[i - 1].zone != r->zone);
+		for (uint64_t pfn = r->start; pfn < r->end; pfn++)
+			bad += kinds[pfn - f->topo.nodes[node].start_pfn] != r->kind;
+		at = r->end;
+	}
+	CHECK_EQ_U64(at, end);
+	CHECK_EQ_U64(bad, 0);
+}
+
+static bool has_run_edge(const struct runs *rs, uint64_t pfn)
+{
+	for (unsigned i = 0; i + 1 < rs->count; i++)
+		if (rs->r[i].end == pfn && rs->r[i + 1].start == pfn)
+			return true;
+	return false;
+}
+
+/* ---- random numbers ------------------------------------------------------------ */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(uint64_t n)
+{
+	uint64_t x = rng_state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	rng_state = x;
+	return n ? x % n : 0;
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+static unsigned shift_of(const uint64_t (*ranges)[3], unsigned count)
+{
+	struct fixture *f = fx_new();
+	unsigned shift;
+	uint64_t max_pfn = 0;
+
+	for (unsigned i = 0; i < count; i++)
+		fx_ram(f, (unsigned)ranges[i][0], ranges[i][1], ranges[i][2]);
+	fx_topology(f);
+	shift = memmap_section_shift(&f->topo);
+	for (unsigned i = 0; i < count; i++)
+		if (ranges[i][2] / PAGE_SIZE > max_pfn)
+			max_pfn = ranges[i][2] / PAGE_SIZE;
+	CHECK_EQ_U64(memmap_section_table_bytes(&f->topo), (max_pfn + (1ull << shift) - 1) >> shift);
+	fx_free(f);
+	return shift;
+}
+
+static void test_section_shift(void)
+{
+	static const uint64_t one[][3] = { { 0, 0, 64 * MiB } };
+	static const uint64_t aligned[][3] = { { 0, 0, 64 * MiB }, { 1, 64 * MiB, 128 * MiB } };
+	static const uint64_t huge[][3] = { { 0, 0, 2 * GiB }, { 1, 2 * GiB, 4 * GiB } };
+	static const uint64_t odd[][3] = { { 0, 0, 64 * MiB + 0x1000 },
+					   { 1, 64 * MiB + 0x1000, 128 * MiB } };
+	static const uint64_t gap2[][3] = { { 0, 0, 64 * MiB + 0x1000 },
+					    { 1, 64 * MiB + 0x3000, 128 * MiB } };
+	static const uint64_t wide_gap[][3] = { { 0, 0, 64 * MiB + 0x1000 },
+						{ 1, 128 * MiB + 0x1000, 192 * MiB } };
+	static const uint64_t three[][3] = { { 0, 0, 64 * MiB },
+					     { 1, 64 * MiB, 96 * MiB },
+					     { 2, 96 * MiB, 100 * MiB } };
+	static const uint64_t same_node_gap[][3] = { { 0, 0, 0x9f000 }, { 0, 1 * MiB, 64 * MiB } };
+
+	CHECK_EQ_U64(shift_of(one, 1), 18);
+	CHECK_EQ_U64(shift_of(same_node_gap, 2), 18); /* a hole inside a node is no boundary */
+	CHECK_EQ_U64(shift_of(aligned, 2), 14);       /* 64 MiB = 2^14 pages */
+	CHECK_EQ_U64(shift_of(huge, 2), 18);          /* 2^19 pages: capped */
+	CHECK_EQ_U64(shift_of(odd, 2), 0);            /* pfn 16385 */
+	CHECK_EQ_U64(shift_of(gap2, 2), 1);           /* the cut can be 16386 */
+	CHECK_EQ_U64(shift_of(wide_gap, 2), 15);      /* 32768 lies in the gap */
+	CHECK_EQ_U64(shift_of(three, 3), 13);         /* 96 MiB = 3 * 2^13 pages */
+}
+
+static void test_node_bytes(void)
+{
+	struct fixture *f = fx_new();
+
+	fx_ram(f, 0, 0, 0x9f000);
+	fx_ram(f, 0, 1 * MiB, 8 * MiB);
+	f->topo.node_count = 2; /* node 1: no memory */
+	fx_topology(f);
+	CHECK_EQ_U64(memmap_node_bytes(&f->topo, 0), 2048 * sizeof(struct page));
+	CHECK_EQ_U64(memmap_node_bytes(&f->topo, 1), 0);
+	fx_free(f);
+}
+
+static void test_pfn_to_page_round_trip(void)
+{
+	struct fixture *f = standard_layout();
+	uint64_t bad_lookup = 0, bad_back = 0, bad_null = 0, first_bad_null = 0;
+	uint64_t top = f->mm.max_pfn + (2ull << f->mm.section_shift);
+
+	CHECK_EQ_U64(f->mm.node_count, 3);
+	CHECK_EQ_U64(f->mm.max_pfn, (4 * GiB + 72 * MiB) / PAGE_SIZE);
+	fx_init_all(f);
+	for (unsigned n = 0; n < f->mm.node_count; n++) {
+		const struct node_memmap *nm = &f->mm.nodes[n];
+
+		CHECK(nm->map == f->maps[n]);
+		CHECK_EQ_U64(nm->start_pfn, f->topo.nodes[n].start_pfn);
+		CHECK_EQ_U64(nm->end_pfn, f->topo.nodes[n].end_pfn);
+		for (uint64_t pfn = nm->start_pfn; pfn < nm->end_pfn; pfn++) {
+			struct page *p = pfn_to_page(&f->mm, pfn);
+
+			bad_lookup += p != nm->map + (pfn - nm->start_pfn);
+			bad_back += p && page_to_pfn(&f->mm, p) != pfn;
+		}
+	}
+	/* Every pfn in no span: before, between and after the nodes. */
+	for (uint64_t pfn = 0; pfn < top; pfn++) {
+		bool in_span = false;
+
+		for (unsigned n = 0; n < f->mm.node_count; n++)
+			in_span |= pfn >= f->mm.nodes[n].start_pfn && pfn < f->mm.nodes[n].end_pfn;
+		if (!in_span && pfn_to_page(&f->mm, pfn) != NULL) {
+			if (!bad_null)
+				first_bad_null = pfn;
+			bad_null++;
+		}
+	}
+	CHECK_EQ_U64(bad_lookup, 0);
+	CHECK_EQ_U64(bad_back, 0);
+	CHECK_EQ_U64(bad_null, 0);
+	if (bad_null && check_should_print())
+		fprintf(stderr, "  first pfn outside every span with a page: %#llx\n",
+			(unsigned long long)first_bad_null);
+	CHECK(pfn_to_page(&f->mm, UINT64_MAX) == NULL);
+	CHECK(pfn_to_page(&f->mm, 1ull << 40) == NULL);
+	fx_free(f);
+}
+
+static void test_runs(void)
+{
+	struct fixture *f = standard_layout();
+	static struct runs rs;
+
+	for (unsigned n = 0; n < f->mm.node_count; n++) {
+		const struct node_memmap *nm = &f->mm.nodes[n];
+		uint8_t *kinds = ref_kinds(f, n);
+
+		check_runs(f, n, nm->start_pfn, nm->end_pfn, kinds, &rs);
+		if (n == 0) {
+			CHECK(has_run_edge(&rs, ZONE_DMA_END_PFN)); /* reserved DMA | reserved DMA32 */
+			CHECK_EQ_U64(rs.r[0].kind, RUN_RESERVED);
+			CHECK_EQ_U64(rs.r[0].end, 0x9f);
+			CHECK_EQ_U64(rs.r[1].kind, RUN_HOLE);
+			CHECK_EQ_U64(rs.r[1].end, 0x100);
+		}
+		if (n == 1) {
+			CHECK(has_run_edge(&rs, ZONE_DMA32_END_PFN)); /* free DMA32 | free Normal */
+			/* The sub-page reservation makes its page reserved; the one in the hole is hole. */
+			CHECK_EQ_U64(kinds[(4 * GiB - 60 * MiB) / PAGE_SIZE - nm->start_pfn], RUN_RESERVED);
+			CHECK_EQ_U64(kinds[(4 * GiB - 60 * MiB) / PAGE_SIZE + 1 - nm->start_pfn], RUN_FREE);
+			CHECK_EQ_U64(kinds[(4 * GiB - 24 * MiB) / PAGE_SIZE - nm->start_pfn], RUN_HOLE);
+		}
+		if (n == 2) {
+			CHECK_EQ_U64(rs.r[0].kind, RUN_RESERVED);
+			CHECK_EQ_U64(rs.r[rs.count - 1].kind, RUN_RESERVED);
+			CHECK_EQ_U64(rs.r[rs.count - 1].end - rs.r[rs.count - 1].start, 1);
+		}
+		/* Pieces of the span: the same kinds, cut at the piece's ends. */
+		for (unsigned i = 0; i < 200; i++) {
+			uint64_t a = nm->start_pfn + rnd(nm->end_pfn - nm->start_pfn + 1);
+			uint64_t b = nm->start_pfn + rnd(nm->end_pfn - nm->start_pfn + 1);
+
+			if (a > b) {
+				uint64_t t = a;
+
+				a = b;
+				b = t;
+			}
+			check_runs(f, n, a, b, kinds, &rs);
+		}
+		if (n == 0)
+			check_runs(f, n, ZONE_DMA_END_PFN - 1, ZONE_DMA_END_PFN + 1, kinds, &rs);
+		if (n == 1)
+			check_runs(f, n, ZONE_DMA32_END_PFN - 2, ZONE_DMA32_END_PFN + 5, kinds, &rs);
+		free(kinds);
+	}
+	fx_free(f);
+}
+
+/* Every page is memmap_initial_page() of its pfn's kind and zone, lru self-linked. */
+static uint64_t pages_not_initial(const struct fixture *f)
+{
+	uint64_t bad = 0;
+
+	for (unsigned n = 0; n < f->mm.node_count; n++) {
+		const struct node_memmap *nm = &f->mm.nodes[n];
+		uint8_t *kinds = ref_kinds(f, n);
+
+		for (uint64_t pfn = nm->start_pfn; pfn < nm->end_pfn; pfn++) {
+			const struct page *p = &nm->map[pfn - nm->start_pfn];
+			struct page want = memmap_initial_page((int)n, zone_of_pfn(pfn),
+							       (enum page_run_kind)kinds[pfn - nm->start_pfn]);
+			bool ok = p->flags == want.flags && p->refcount == want.refcount &&
+				  p->mapcount == want.mapcount && p->lru.next == &p->lru &&
+				  p->lru.prev == &p->lru && p->private == want.private &&
+				  p->mapping == want.mapping && p->index == want.index &&
+				  p->spare == want.spare;
+
+			if (!ok && !bad && check_should_print())
+				fprintf(stderr, "  node %u pfn %#llx: flags %#llx refcount %d, want %#llx %d\n",
+					n, (unsigned long long)pfn, (unsigned long long)p->flags,
+					p->refcount, (unsigned long long)want.flags, want.refcount);
+			bad += !ok;
+		}
+		free(kinds);
+	}
+	return bad;
+}
+
+static void test_initial_page_states(void)
+{
+	struct page h = memmap_initial_page(1, ZONE_DMA32, RUN_HOLE);
+	struct page r = memmap_initial_page(2, ZONE_NORMAL, RUN_RESERVED);
+	struct page fr = memmap_initial_page(63, ZONE_DMA, RUN_FREE);
+
+	CHECK_EQ_U64(h.flags, page_flags_make(1, ZONE_DMA32, PG_reserved | PG_hole));
+	CHECK_EQ_U64(h.refcount, 1);
+	CHECK_EQ_U64(r.flags, page_flags_make(2, ZONE_NORMAL, PG_reserved));
+	CHECK_EQ_U64(r.refcount, 1);
+	CHECK_EQ_U64(fr.flags, page_flags_make(63, ZONE_DMA, 0));
+	CHECK_EQ_U64(fr.refcount, 0);
+	CHECK_EQ_U64(page_node(&fr), 63);
+	CHECK_EQ_U64(page_zone(&r), ZONE_NORMAL);
+	CHECK_EQ_U64(page_zone(&h), ZONE_DMA32);
+	for (int k = 0; k < 3; k++) {
+		struct page p = k == 0 ? h : k == 1 ? r : fr;
+
+		CHECK_EQ_U64(p.mapcount, (uint64_t)-1);
+		CHECK_EQ_U64(p.private, 0);
+		CHECK_EQ_U64(p.mapping, 0);
+		CHECK_EQ_U64(p.index, 0);
+		CHECK_EQ_U64(p.spare, 0);
+	}
+}
+
+static void test_init_writes_initial_pages(void)
+{
+	struct fixture *f = standard_layout();
+
+	fx_init_all(f);
+	CHECK_EQ_U64(pages_not_initial(f), 0);
+	for (unsigned n = 0; n < f->mm.node_count; n++)
+		CHECK_EQ_U64(memmap_node_ram_pages(&f->mm, (int)n), f->topo.nodes[n].pages);
+	fx_free(f);
+}
+
+static void test_streaming_same_bytes(void)
+{
+	struct fixture *f = standard_layout();
+	struct snapshot plain;
+
+	f->mm.streaming = false;
+	fx_init_all(f);
+	snap_take(f, &plain);
+	fx_garbage(f);
+	f->mm.streaming = true;
+	fx_init_all(f);
+	CHECK(snap_same(f, &plain));
+	CHECK_EQ_U64(pages_not_initial(f), 0);
+	snap_free(&plain);
+	fx_free(f);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct chunk {
+	unsigned node;
+	uint64_t start, end;
+};
+
+static void test_chunked_random_order(void)
+{
+	struct fixture *f = standard_layout();
+	struct snapshot whole;
+	static struct chunk chunks[MAX_NODES * 80];
+	uint64_t cuts[80];
+
+	fx_init_all(f);
+	snap_take(f, &whole);
+	for (unsigned trial = 0; trial < 12; trial++) {
+		unsigned nchunks = 0;
+
+		fx_garbage(f);
+		f->mm.streaming = trial & 1;
+		for (unsigned n = 0; n < f->mm.node_count; n++) {
+			const struct node_memmap *nm = &f->mm.nodes[n];
+			unsigned ncuts = 1 + (unsigned)rnd(60), c = 0;
+
+			cuts[c++] = nm->start_pfn;
+			for (unsigned i = 0; i < ncuts; i++) /* random pfns, some at zone edges */
+				cuts[c++] = rnd(8) ? nm->start_pfn + rnd(nm->end_pfn - nm->start_pfn)
+						   : ZONE_DMA_END_PFN + rnd(3) - 1;
+			cuts[c++] = nm->end_pfn;
+			qsort(cuts, c, sizeof(cuts[0]), cmp_u64);
+			for (unsigned i = 0; i + 1 < c; i++) {
+				uint64_t s = cuts[i] < nm->start_pfn ? nm->start_pfn : cuts[i];
+				uint64_t e = cuts[i + 1] > nm->end_pfn ? nm->end_pfn : cuts[i + 1];
+
+				if (s < e) /* empty and repeated cuts: nothing to do */
+					chunks[nchunks++] = (struct chunk){ n, s, e };
+			}
+		}
+		for (unsigned i = nchunks; i > 1; i--) { /* shuffle */
+			unsigned j = (unsigned)rnd(i);
+			struct chunk t = chunks[i - 1];
+
+			chunks[i - 1] = chunks[j];
+			chunks[j] = t;
+		}
+		for (unsigned i = 0; i < nchunks; i++)
+			memmap_init_range(&f->mm, (int)chunks[i].node, chunks[i].start, chunks[i].end);
+		CHECK(snap_same(f, &whole));
+	}
+
+	/* One chunk writes its pages and nothing else. */
+	fx_garbage(f);
+	memmap_init_range(&f->mm, 0, 3000, 5000);
+	CHECK_EQ_U64(((const uint8_t *)&f->maps[0][2999])[63], GARBAGE);
+	CHECK_EQ_U64(((const uint8_t *)&f->maps[0][5000])[0], GARBAGE);
+	CHECK(memcmp(&f->maps[0][3000], &whole.maps[0][3000], 2000 * sizeof(struct page)) == 0);
+	memmap_init_range(&f->mm, 0, 4000, 4000); /* empty */
+	CHECK_EQ_U64(((const uint8_t *)&f->maps[0][5000])[0], GARBAGE);
+	snap_free(&whole);
+	fx_free(f);
+}
+
+static void test_fill_edges(void)
+{
+	static struct page buf[6] __attribute__((aligned(64)));
+	struct page tmpl = memmap_initial_page(3, ZONE_DMA32, RUN_RESERVED);
+	static uint8_t want[sizeof(buf)];
+
+	tmpl.private = 0x1111;
+	tmpl.mapping = 0x2222;
+	tmpl.index = 0x3333;
+	tmpl.spare = 0x4444;
+	for (int streaming = 0; streaming < 2; streaming++) {
+		memset(buf, 0x5a, sizeof(buf));
+		memset(want, 0x5a, sizeof(want));
+		__memmap_fill(&buf[1], 0, &tmpl, streaming);
+		CHECK(memcmp(buf, want, sizeof(buf)) == 0);
+		__memmap_fill(&buf[2], 1, &tmpl, streaming);
+		CHECK_EQ_U64(buf[2].flags, tmpl.flags);
+		CHECK_EQ_U64(buf[2].refcount, 1);
+		CHECK_EQ_U64(buf[2].mapcount, (uint64_t)-1);
+		CHECK(buf[2].lru.next == &buf[2].lru && buf[2].lru.prev == &buf[2].lru);
+		CHECK_EQ_U64(buf[2].private, 0x1111);
+		CHECK_EQ_U64(buf[2].mapping, 0x2222);
+		CHECK_EQ_U64(buf[2].index, 0x3333);
+		CHECK_EQ_U64(buf[2].spare, 0x4444);
+		CHECK(memcmp(buf, want, 2 * sizeof(struct page)) == 0);
+		CHECK(memcmp(&buf[3], want, 3 * sizeof(struct page)) == 0);
+		__memmap_fill(&buf[3], 3, &tmpl, streaming);
+		for (int i = 3; i < 6; i++)
+			CHECK(buf[i].flags == tmpl.flags && buf[i].lru.next == &buf[i].lru &&
+			      buf[i].spare == 0x4444);
+		CHECK(memcmp(buf, want, 2 * sizeof(struct page)) == 0);
+	}
+}
+
+CHECK_MAIN(CHECK_TEST(test_section_shift), CHECK_TEST(test_node_bytes),
+	   CHECK_TEST(test_pfn_to_page_round_trip), CHECK_TEST(test_runs),
+	   CHECK_TEST(test_initial_page_states), CHECK_TEST(test_init_writes_initial_pages),
+	   CHECK_TEST(test_streaming_same_bytes), CHECK_TEST(test_chunked_random_order),
+	   CHECK_TEST(test_fill_edges))
