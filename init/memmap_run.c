@@ -77,11 +77,20 @@ static void report_mismatch(const struct verify_result *v)
 
 	record_begin(&r, "error");
 	rec_str(&r, "what", "mem_map verification");
-	rec_strf(&r, "detail", "pfn %#llx: %s is %#llx, expected %#llx (%s)",
-		 (unsigned long long)v->bad_pfn, v->bad_field, (unsigned long long)v->bad_value,
-		 (unsigned long long)v->expected_value, v->detail);
+	if (v->bad_pfn == UINT64_MAX) /* a counter or a list head, not a page */
+		rec_strf(&r, "detail", "%s is %#llx, expected %#llx (%s)", v->bad_field,
+			 (unsigned long long)v->bad_value, (unsigned long long)v->expected_value,
+			 v->detail);
+	else
+		rec_strf(&r, "detail", "pfn %#llx: %s is %#llx, expected %#llx (%s)",
+			 (unsigned long long)v->bad_pfn, v->bad_field,
+			 (unsigned long long)v->bad_value, (unsigned long long)v->expected_value,
+			 v->detail);
 	rec_str(&r, "action", "result reported as not verified; boot fails");
-	rec_u64(&r, "pfn", v->bad_pfn);
+	if (v->bad_pfn == UINT64_MAX)
+		rec_null(&r, "pfn");
+	else
+		rec_u64(&r, "pfn", v->bad_pfn);
 	rec_str(&r, "field", v->bad_field);
 	record_end(&r);
 }

@@ -23,7 +23,7 @@ struct verify_result {
 	bool ok;
 	uint64_t total_pages, free_pages, reserved_pages, allocated_pages, hole_pages;
 	uint64_t pages_checked;
-	/* The first mismatch, when !ok. */
+	/* The first mismatch, when !ok; bad_pfn is UINT64_MAX when no page is to blame (a counter). */
 	uint64_t bad_pfn;
 	const char *bad_field; /* "flags", "refcount", "mapcount", "lru", "private", "mapping",
 				  "index", "spare", "free lists", "accounting" */
