@@ -12,199 +12,16 @@
 #include "mm/buddy.h"
 #include "mm/memmap.h"
 #include "tests/host/check.h"
+#include "tests/host/fake_machine.h"
 
-#define KiB 1024ull
-#define MiB (1024 * KiB)
-#define GiB (1024 * MiB)
-#define GARBAGE 0xa5
-
-/* ---- a fake machine: topology, memblock, page arrays ---------------------- */
-
-struct fixture {
-	struct numa_topology topo;
-	struct memblock mb;
-	struct memmap mm;
-	struct buddy b;
-	struct page *maps[MAX_NODES];
-	uint8_t *sections;
-};
-
-static struct fixture *fx_new(void)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	CHECK(f != NULL);
-	return f;
-}
-
-/* RAM [start, end) on @node; call in address order per node. */
-static void fx_ram(struct fixture *f, unsigned node, uint64_t start, uint64_t end)
-{
-	struct numa_node *n = &f->topo.nodes[node];
-
-	n->ranges[n->range_count++] = (struct fw_mem_range){ start, end, FW_MEM_USABLE };
-	if (node >= f->topo.node_count)
-		f->topo.node_count = node + 1;
-	memblock_add(&f->mb, start, end, (int)node);
-}
-
-static void fx_reserve(struct fixture *f, uint64_t start, uint64_t end)
-{
-	memblock_reserve(&f->mb, start, end);
-}
-
-/* Spans and page counts from the ranges (what numa_build() fills in). */
-static void fx_topology(struct fixture *f)
-{
-	struct numa_topology *t = &f->topo;
-
-	for (unsigned i = 0; i < t->node_count; i++) {
-		struct numa_node *n = &t->nodes[i];
-
-		n->pxm = i;
-		n->pages = 0;
-		for (unsigned r = 0; r < n->range_count; r++)
-			n->pages += (n->ranges[r].end - n->ranges[r].start) / PAGE_SIZE;
-		n->start_pfn = n->range_count ? n->ranges[0].start / PAGE_SIZE : 0;
-		n->end_pfn = n->range_count ? n->ranges[n->range_count - 1].end / PAGE_SIZE : 0;
-		for (unsigned j = 0; j < t->node_count; j++)
-			if (!t->distance[i][j])
-				t->distance[i][j] = i == j ? 10 : 20;
-	}
-	t->source = "fake";
-}
-
-/* Page arrays full of garbage, the section table, memmap_setup(). */
-static void fx_setup(struct fixture *f)
-{
-	fx_topology(f);
-	for (unsigned n = 0; n < f->topo.node_count; n++) {
-		uint64_t bytes = memmap_node_bytes(&f->topo, n);
-
-		f->maps[n] = bytes ? aligned_alloc(64, bytes) : NULL;
-		if (bytes)
-			memset(f->maps[n], GARBAGE, bytes);
-	}
-	f->sections = malloc(memmap_section_table_bytes(&f->topo) + 1);
-	memmap_setup(&f->mm, &f->topo, &f->mb, f->maps, f->sections);
-	buddy_init(&f->b, &f->mm);
-}
-
-static void fx_init_all(struct fixture *f)
-{
-	for (unsigned n = 0; n < f->mm.node_count; n++)
-		memmap_init_range(&f->mm, (int)n, f->mm.nodes[n].start_pfn, f->mm.nodes[n].end_pfn);
-}
-
-static void fx_free_all(struct fixture *f)
-{
-	for (unsigned n = 0; n < f->mm.node_count; n++)
-		memmap_free_range(&f->b, (int)n, f->mm.nodes[n].start_pfn, f->mm.nodes[n].end_pfn);
-}
-
-static void fx_free(struct fixture *f)
-{
-	for (unsigned n = 0; n < MAX_NODES; n++)
-		free(f->maps[n]);
-	free(f->sections);
-	free(f);
-}
-
-/* A copy of every node's page array. */
-struct snapshot {
-	struct page *maps[MAX_NODES];
-};
-
-static void snap_take(const struct fixture *f, struct snapshot *s)
-{
-	memset(s, 0, sizeof(*s));
-	for (unsigned n = 0; n < f->topo.node_count; n++) {
-		uint64_t bytes = memmap_node_bytes(&f->topo, n);
-
-		s->maps[n] = bytes ? malloc(bytes) : NULL;
-		if (bytes)
-			memcpy(s->maps[n], f->maps[n], bytes);
-	}
-}
-
-static void snap_free(struct snapshot *s)
-{
-	for (unsigned n = 0; n < MAX_NODES; n++)
-		free(s->maps[n]);
-}
-
-/*
- * Three nodes: node 0 with the real-mode hole and the 16 MiB zone boundary
- * inside RAM; node 1 with a hole inside its span and RAM across 4 GiB;
- * node 2 starting at an unaligned pfn. Reservations: the low 1 MiB, a
- * range across 16 MiB, one not 1024-page aligned, a sub-page one, one in a
- * hole, one across a node's first page, the last page of a node.
- */
+/* The standard layout (fake_machine.h), set up with an empty buddy allocator. */
 static struct fixture *standard_layout(void)
 {
 	struct fixture *f = fx_new();
 
-	fx_ram(f, 0, 0, 0x9f000);
-	fx_ram(f, 0, 1 * MiB, 64 * MiB);
-	fx_ram(f, 1, 4 * GiB - 64 * MiB, 4 * GiB - 32 * MiB);
-	fx_ram(f, 1, 4 * GiB - 16 * MiB, 4 * GiB + 32 * MiB);
-	fx_ram(f, 2, 4 * GiB + 40 * MiB + 0x5000, 4 * GiB + 72 * MiB);
-	fx_reserve(f, 0, 1 * MiB);
-	fx_reserve(f, 8 * MiB, 8 * MiB + 0x3000);
-	fx_reserve(f, 16 * MiB - 0x2000, 16 * MiB + 0x1000);
-	fx_reserve(f, 0x2345000, 0x2389000);
-	fx_reserve(f, 4 * GiB - 60 * MiB + 0x100, 4 * GiB - 60 * MiB + 0x200);
-	fx_reserve(f, 4 * GiB - 24 * MiB, 4 * GiB - 23 * MiB);
-	fx_reserve(f, 4 * GiB + 1 * MiB, 4 * GiB + 1 * MiB + 0x7000);
-	fx_reserve(f, 4 * GiB + 40 * MiB + 0x3000, 4 * GiB + 40 * MiB + 0x6000);
-	fx_reserve(f, 4 * GiB + 72 * MiB - 0x1000, 4 * GiB + 72 * MiB);
-	fx_setup(f);
+	fx_standard(f);
+	fx_setup_buddy(f);
 	return f;
-}
-
-/* ---- the reference: what each pfn is, from the layout alone ------------------ */
-
-static enum page_run_kind ref_kind(const struct fixture *f, unsigned node, uint64_t pfn)
-{
-	const struct numa_node *n = &f->topo.nodes[node];
-	bool ram = false;
-
-	for (unsigned r = 0; r < n->range_count; r++)
-		if (pfn >= n->ranges[r].start / PAGE_SIZE && pfn < n->ranges[r].end / PAGE_SIZE)
-			ram = true;
-	if (!ram)
-		return RUN_HOLE;
-	for (size_t i = 0; i < f->mb.reserved.count; i++)
-		if (f->mb.reserved.regions[i].start < (pfn + 1) * PAGE_SIZE &&
-		    f->mb.reserved.regions[i].end > pfn * PAGE_SIZE)
-			return RUN_RESERVED;
-	return RUN_FREE;
-}
-
-/* ref_kind() of every pfn of @node's span. */
-static uint8_t *ref_kinds(const struct fixture *f, unsigned node)
-{
-	const struct numa_node *n = &f->topo.nodes[node];
-	uint8_t *k = malloc(n->end_pfn - n->start_pfn + 1);
-
-	for (uint64_t pfn = n->start_pfn; pfn < n->end_pfn; pfn++)
-		k[pfn - n->start_pfn] = (uint8_t)ref_kind(f, node, pfn);
-	return k;
-}
-
-/* ---- random numbers ------------------------------------------------------------ */
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(uint64_t n)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	rng_state = x;
-	return n ? x % n : 0;
 }
 
 /* ---- what the buddy allocator must hold ------------------------------------------ */
@@ -408,7 +225,7 @@ static struct fixture *plain_node(uint64_t mib)
 	struct fixture *f = fx_new();
 
 	fx_ram(f, 0, 16 * MiB, 16 * MiB + mib * MiB);
-	fx_setup(f);
+	fx_setup_buddy(f);
 	fx_init_all(f);
 	fx_free_all(f);
 	return f;
@@ -594,7 +411,7 @@ static void test_exhaustion(void)
 
 	fx_ram(f, 0, 12 * MiB, 20 * MiB); /* DMA and DMA32 */
 	fx_reserve(f, 13 * MiB + 0x5000, 13 * MiB + 0x9000);
-	fx_setup(f);
+	fx_setup_buddy(f);
 	fx_init_all(f);
 	fx_free_all(f);
 	total = buddy_free_pages(&f->b, -1);
@@ -651,7 +468,7 @@ static struct fixture *fallback_layout(uint8_t d20, uint8_t d21)
 	f->topo.distance[2][0] = f->topo.distance[0][2] = d20;
 	f->topo.distance[2][1] = f->topo.distance[1][2] = d21;
 	f->topo.slit_used = true;
-	fx_setup(f);
+	fx_setup_buddy(f);
 	CHECK_EQ_U64(f->mm.node_count, 3);
 	CHECK_EQ_U64(f->mm.nodes[2].end_pfn - f->mm.nodes[2].start_pfn, 0);
 	fx_init_all(f);

@@ -19,186 +19,20 @@
 #include "mm/memmap.h"
 #include "mm/verify.h"
 #include "tests/host/check.h"
+#include "tests/host/fake_machine.h"
 
-#define KiB 1024ull
-#define MiB (1024 * KiB)
-#define GiB (1024 * MiB)
-#define GARBAGE 0xa5
 #define NO_PFN UINT64_MAX
 #define STRIDE 509 /* verify.c's sample stride */
 
-/* ---- a fake machine: topology, memblock, page arrays ---------------------- */
-
-struct fixture {
-	struct numa_topology topo;
-	struct memblock mb;
-	struct memmap mm;
-	struct buddy b;
-	struct page *maps[MAX_NODES];
-	uint8_t *sections;
-};
-
-static struct fixture *fx_new(void)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	CHECK(f != NULL);
-	return f;
-}
-
-/* RAM [start, end) on @node; call in address order per node. */
-static void fx_ram(struct fixture *f, unsigned node, uint64_t start, uint64_t end)
-{
-	struct numa_node *n = &f->topo.nodes[node];
-
-	n->ranges[n->range_count++] = (struct fw_mem_range){ start, end, FW_MEM_USABLE };
-	if (node >= f->topo.node_count)
-		f->topo.node_count = node + 1;
-	memblock_add(&f->mb, start, end, (int)node);
-}
-
-static void fx_reserve(struct fixture *f, uint64_t start, uint64_t end)
-{
-	memblock_reserve(&f->mb, start, end);
-}
-
-/* Spans and page counts from the ranges (what numa_build() fills in). */
-static void fx_topology(struct fixture *f)
-{
-	struct numa_topology *t = &f->topo;
-
-	for (unsigned i = 0; i < t->node_count; i++) {
-		struct numa_node *n = &t->nodes[i];
-
-		n->pxm = i;
-		n->pages = 0;
-		for (unsigned r = 0; r < n->range_count; r++)
-			n->pages += (n->ranges[r].end - n->ranges[r].start) / PAGE_SIZE;
-		n->start_pfn = n->range_count ? n->ranges[0].start / PAGE_SIZE : 0;
-		n->end_pfn = n->range_count ? n->ranges[n->range_count - 1].end / PAGE_SIZE : 0;
-		for (unsigned j = 0; j < t->node_count; j++)
-			if (!t->distance[i][j])
-				t->distance[i][j] = i == j ? 10 : 20;
-	}
-	t->source = "fake";
-}
-
-/* Page arrays full of garbage, the section table, memmap_setup(). */
-static void fx_setup(struct fixture *f)
-{
-	fx_topology(f);
-	for (unsigned n = 0; n < f->topo.node_count; n++) {
-		uint64_t bytes = memmap_node_bytes(&f->topo, n);
-
-		f->maps[n] = bytes ? aligned_alloc(64, bytes) : NULL;
-		if (bytes)
-			memset(f->maps[n], GARBAGE, bytes);
-	}
-	f->sections = malloc(memmap_section_table_bytes(&f->topo) + 1);
-	memmap_setup(&f->mm, &f->topo, &f->mb, f->maps, f->sections);
-	buddy_init(&f->b, &f->mm);
-}
-
-static void fx_garbage(struct fixture *f)
-{
-	for (unsigned n = 0; n < f->topo.node_count; n++)
-		if (f->maps[n])
-			memset(f->maps[n], GARBAGE, memmap_node_bytes(&f->topo, n));
-}
-
-static void fx_init_all(struct fixture *f)
-{
-	for (unsigned n = 0; n < f->mm.node_count; n++)
-		memmap_init_range(&f->mm, (int)n, f->mm.nodes[n].start_pfn, f->mm.nodes[n].end_pfn);
-}
-
-static void fx_free_all(struct fixture *f)
-{
-	for (unsigned n = 0; n < f->mm.node_count; n++)
-		memmap_free_range(&f->b, (int)n, f->mm.nodes[n].start_pfn, f->mm.nodes[n].end_pfn);
-}
-
-static void fx_free(struct fixture *f)
-{
-	for (unsigned n = 0; n < MAX_NODES; n++)
-		free(f->maps[n]);
-	free(f->sections);
-	free(f);
-}
-
-/*
- * Three nodes: node 0 with the real-mode hole and the 16 MiB zone boundary
- * inside RAM; node 1 with a hole inside its span and RAM across 4 GiB;
- * node 2 starting at an unaligned pfn. Reservations: the low 1 MiB, a
- * range across 16 MiB, one not 1024-page aligned, a sub-page one, one in a
- * hole, one across a node's first page, the last page of a node, 2 MiB.
- */
+/* The standard layout (fake_machine.h) and 2 MiB more; set up with an empty buddy allocator. */
 static struct fixture *standard_layout(void)
 {
 	struct fixture *f = fx_new();
 
-	fx_ram(f, 0, 0, 0x9f000);
-	fx_ram(f, 0, 1 * MiB, 64 * MiB);
-	fx_ram(f, 1, 4 * GiB - 64 * MiB, 4 * GiB - 32 * MiB);
-	fx_ram(f, 1, 4 * GiB - 16 * MiB, 4 * GiB + 32 * MiB);
-	fx_ram(f, 2, 4 * GiB + 40 * MiB + 0x5000, 4 * GiB + 72 * MiB);
-	fx_reserve(f, 0, 1 * MiB);
-	fx_reserve(f, 8 * MiB, 8 * MiB + 0x3000);
-	fx_reserve(f, 16 * MiB - 0x2000, 16 * MiB + 0x1000);
-	fx_reserve(f, 0x2345000, 0x2389000);
-	fx_reserve(f, 4 * GiB - 60 * MiB + 0x100, 4 * GiB - 60 * MiB + 0x200);
-	fx_reserve(f, 4 * GiB - 24 * MiB, 4 * GiB - 23 * MiB);
-	fx_reserve(f, 4 * GiB + 1 * MiB, 4 * GiB + 1 * MiB + 0x7000);
-	fx_reserve(f, 4 * GiB + 40 * MiB + 0x3000, 4 * GiB + 40 * MiB + 0x6000);
-	fx_reserve(f, 4 * GiB + 72 * MiB - 0x1000, 4 * GiB + 72 * MiB);
+	fx_standard(f);
 	fx_reserve(f, 40 * MiB, 42 * MiB); /* holds a sampled pfn */
-	fx_setup(f);
+	fx_setup_buddy(f);
 	return f;
-}
-
-/* ---- the reference: what each pfn is, from the layout alone ------------------ */
-
-static enum page_run_kind ref_kind(const struct fixture *f, unsigned node, uint64_t pfn)
-{
-	const struct numa_node *n = &f->topo.nodes[node];
-	bool ram = false;
-
-	for (unsigned r = 0; r < n->range_count; r++)
-		if (pfn >= n->ranges[r].start / PAGE_SIZE && pfn < n->ranges[r].end / PAGE_SIZE)
-			ram = true;
-	if (!ram)
-		return RUN_HOLE;
-	for (size_t i = 0; i < f->mb.reserved.count; i++)
-		if (f->mb.reserved.regions[i].start < (pfn + 1) * PAGE_SIZE &&
-		    f->mb.reserved.regions[i].end > pfn * PAGE_SIZE)
-			return RUN_RESERVED;
-	return RUN_FREE;
-}
-
-/* ref_kind() of every pfn of @node's span. */
-static uint8_t *ref_kinds(const struct fixture *f, unsigned node)
-{
-	const struct numa_node *n = &f->topo.nodes[node];
-	uint8_t *k = malloc(n->end_pfn - n->start_pfn + 1);
-
-	for (uint64_t pfn = n->start_pfn; pfn < n->end_pfn; pfn++)
-		k[pfn - n->start_pfn] = (uint8_t)ref_kind(f, node, pfn);
-	return k;
-}
-
-/* ---- random numbers ------------------------------------------------------------ */
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(uint64_t n)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	rng_state = x;
-	return n ? x % n : 0;
 }
 
 /* ---- helpers ------------------------------------------------------------------ */
@@ -689,22 +523,6 @@ static void test_detail_text(void)
 
 /* ---- the digest ----------------------------------------------------------------- */
 
-struct chunk {
-	unsigned node;
-	uint64_t start, end;
-};
-
-static void shuffle_chunks(struct chunk *c, unsigned n)
-{
-	for (unsigned i = n; i > 1; i--) {
-		unsigned j = (unsigned)rnd(i);
-		struct chunk t = c[i - 1];
-
-		c[i - 1] = c[j];
-		c[j] = t;
-	}
-}
-
 /* Cut every node's span at random pfns. */
 static unsigned random_chunks(const struct fixture *f, struct chunk *out, unsigned max_cuts)
 {
@@ -736,8 +554,7 @@ static void init_chunked(struct fixture *f)
 	unsigned n = random_chunks(f, c, 128);
 
 	shuffle_chunks(c, n);
-	for (unsigned i = 0; i < n; i++)
-		memmap_init_range(&f->mm, (int)c[i].node, c[i].start, c[i].end);
+	fx_init_chunks(f, c, n);
 }
 
 /* memmap_free_range() over 1024-aligned pieces of each span, highest first. */
@@ -808,6 +625,25 @@ static void test_digest_order_independent(void)
 	fx_free(f);
 }
 
+/*
+ * A ready machine with the standard layout's RAM and @f's reservations, in
+ * page arrays of its own; @one_more: and the page at 50 MiB + 0x3000 reserved.
+ */
+static struct fixture *ready_copy(const struct fixture *f, bool one_more)
+{
+	struct fixture *h = fx_new();
+
+	fx_standard_ram(h);
+	for (size_t i = 0; i < f->mb.reserved.count; i++)
+		fx_reserve(h, f->mb.reserved.regions[i].start, f->mb.reserved.regions[i].end);
+	if (one_more)
+		fx_reserve(h, 50 * MiB + 0x3000, 50 * MiB + 0x4000);
+	fx_setup_buddy(h);
+	fx_init_all(h);
+	fx_free_all(h);
+	return h;
+}
+
 static void test_digest_sensitive(void)
 {
 	struct fixture *f = ready_layout();
@@ -852,33 +688,12 @@ static void test_digest_sensitive(void)
 
 	/* The same layout in other arrays; then with one more reserved page. */
 	{
-		struct fixture *h = fx_new();
+		struct fixture *h = ready_copy(f, false);
 
-		fx_ram(h, 0, 0, 0x9f000);
-		fx_ram(h, 0, 1 * MiB, 64 * MiB);
-		fx_ram(h, 1, 4 * GiB - 64 * MiB, 4 * GiB - 32 * MiB);
-		fx_ram(h, 1, 4 * GiB - 16 * MiB, 4 * GiB + 32 * MiB);
-		fx_ram(h, 2, 4 * GiB + 40 * MiB + 0x5000, 4 * GiB + 72 * MiB);
-		for (size_t i = 0; i < f->mb.reserved.count; i++)
-			fx_reserve(h, f->mb.reserved.regions[i].start, f->mb.reserved.regions[i].end);
-		fx_setup(h);
-		fx_init_all(h);
-		fx_free_all(h);
 		CHECK_EQ_U64(memmap_digest(&h->mm), d); /* same layout, other arrays: same digest */
 		fx_free(h);
 
-		h = fx_new();
-		fx_ram(h, 0, 0, 0x9f000);
-		fx_ram(h, 0, 1 * MiB, 64 * MiB);
-		fx_ram(h, 1, 4 * GiB - 64 * MiB, 4 * GiB - 32 * MiB);
-		fx_ram(h, 1, 4 * GiB - 16 * MiB, 4 * GiB + 32 * MiB);
-		fx_ram(h, 2, 4 * GiB + 40 * MiB + 0x5000, 4 * GiB + 72 * MiB);
-		for (size_t i = 0; i < f->mb.reserved.count; i++)
-			fx_reserve(h, f->mb.reserved.regions[i].start, f->mb.reserved.regions[i].end);
-		fx_reserve(h, 50 * MiB + 0x3000, 50 * MiB + 0x4000);
-		fx_setup(h);
-		fx_init_all(h);
-		fx_free_all(h);
+		h = ready_copy(f, true);
 		CHECK(memmap_digest(&h->mm) != d);
 		{
 			struct ref_counts c = ref_count(h);
@@ -928,7 +743,7 @@ static struct fixture *random_layout(void)
 	for (unsigned i = 0; i < f->topo.node_count; i++)
 		for (unsigned j = 0; j < i; j++)
 			f->topo.distance[i][j] = f->topo.distance[j][i] = (uint8_t)(11 + rnd(30));
-	fx_setup(f);
+	fx_setup_buddy(f);
 	return f;
 }
 
@@ -940,7 +755,7 @@ static void test_random_layouts_and_allocations(void)
 		unsigned order;
 	} held[400];
 
-	rng_state = 0x5eed1234abcdull;
+	rnd_seed(0x5eed1234abcdull);
 	for (unsigned iter = 0; iter < 40 && check_failed_checks <= CHECK_PRINT_MAX; iter++) {
 		struct fixture *f = random_layout();
 		struct ref_counts c = ref_count(f);
@@ -1017,7 +832,7 @@ static void test_speed_1m_pages(void)
 	fx_ram(f, 0, 1 * MiB, 4 * GiB);
 	fx_reserve(f, 0, 1 * MiB);
 	fx_reserve(f, 16 * MiB, 48 * MiB);
-	fx_setup(f);
+	fx_setup_buddy(f);
 	pages = f->mm.nodes[0].end_pfn - f->mm.nodes[0].start_pfn;
 	t = now_ns();
 	fx_init_all(f);
