@@ -24,6 +24,7 @@
 #define STARTUP_DELAY_NS 200000ull  /* 200 us between the STARTUP IPIs (SDM) */
 #define TRAMPOLINE_LIMIT 0x100000   /* STARTUP's vector addresses pages below 1 MiB */
 #define TSC_SYNC_ROUNDS 64
+#define TSC_SYNC_TIMEOUT_NS 1000000000ull /* a partner silent for 1 s: give up, never hang */
 #define IST_SIZE IST_STACK_SIZE
 
 struct percpu *cpu_area[MAX_CPUS];
@@ -213,12 +214,24 @@ static bool install_trampoline(uint64_t page, uint64_t cr3)
 
 static volatile uint64_t sync_seq, sync_ack, sync_ap_tsc;
 
+static bool wait_for_value(volatile uint64_t *v, uint64_t want)
+{
+	uint64_t start = time_ns();
+
+	while (__atomic_load_n(v, __ATOMIC_ACQUIRE) != want) {
+		if (time_ns() - start > TSC_SYNC_TIMEOUT_NS)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
 static void tsc_sync_ap_side(void *arg)
 {
 	(void)arg;
 	for (uint64_t r = 1; r <= TSC_SYNC_ROUNDS; r++) {
-		while (__atomic_load_n(&sync_seq, __ATOMIC_ACQUIRE) != r)
-			cpu_relax();
+		if (!wait_for_value(&sync_seq, r))
+			return;
 		sync_ap_tsc = rdtsc_ordered();
 		__atomic_store_n(&sync_ack, r, __ATOMIC_RELEASE);
 	}
@@ -242,8 +255,13 @@ static void measure_tsc_offset(struct percpu *ap)
 		uint64_t t0 = rdtsc_ordered(), t1;
 
 		__atomic_store_n(&sync_seq, r, __ATOMIC_RELEASE);
-		while (__atomic_load_n(&sync_ack, __ATOMIC_ACQUIRE) != r)
-			cpu_relax();
+		if (!wait_for_value(&sync_ack, r)) {
+			record_errorf("tsc sync", "its TSC offset is taken as 0",
+				      "CPU %u stopped answering the TSC ping-pong", ap->cpu);
+			best_offset = 0;
+			best_rtt = 0;
+			break;
+		}
 		t1 = rdtsc_ordered();
 		if (t1 - t0 < best_rtt) {
 			best_rtt = t1 - t0;
