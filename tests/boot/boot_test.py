@@ -10,10 +10,11 @@ import sys
 
 from bootlib import ROOT
 import cases_boot
+import cases_bochs
 import cases_memmap
 import cases_topology
 
-CASES = {**cases_boot.CASES, **cases_topology.CASES, **cases_memmap.CASES}
+CASES = {**cases_boot.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_bochs.CASES}
 
 
 def main():
