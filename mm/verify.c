@@ -67,32 +67,29 @@ static void put_str(struct dstr *d, const char *s)
 	d->buf[d->len] = '\0';
 }
 
-static void put_hex(struct dstr *d, uint64_t v)
-{
-	char t[19];
-	int i = 18;
-
-	t[i] = '\0';
-	do {
-		t[--i] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	t[--i] = 'x';
-	t[--i] = '0';
-	put_str(d, t + i);
-}
-
-static void put_dec(struct dstr *d, uint64_t v)
+/* @v in @base (10 or 16), digits only. */
+static void put_num(struct dstr *d, uint64_t v, unsigned base)
 {
 	char t[21];
 	int i = 20;
 
 	t[i] = '\0';
 	do {
-		t[--i] = (char)('0' + v % 10);
-		v /= 10;
+		t[--i] = "0123456789abcdef"[v % base];
+		v /= base;
 	} while (v);
 	put_str(d, t + i);
+}
+
+static void put_hex(struct dstr *d, uint64_t v)
+{
+	put_str(d, "0x");
+	put_num(d, v, 16);
+}
+
+static void put_dec(struct dstr *d, uint64_t v)
+{
+	put_num(d, v, 10);
 }
 
 static void put_sdec(struct dstr *d, int64_t v)
@@ -237,9 +234,23 @@ static inline uint64_t first_mismatch(const struct page *p, uint64_t n, uint64_t
 	return n;
 }
 
-/* Name the field in which @p differs from the template of page_differs(). */
+/* The fields every state ends with: mapping, index and spare 0. Reports the first that is not. */
+static void report_unused(struct vctx *c, const struct page *p, uint64_t pfn, const char *what)
+{
+	if (p->mapping)
+		fail(c, pfn, "mapping", p->mapping, 0, what);
+	else if (p->index)
+		fail(c, pfn, "index", p->index, 0, what);
+	else if (p->spare)
+		fail(c, pfn, "spare", p->spare, 0, what);
+}
+
+/*
+ * Name the field in which @p differs from the template of page_differs(),
+ * with private @private instead of 0 (a block head's order).
+ */
 static void report_template(struct vctx *c, const struct page *p, uint64_t pfn, uint64_t flags,
-			    int32_t refcount, const char *what)
+			    int32_t refcount, uint64_t private, const char *what)
 {
 	if (p->flags != flags)
 		fail(c, pfn, "flags", p->flags, flags, what);
@@ -251,14 +262,10 @@ static void report_template(struct vctx *c, const struct page *p, uint64_t pfn, 
 	else if (!self_linked(p))
 		fail(c, pfn, "lru", (uintptr_t)(p->lru.next != &p->lru ? p->lru.next : p->lru.prev),
 		     (uintptr_t)&p->lru, what);
-	else if (p->private)
-		fail(c, pfn, "private", p->private, 0, what);
-	else if (p->mapping)
-		fail(c, pfn, "mapping", p->mapping, 0, what);
-	else if (p->index)
-		fail(c, pfn, "index", p->index, 0, what);
-	else if (p->spare)
-		fail(c, pfn, "spare", p->spare, 0, what);
+	else if (p->private != private)
+		fail(c, pfn, "private", p->private, private, what);
+	else
+		report_unused(c, p, pfn, what);
 }
 
 /* Check one page against the template (SAMPLE, and single pages). */
@@ -269,7 +276,7 @@ static inline void check_one(struct vctx *c, uint64_t pfn, uint64_t flags, int32
 
 	c->out->pages_checked++;
 	if (page_differs(p, flags, refcount))
-		report_template(c, p, pfn, flags, refcount, what);
+		report_template(c, p, pfn, flags, refcount, 0, what);
 }
 
 /* Check [s, e) against the template: every page (FULL) or the sample pfns (SAMPLE). */
@@ -282,7 +289,7 @@ static void check_uniform(struct vctx *c, uint64_t s, uint64_t e, uint64_t flags
 		c->out->pages_checked += i;
 		if (i < e - s) {
 			c->out->pages_checked++;
-			report_template(c, page_at(c, s + i), s + i, flags, refcount, what);
+			report_template(c, page_at(c, s + i), s + i, flags, refcount, 0, what);
 		}
 		return;
 	}
@@ -331,7 +338,7 @@ static void stray_page(struct vctx *c, uint64_t pfn, uint64_t last_head, uint64_
 
 	if (page_differs(p, base, 0)) {
 		if ((p->flags & ~(PG_buddy | PG_head)) != base)
-			report_template(c, p, pfn, base, 0, "free page");
+			report_template(c, p, pfn, base, 0, 0, "free page");
 		else
 			fail(c, pfn, "flags", p->flags, base | (p->refcount >= 1 ? PG_head : PG_buddy),
 			     "block head with neither PG_buddy nor PG_head");
@@ -392,12 +399,8 @@ static void check_buddy_head(struct vctx *c, const struct page *p, uint64_t pfn,
 	else if (!link_target_ok(c, p->lru.prev, head) || p->lru.prev->next != self)
 		fail(c, pfn, "lru", (uintptr_t)p->lru.prev, (uintptr_t)head,
 		     "free block not on its free list (lost)");
-	else if (p->mapping)
-		fail(c, pfn, "mapping", p->mapping, 0, what);
-	else if (p->index)
-		fail(c, pfn, "index", p->index, 0, what);
-	else if (p->spare)
-		fail(c, pfn, "spare", p->spare, 0, what);
+	else
+		report_unused(c, p, pfn, what);
 }
 
 /* The head of an allocated block (PG_head) at @pfn. */
@@ -406,21 +409,10 @@ static void check_alloc_head(struct vctx *c, const struct page *p, uint64_t pfn,
 	const char *what = "allocated block head";
 
 	c->out->pages_checked++;
-	if (p->flags != (base | PG_head))
-		fail(c, pfn, "flags", p->flags, base | PG_head, what);
-	else if (p->refcount < 1)
+	if (p->flags == (base | PG_head) && p->refcount < 1)
 		fail(c, pfn, "refcount", (uint64_t)(int64_t)p->refcount, 1, what);
-	else if (p->mapcount != -1)
-		fail(c, pfn, "mapcount", (uint64_t)(int64_t)p->mapcount, (uint64_t)-1, what);
-	else if (!self_linked(p))
-		fail(c, pfn, "lru", (uintptr_t)(p->lru.next != &p->lru ? p->lru.next : p->lru.prev),
-		     (uintptr_t)&p->lru, what);
-	else if (p->mapping)
-		fail(c, pfn, "mapping", p->mapping, 0, what);
-	else if (p->index)
-		fail(c, pfn, "index", p->index, 0, what);
-	else if (p->spare)
-		fail(c, pfn, "spare", p->spare, 0, what);
+	else /* the template, but any refcount from 1 up and private the order (already fitted) */
+		report_template(c, p, pfn, base | PG_head, p->refcount, p->private, what);
 }
 
 /* Tails [s, e) of the block headed at @head_pfn must be free pages. */
@@ -459,7 +451,7 @@ static void check_tails(struct vctx *c, uint64_t head_pfn, uint64_t s, uint64_t 
 		     "block head whose order covers other blocks");
 		return;
 	}
-	report_template(c, page_at(c, pfn), pfn, base, 0, "free page inside a block");
+	report_template(c, page_at(c, pfn), pfn, base, 0, 0, "free page inside a block");
 }
 
 /* A free run [s, e) with a buddy allocator: block by block. */

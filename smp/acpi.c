@@ -2,6 +2,7 @@
 #include "smp/acpi.h"
 
 #include "arch/x86_64/unaligned.h"
+#include "init/detail.h"
 
 #define RSDP_V1_LEN 20
 #define RSDP_V2_LEN 36
@@ -34,6 +35,72 @@ static void sig_to_str(const char *sig, char out[5])
 	for (int i = 0; i < 4; i++)
 		out[i] = (sig[i] >= 0x20 && sig[i] < 0x7f) ? sig[i] : '?';
 	out[4] = '\0';
+}
+
+bool acpi_table_usable(const struct acpi_header *t, const char sig[4], uint32_t min_len,
+		       const char *what, const char *absent_action, const char *bad_action,
+		       acpi_problem_fn problem, void *cookie)
+{
+	uint32_t length = t ? get_le32((const uint8_t *)t + 4) : 0;
+	char want[5] = { sig[0], sig[1], sig[2], sig[3], '\0' };
+	struct detail d = { .len = 0 };
+
+	if (!t) {
+		detail_add(&d, "no table");
+	} else if (!sig_equal(t->signature, sig)) {
+		detail_add(&d, "signature is not ");
+		detail_add(&d, want);
+	} else if (length < min_len) {
+		detail_add(&d, "length ");
+		detail_num(&d, length);
+		detail_add(&d, " below ");
+		detail_num(&d, min_len);
+	} else if (!acpi_checksum_ok(t, length)) {
+		detail_add(&d, "bad checksum");
+	} else {
+		return true;
+	}
+	if (problem)
+		problem(cookie, what, d.buf, t ? bad_action : absent_action);
+	return false;
+}
+
+void acpi_entry_problem(const struct acpi_entries *w, uint32_t off, const char *why,
+			const char *action)
+{
+	struct detail d = { .len = 0 };
+
+	if (!w->problem)
+		return;
+	detail_add(&d, "offset ");
+	detail_num(&d, off);
+	if (w->length - off >= 2) {
+		detail_add(&d, " type ");
+		detail_num(&d, w->table[off]);
+		detail_add(&d, " length ");
+		detail_num(&d, w->table[off + 1]);
+	}
+	detail_add(&d, ": ");
+	detail_add(&d, why);
+	w->problem(w->cookie, w->what, d.buf, action);
+}
+
+uint32_t acpi_entry_len(const struct acpi_entries *w, uint32_t off, bool loud)
+{
+	uint32_t len = w->length - off >= 2 ? w->table[off + 1] : 0;
+	const char *why;
+
+	if (w->length - off < 2)
+		why = "trailing byte after the last entry";
+	else if (len < 2)
+		why = "length below the 2-byte entry header";
+	else if (len > w->length - off)
+		why = "runs past the table end";
+	else
+		return len;
+	if (loud)
+		acpi_entry_problem(w, off, why, "walk stopped");
+	return 0;
 }
 
 const struct acpi_header *acpi_map_table(struct acpi *a, uint64_t phys, const char *expect_sig)

@@ -57,6 +57,40 @@ const struct acpi_header *acpi_map_table(struct acpi *a, uint64_t phys, const ch
 
 bool acpi_checksum_ok(const void *p, size_t len);
 
+/*
+ * Can a table handed to a parser be read at all: present, signature @sig,
+ * at least @min_len bytes long, checksum right? If not, one report through
+ * @problem (may be NULL) as @what: "no table" with @absent_action, else the
+ * first failed check ("signature is not XXXX", "length N below M", "bad
+ * checksum") with @bad_action.
+ */
+bool acpi_table_usable(const struct acpi_header *t, const char sig[4], uint32_t min_len,
+		       const char *what, const char *absent_action, const char *bad_action,
+		       acpi_problem_fn problem, void *cookie);
+
+/*
+ * The body of a table that is a list of entries each starting with u8 type,
+ * u8 length (MADT 5.2.12, SRAT 5.2.16), for walkers that trust no length.
+ * Problems are reported as @what.
+ */
+struct acpi_entries {
+	const uint8_t *table;
+	uint32_t length;     /* the table's, header included */
+	const char *what;
+	acpi_problem_fn problem;
+	void *cookie;
+};
+
+/* Report "offset O type T length L: @why" about the entry at @off (inside the table). */
+void acpi_entry_problem(const struct acpi_entries *w, uint32_t off, const char *why,
+			const char *action);
+/*
+ * The length of the entry at @off (inside the table or at its end) if it
+ * can be stepped over, else 0, with a report when @loud: a trailing byte,
+ * a length below the 2-byte header, an entry running past the table end.
+ */
+uint32_t acpi_entry_len(const struct acpi_entries *w, uint32_t off, bool loud);
+
 /* What the FADT tells us (ACPI 6.4, 5.2.9). */
 struct acpi_fadt_info {
 	bool present;

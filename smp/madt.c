@@ -40,68 +40,7 @@
 #define LAPIC_ENABLED (1u << 0)
 #define LAPIC_ONLINE_CAPABLE (1u << 1)
 
-/* ---- reading and reporting -------------------------------------------- */
-
-struct walk {
-	const uint8_t *table;
-	uint32_t length;
-	acpi_problem_fn problem;
-	void *cookie;
-};
-
-static void report(const struct walk *w, const struct detail *d, const char *action)
-{
-	if (w->problem)
-		w->problem(w->cookie, "acpi madt", d->buf, action);
-}
-
-/* "offset O type T length L: WHY", the shape of every entry problem. */
-static void report_entry(const struct walk *w, uint32_t off, const char *why, const char *action)
-{
-	struct detail d = { .len = 0 };
-
-	detail_add(&d, "offset ");
-	detail_num(&d, off);
-	if (w->length - off >= 2) {
-		detail_add(&d, " type ");
-		detail_num(&d, w->table[off]);
-		detail_add(&d, " length ");
-		detail_num(&d, w->table[off + 1]);
-	}
-	detail_add(&d, ": ");
-	detail_add(&d, why);
-	report(w, &d, action);
-}
-
 /* ---- entries ------------------------------------------------------------ */
-
-/*
- * The length of the entry at @off if it can be stepped over, else 0 (and a
- * report when @loud). Entries start at 44 and follow each other, so @off is
- * always inside the table or at its end.
- */
-static uint32_t entry_len(const struct walk *w, uint32_t off, bool loud)
-{
-	uint32_t len;
-
-	if (w->length - off < 2) {
-		if (loud)
-			report_entry(w, off, "trailing byte after the last entry", "walk stopped");
-		return 0;
-	}
-	len = w->table[off + 1];
-	if (len < 2) {
-		if (loud)
-			report_entry(w, off, "length below the 2-byte entry header", "walk stopped");
-		return 0;
-	}
-	if (len > w->length - off) {
-		if (loud)
-			report_entry(w, off, "runs past the table end", "walk stopped");
-		return 0;
-	}
-	return len;
-}
 
 static uint32_t type_min_len(uint8_t type)
 {
@@ -157,7 +96,7 @@ static unsigned rank(const struct madt_cpu *cpu)
  * Only entries before @stop count: the walk may have ended early there, and
  * an entry it never reached cannot be allowed to suppress this one.
  */
-static bool wins_for_id(const struct walk *w, uint32_t off, const struct madt_cpu *cpu,
+static bool wins_for_id(const struct acpi_entries *w, uint32_t off, const struct madt_cpu *cpu,
 			uint32_t stop)
 {
 	uint32_t at, len;
@@ -165,7 +104,7 @@ static bool wins_for_id(const struct walk *w, uint32_t off, const struct madt_cp
 	for (at = MADT_FIXED_LEN; at < stop; at += len) {
 		struct madt_cpu other;
 
-		len = entry_len(w, at, false);
+		len = acpi_entry_len(w, at, false);
 		if (!len)
 			break;
 		if (at == off || !decode_cpu(w->table + at, len, &other) ||
@@ -178,16 +117,16 @@ static bool wins_for_id(const struct walk *w, uint32_t off, const struct madt_cp
 }
 
 /* Where the walk will stop: the end of the last entry that can be stepped over. */
-static uint32_t walk_end(const struct walk *w)
+static uint32_t walk_end(const struct acpi_entries *w)
 {
 	uint32_t at = MADT_FIXED_LEN, len;
 
-	while (at < w->length && (len = entry_len(w, at, false)) != 0)
+	while (at < w->length && (len = acpi_entry_len(w, at, false)) != 0)
 		at += len;
 	return at;
 }
 
-static void report_duplicates(const struct walk *w, unsigned count, uint32_t first_off,
+static void report_duplicates(const struct acpi_entries *w, unsigned count, uint32_t first_off,
 			      uint32_t first_id)
 {
 	struct detail d = { .len = 0 };
@@ -197,54 +136,27 @@ static void report_duplicates(const struct walk *w, unsigned count, uint32_t fir
 	detail_num(&d, first_off);
 	detail_add(&d, " id ");
 	detail_num(&d, first_id);
-	report(w, &d, "duplicates skipped");
+	if (w->problem)
+		w->problem(w->cookie, w->what, d.buf, "duplicates skipped");
 }
 
 /* ---- the walk ----------------------------------------------------------- */
 
-static bool header_usable(const struct acpi_header *madt, struct walk *w)
-{
-	struct detail d = { .len = 0 };
-
-	if (!madt) {
-		detail_add(&d, "no table");
-		report(w, &d, "no CPUs from the MADT");
-		return false;
-	}
-	w->table = (const uint8_t *)madt;
-	w->length = get_le32(w->table + 4);
-	if (__builtin_memcmp(w->table, "APIC", 4) != 0) {
-		detail_add(&d, "signature is not APIC");
-		report(w, &d, "table ignored");
-		return false;
-	}
-	if (w->length < MADT_FIXED_LEN) {
-		detail_add(&d, "length ");
-		detail_num(&d, w->length);
-		detail_add(&d, " below 44");
-		report(w, &d, "table ignored");
-		return false;
-	}
-	if (!acpi_checksum_ok(w->table, w->length)) {
-		detail_add(&d, "bad checksum");
-		report(w, &d, "table ignored");
-		return false;
-	}
-	return true;
-}
-
 bool madt_walk(const struct acpi_header *madt, madt_cpu_fn fn, void *cookie,
 	       struct madt_info *info, acpi_problem_fn problem, void *problem_cookie)
 {
-	struct walk w = { .problem = problem, .cookie = problem_cookie };
+	struct acpi_entries w = { .what = "acpi madt", .problem = problem, .cookie = problem_cookie };
 	uint32_t off, len, stop, first_dup_off = 0, first_dup_id = 0;
 	struct madt_info scratch;
 
 	if (!info)
 		info = &scratch;
 	*info = (struct madt_info){ 0 };
-	if (!header_usable(madt, &w))
+	if (!acpi_table_usable(madt, "APIC", MADT_FIXED_LEN, w.what, "no CPUs from the MADT",
+			       "table ignored", problem, problem_cookie))
 		return false;
+	w.table = (const uint8_t *)madt;
+	w.length = get_le32(w.table + 4);
 	info->lapic_phys = get_le32(w.table + MADT_LAPIC_ADDR_OFF);
 	info->pcat_compat = get_le32(w.table + MADT_FLAGS_OFF) & MADT_PCAT_COMPAT;
 
@@ -253,11 +165,11 @@ bool madt_walk(const struct acpi_header *madt, madt_cpu_fn fn, void *cookie,
 		const uint8_t *e = w.table + off;
 		struct madt_cpu cpu;
 
-		len = entry_len(&w, off, true);
+		len = acpi_entry_len(&w, off, true);
 		if (!len)
 			break;
 		if (len < type_min_len(e[0])) {
-			report_entry(&w, off, "shorter than its type needs", "entry skipped");
+			acpi_entry_problem(&w, off, "shorter than its type needs", "entry skipped");
 			continue;
 		}
 		if (e[0] == MADT_TYPE_LAPIC_OVERRIDE) { /* u16 reserved @2, u64 address @4 */

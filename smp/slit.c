@@ -18,36 +18,12 @@
 #define SLIT_COUNT_OFF 36
 #define SLIT_ENTRIES_OFF 44
 
+#define SLIT_REJECTED "using 10/20 distances"
+
 static void reject(acpi_problem_fn problem, void *cookie, const struct detail *d)
 {
 	if (problem)
-		problem(cookie, "acpi slit", d->buf, "using 10/20 distances");
-}
-
-static bool header_usable(const struct acpi_header *slit, uint32_t *length, struct detail *d)
-{
-	const uint8_t *t = (const uint8_t *)slit;
-
-	if (!slit) {
-		detail_add(d, "no table");
-		return false;
-	}
-	*length = get_le32(t + 4);
-	if (__builtin_memcmp(t, "SLIT", 4) != 0) {
-		detail_add(d, "signature is not SLIT");
-		return false;
-	}
-	if (*length < SLIT_ENTRIES_OFF) {
-		detail_add(d, "length ");
-		detail_num(d, *length);
-		detail_add(d, " below 44");
-		return false;
-	}
-	if (!acpi_checksum_ok(t, *length)) {
-		detail_add(d, "bad checksum");
-		return false;
-	}
-	return true;
+		problem(cookie, "acpi slit", d->buf, SLIT_REJECTED);
 }
 
 /* Does the table hold N*N entries, and do they fit in @max_n x @max_n? */
@@ -108,12 +84,13 @@ bool slit_parse(const struct acpi_header *slit, uint8_t *out, unsigned max_n, un
 {
 	const uint8_t *t = (const uint8_t *)slit, *m;
 	struct detail d = { .len = 0 };
-	uint32_t length = 0;
 	unsigned count;
 
 	*n = 0;
-	if (!header_usable(slit, &length, &d) ||
-	    !size_ok(get_le64(t + SLIT_COUNT_OFF), length, max_n, &d)) {
+	if (!acpi_table_usable(slit, "SLIT", SLIT_ENTRIES_OFF, "acpi slit", SLIT_REJECTED,
+			       SLIT_REJECTED, problem, problem_cookie))
+		return false;
+	if (!size_ok(get_le64(t + SLIT_COUNT_OFF), get_le32(t + 4), max_n, &d)) {
 		reject(problem, problem_cookie, &d);
 		return false;
 	}

@@ -12,7 +12,6 @@
 #include "smp/acpi_tables.h"
 
 #include "arch/x86_64/unaligned.h"
-#include "init/detail.h"
 
 #define SRAT_FIXED_LEN 48 /* 5.2.16: header, u32 reserved (=1), u64 reserved */
 
@@ -29,62 +28,12 @@
 #define SRAT_MEM_HOTPLUGGABLE (1u << 1) /* 5.2.16.2, Memory Affinity flags */
 #define SRAT_MEM_NONVOLATILE (1u << 2)
 
-/* ---- reading and reporting -------------------------------------------- */
-
-struct walk {
-	const uint8_t *table;
-	uint32_t length;
-	bool pxm_8bit; /* revision 1 tables: only the low byte is the domain */
-	acpi_problem_fn problem;
-	void *cookie;
-};
-
-static void report(const struct walk *w, const struct detail *d, const char *action)
-{
-	if (w->problem)
-		w->problem(w->cookie, "acpi srat", d->buf, action);
-}
-
-/* "offset O type T length L: WHY", the shape of every entry problem. */
-static void report_entry(const struct walk *w, uint32_t off, const char *why, const char *action)
-{
-	struct detail d = { .len = 0 };
-
-	detail_add(&d, "offset ");
-	detail_num(&d, off);
-	if (w->length - off >= 2) {
-		detail_add(&d, " type ");
-		detail_num(&d, w->table[off]);
-		detail_add(&d, " length ");
-		detail_num(&d, w->table[off + 1]);
-	}
-	detail_add(&d, ": ");
-	detail_add(&d, why);
-	report(w, &d, action);
-}
-
 /* ---- entries ------------------------------------------------------------ */
 
-/* The length of the entry at @off (inside the table) if it can be stepped over, else 0. */
-static uint32_t entry_len(const struct walk *w, uint32_t off)
-{
-	uint32_t len;
-
-	if (w->length - off < 2) {
-		report_entry(w, off, "trailing byte after the last entry", "walk stopped");
-		return 0;
-	}
-	len = w->table[off + 1];
-	if (len < 2) {
-		report_entry(w, off, "length below the 2-byte entry header", "walk stopped");
-		return 0;
-	}
-	if (len > w->length - off) {
-		report_entry(w, off, "runs past the table end", "walk stopped");
-		return 0;
-	}
-	return len;
-}
+struct walk {
+	struct acpi_entries e;
+	bool pxm_8bit; /* revision 1 tables: only the low byte is the domain */
+};
 
 static uint32_t type_min_len(uint8_t type)
 {
@@ -133,13 +82,13 @@ static void decode_x2apic(const uint8_t *e, struct srat_cpu *cpu)
  */
 static bool decode_memory(const struct walk *w, uint32_t off, struct srat_mem *mem)
 {
-	const uint8_t *e = w->table + off;
+	const uint8_t *e = w->e.table + off;
 	/* Base and length are stored as low and high u32 halves: one little-endian u64 each. */
 	uint64_t base = get_le64(e + 8), len = get_le64(e + 16);
 	uint32_t flags = get_le32(e + 28);
 
 	if (len == 0) {
-		report_entry(w, off, "memory range of length 0", "entry skipped");
+		acpi_entry_problem(&w->e, off, "memory range of length 0", "entry skipped");
 		return false;
 	}
 	*mem = (struct srat_mem){
@@ -152,12 +101,12 @@ static bool decode_memory(const struct walk *w, uint32_t off, struct srat_mem *m
 	if (len > UINT64_MAX - base) {
 		/* [start, end) cannot reach 2^64; losing the top byte beats losing the range. */
 		if (base == UINT64_MAX) {
-			report_entry(w, off, "memory range holds only the last byte of 2^64",
-				     "entry skipped");
+			acpi_entry_problem(&w->e, off, "memory range holds only the last byte of 2^64",
+					   "entry skipped");
 			return false;
 		}
 		mem->end = UINT64_MAX;
-		report_entry(w, off, "memory range wraps past 2^64", "end clamped to 2^64-1");
+		acpi_entry_problem(&w->e, off, "memory range wraps past 2^64", "end clamped to 2^64-1");
 	}
 	return true;
 }
@@ -169,48 +118,11 @@ static uint32_t flags_of(const uint8_t *e)
 
 /* ---- the walk ----------------------------------------------------------- */
 
-static bool header_usable(const struct acpi_header *srat, struct walk *w)
-{
-	struct detail d = { .len = 0 };
-
-	if (!srat) {
-		detail_add(&d, "no table");
-		report(w, &d, "no NUMA affinity from the SRAT");
-		return false;
-	}
-	w->table = (const uint8_t *)srat;
-	w->length = get_le32(w->table + 4);
-	if (__builtin_memcmp(w->table, "SRAT", 4) != 0) {
-		detail_add(&d, "signature is not SRAT");
-		report(w, &d, "table ignored");
-		return false;
-	}
-	if (w->length < SRAT_FIXED_LEN) {
-		detail_add(&d, "length ");
-		detail_num(&d, w->length);
-		detail_add(&d, " below 48");
-		report(w, &d, "table ignored");
-		return false;
-	}
-	if (!acpi_checksum_ok(w->table, w->length)) {
-		detail_add(&d, "bad checksum");
-		report(w, &d, "table ignored");
-		return false;
-	}
-	/*
-	 * SRAT revision 1 used 8-bit proximity domains; the bytes that later
-	 * became the upper bits (types 0 and 1) were reserved, and firmware of
-	 * that age is known to leave junk in them.
-	 */
-	w->pxm_8bit = w->table[8] < 2;
-	return true;
-}
-
 /* One entry of known type and sufficient length, enabled or not. */
 static void handle_entry(const struct walk *w, uint32_t off, srat_cpu_fn cpu_fn, srat_mem_fn mem_fn,
 			 void *cookie, struct srat_info *info)
 {
-	const uint8_t *e = w->table + off;
+	const uint8_t *e = w->e.table + off;
 	struct srat_cpu cpu;
 	struct srat_mem mem;
 
@@ -239,19 +151,29 @@ bool srat_walk(const struct acpi_header *srat, srat_cpu_fn cpu_fn, srat_mem_fn m
 	       void *cookie, struct srat_info *info, acpi_problem_fn problem,
 	       void *problem_cookie)
 {
-	struct walk w = { .problem = problem, .cookie = problem_cookie };
+	struct walk w = { .e = { .what = "acpi srat", .problem = problem, .cookie = problem_cookie } };
 	struct srat_info scratch;
 	uint32_t off, len;
 
 	if (!info)
 		info = &scratch;
 	*info = (struct srat_info){ 0 };
-	if (!header_usable(srat, &w))
+	if (!acpi_table_usable(srat, "SRAT", SRAT_FIXED_LEN, w.e.what,
+			       "no NUMA affinity from the SRAT", "table ignored", problem,
+			       problem_cookie))
 		return false;
-	for (off = SRAT_FIXED_LEN; off < w.length; off += len) {
-		uint8_t type = w.table[off];
+	w.e.table = (const uint8_t *)srat;
+	w.e.length = get_le32(w.e.table + 4);
+	/*
+	 * SRAT revision 1 used 8-bit proximity domains; the bytes that later
+	 * became the upper bits (types 0 and 1) were reserved, and firmware of
+	 * that age is known to leave junk in them.
+	 */
+	w.pxm_8bit = w.e.table[8] < 2;
+	for (off = SRAT_FIXED_LEN; off < w.e.length; off += len) {
+		uint8_t type = w.e.table[off];
 
-		len = entry_len(&w, off);
+		len = acpi_entry_len(&w.e, off, true);
 		if (!len)
 			break;
 		if (type > SRAT_TYPE_X2APIC) {
@@ -259,7 +181,7 @@ bool srat_walk(const struct acpi_header *srat, srat_cpu_fn cpu_fn, srat_mem_fn m
 			continue;
 		}
 		if (len < type_min_len(type)) {
-			report_entry(&w, off, "shorter than its type needs", "entry skipped");
+			acpi_entry_problem(&w.e, off, "shorter than its type needs", "entry skipped");
 			continue;
 		}
 		handle_entry(&w, off, cpu_fn, mem_fn, cookie, info);

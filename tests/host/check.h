@@ -9,7 +9,8 @@
  *	CHECK_MAIN(CHECK_TEST(test_one), CHECK_TEST(test_two));
  *
  * which runs the tests in order, prints "N passed, M failed" (tests, not
- * checks) and exits nonzero if anything failed.
+ * checks) and exits nonzero if anything failed. A few helpers every test
+ * may want (sizes, COUNT_OF, compare_u64, copy_text) come along.
  */
 #ifndef MEMINIT_TESTS_HOST_CHECK_H
 #define MEMINIT_TESTS_HOST_CHECK_H
@@ -77,6 +78,34 @@ static inline void check_fail_header(const char *file, int line)
 					check_b_ ? check_b_ : "(null)");           \
 		}                                                                  \
 	} while (0)
+
+/* ---- small helpers the tests share ------------------------------------- */
+
+#define KiB 1024ull
+#define MiB (1024 * KiB)
+#define GiB (1024 * MiB)
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* qsort() order of uint64_t values. */
+static inline int compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* @src into @dst[@cap], cut to fit and terminated. */
+static inline void copy_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src); /* under ASan: proves the string is terminated */
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* ---- running the tests ------------------------------------------------- */
 
 struct check_test {
 	const char *name;

@@ -160,38 +160,7 @@ void snap_free(struct snapshot *s)
 		free(s->maps[n]);
 }
 
-/* ---- random numbers ------------------------------------------------------------ */
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-uint64_t rnd(uint64_t n)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	rng_state = x;
-	return n ? x % n : 0;
-}
-
-void rnd_seed(uint64_t seed)
-{
-	rng_state = seed;
-}
-
 /* ---- chunks --------------------------------------------------------------------- */
-
-void shuffle_chunks(struct chunk *c, unsigned n)
-{
-	for (unsigned i = n; i > 1; i--) {
-		unsigned j = (unsigned)rnd(i);
-		struct chunk t = c[i - 1];
-
-		c[i - 1] = c[j];
-		c[j] = t;
-	}
-}
 
 void fx_init_chunks(struct fixture *f, const struct chunk *c, unsigned n)
 {

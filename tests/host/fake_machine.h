@@ -16,12 +16,13 @@
  *	fx_free(f);
  *
  * Next to it: the reference (what each pfn is, from the layout alone),
- * snapshots of the page arrays, the tests' random numbers and chunks of
- * spans to initialize out of order.
+ * snapshots of the page arrays, the tests' random numbers (rng.h) and
+ * chunks of spans to initialize out of order.
  *
  * Most of it is in fake_machine.c. What is here, static inline, either
  * CHECKs (check.h counts per file, so the check must be compiled into the
- * test) or calls mm/buddy.c (which the mem_map test does not link).
+ * test), calls mm/buddy.c (which the mem_map test does not link) or draws
+ * random numbers (rng.h keeps one sequence per file: the test's).
  */
 #ifndef MEMINIT_TESTS_HOST_FAKE_MACHINE_H
 #define MEMINIT_TESTS_HOST_FAKE_MACHINE_H
@@ -33,10 +34,8 @@
 #include "mm/buddy.h"
 #include "mm/memmap.h"
 #include "tests/host/check.h"
+#include "tests/host/rng.h"
 
-#define KiB 1024ull
-#define MiB (1024 * KiB)
-#define GiB (1024 * MiB)
 #define GARBAGE 0xa5 /* the byte fresh or scrubbed page arrays are full of */
 
 struct fixture {
@@ -124,13 +123,6 @@ bool snap_same(const struct fixture *f, const struct snapshot *s);
 
 void snap_free(struct snapshot *s);
 
-/* ---- random numbers: xorshift64, one fixed sequence per test program ------- */
-
-/* A number in [0, n); 0 when @n is 0. */
-uint64_t rnd(uint64_t n);
-
-void rnd_seed(uint64_t seed);
-
 /* ---- chunks: pieces of spans, initialized in any order ---------------------- */
 
 struct chunk {
@@ -139,7 +131,16 @@ struct chunk {
 };
 
 /* Fisher-Yates with rnd(). */
-void shuffle_chunks(struct chunk *c, unsigned n);
+static inline void shuffle_chunks(struct chunk *c, unsigned n)
+{
+	for (unsigned i = n; i > 1; i--) {
+		unsigned j = (unsigned)rnd(i);
+		struct chunk t = c[i - 1];
+
+		c[i - 1] = c[j];
+		c[j] = t;
+	}
+}
 
 /* memmap_init_range() over each of @c, in order. */
 void fx_init_chunks(struct fixture *f, const struct chunk *c, unsigned n);

@@ -12,6 +12,8 @@
 
 #include "smp/acpi_tables.h"
 #include "tests/host/check.h"
+#include "tests/host/parser_test.h"
+#include "tests/host/rng.h"
 
 /* ---- building tables ---------------------------------------------------- */
 
@@ -21,21 +23,6 @@ struct table {
 	uint8_t buf[TABLE_MAX];
 	size_t len;
 };
-
-static void put_u16(uint8_t *p, uint16_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
 
 /* The 36-byte header (ACPI 6.4, 5.2.6) and @fixed bytes of table-specific fields, zeroed. */
 static void t_begin(struct table *t, const char *sig, uint8_t revision, size_t fixed)
@@ -213,90 +200,9 @@ static void slit_build(struct table *t, uint64_t n_field, const uint8_t *m, size
 
 /* ---- recording problems ------------------------------------------------ */
 
-#define PROBLEMS_KEPT 32
-
-struct problems {
-	unsigned count;
-	char what[PROBLEMS_KEPT][64];
-	char detail[PROBLEMS_KEPT][160];
-	char action[PROBLEMS_KEPT][64];
-};
-
-static void copy_text(char *dst, size_t cap, const char *src)
-{
-	size_t n = strlen(src); /* under ASan: proves the string is terminated */
-
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static void on_problem(void *cookie, const char *what, const char *detail, const char *action)
-{
-	struct problems *p = cookie;
-
-	CHECK(what && detail && action);
-	if (!what || !detail || !action)
-		return;
-	if (p->count < PROBLEMS_KEPT) {
-		copy_text(p->what[p->count], sizeof(p->what[0]), what);
-		copy_text(p->detail[p->count], sizeof(p->detail[0]), detail);
-		copy_text(p->action[p->count], sizeof(p->action[0]), action);
-	} else {
-		(void)strlen(what);
-		(void)strlen(detail);
-		(void)strlen(action);
-	}
-	p->count++;
-}
-
-static void dump_problems(const struct problems *p)
-{
-	for (unsigned i = 0; i < p->count && i < PROBLEMS_KEPT; i++)
-		fprintf(stderr, "    %s | %s | %s\n", p->what[i], p->detail[i], p->action[i]);
-}
-
-/* Was a problem reported whose what is @what, detail contains @detail, action contains @action? */
-static bool reported(const struct problems *p, const char *what, const char *detail,
-		     const char *action)
-{
-	for (unsigned i = 0; i < p->count && i < PROBLEMS_KEPT; i++)
-		if (!strcmp(p->what[i], what) && strstr(p->detail[i], detail) &&
-		    strstr(p->action[i], action))
-			return true;
-	if (check_should_print()) {
-		fprintf(stderr, "  wanted: %s | ...%s... | ...%s...\n  got %u:\n", what, detail,
-			action, p->count);
-		dump_problems(p);
-	}
-	return false;
-}
-
-static bool no_problems(const struct problems *p)
-{
-	if (p->count && check_should_print()) {
-		fprintf(stderr, "  unexpected problems:\n");
-		dump_problems(p);
-	}
-	return p->count == 0;
-}
-
 static struct problems probs;
 
 /* ---- running the parsers on exact-size heap copies --------------------- */
-
-/* A copy of @len bytes at an odd address, nothing readable after it. */
-static uint8_t *heap_copy(const void *src, size_t len, size_t shift, const uint8_t **data)
-{
-	uint8_t *mem = malloc(len + shift ? len + shift : 1);
-
-	if (!mem)
-		abort();
-	memcpy(mem + shift, src, len);
-	*data = mem + shift;
-	return mem;
-}
 
 #define CPUS_KEPT 1024
 
@@ -1195,20 +1101,6 @@ static void test_slit_unusable_tables(void)
 
 /* ---- fuzzing ------------------------------------------------------------ */
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t xorshift64(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
 static void mutate(uint8_t *p, size_t len)
 {
 	/* Entry lengths and types around every boundary the parsers check. */
@@ -1226,11 +1118,11 @@ static void mutate(uint8_t *p, size_t len)
 			p[at] = (uint8_t)xorshift64();
 			break;
 		case 1:
-			p[at] = bytes[xorshift64() % ARRAY_LEN(bytes)];
+			p[at] = bytes[xorshift64() % COUNT_OF(bytes)];
 			break;
 		case 2:
 			if (at + 4 <= len)
-				put_u32(p + at, words[xorshift64() % ARRAY_LEN(words)]);
+				put_u32(p + at, words[xorshift64() % COUNT_OF(words)]);
 			break;
 		case 3:
 			if (at + 8 <= len)
@@ -1310,7 +1202,7 @@ static void test_fuzz(void)
 	slit_build(&seeds[4], 3, slit3, sizeof(slit3));
 
 	for (unsigned iter = 0; iter < 60000; iter++) {
-		const struct table *seed = &seeds[xorshift64() % ARRAY_LEN(seeds)];
+		const struct table *seed = &seeds[xorshift64() % COUNT_OF(seeds)];
 		size_t len = seed->len, shift = xorshift64() % 4 == 0 ? 1 + xorshift64() % 7 : 0;
 		unsigned max_n = 1 + (unsigned)(xorshift64() % SLIT_MAX);
 		bool madt_ok, srat_ok, slit_ok;

@@ -9,6 +9,7 @@
 
 #include "mm/fwmap.h"
 #include "tests/host/check.h"
+#include "tests/host/rng.h"
 
 #define U FW_MEM_USABLE
 #define R FW_MEM_RESERVED
@@ -18,7 +19,6 @@
 #define LIMIT FWMAP_PHYS_LIMIT
 
 #define MAP_SLOTS 256
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static void print_map(const char *label, const struct fw_mem_range *m, size_t n)
 {
@@ -388,18 +388,6 @@ static void test_total_and_names(void)
 
 /* ---- randomized comparison with a brute-force reference ----------------- */
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t xorshift64(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
 static unsigned strictness(uint32_t type)
 {
 	switch (type) {
@@ -459,13 +447,6 @@ static uint32_t type_at(const struct fw_mem_range *m, size_t n, uint64_t addr)
 		if (m[i].start <= addr && addr < m[i].end)
 			return m[i].type;
 	return 0;
-}
-
-static int compare_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Elementary intervals, each typed on its own, merged, then usable aligned. */

@@ -11,8 +11,9 @@
 #include "mm/memblock.h"
 #include "tests/host/check.h"
 
-#define KiB 1024ull
-#define MiB (1024 * KiB)
+#define RNG_SEED 0x853c49e6748fea9bull
+#include "tests/host/rng.h"
+
 #define NO NUMA_NO_NODE
 
 static struct memblock mb; /* ~28 KiB: not on the stack */
@@ -287,23 +288,6 @@ static void test_free_bytes_per_node(void)
 }
 
 /* ---- randomized comparison with a brute-force allocator ----------------- */
-
-static uint64_t rng_state = 0x853c49e6748fea9bull;
-
-static uint64_t xorshift64(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
-static uint64_t rnd(uint64_t n)
-{
-	return n ? xorshift64() % n : 0;
-}
 
 #define RAND_NODES 5
 

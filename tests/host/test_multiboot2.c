@@ -10,6 +10,10 @@
 
 #include "init/multiboot2.h"
 #include "tests/host/check.h"
+#include "tests/host/parser_test.h"
+
+#define RNG_SEED 0x2545f4914f6cdd1dull
+#include "tests/host/rng.h"
 
 /* ---- building infos ---------------------------------------------------- */
 
@@ -19,16 +23,6 @@ struct builder {
 	_Alignas(8) uint8_t buf[BUILD_MAX];
 	size_t len;
 };
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
 
 static void b_begin(struct builder *b)
 {
@@ -167,65 +161,7 @@ static void build_full(struct builder *b, bool efi_first)
 	b_finish(b);
 }
 
-/* ---- recording problems ------------------------------------------------ */
-
-#define PROBLEMS_KEPT 32
-
-struct problems {
-	unsigned count;
-	char what[PROBLEMS_KEPT][64];
-	char detail[PROBLEMS_KEPT][160];
-	char action[PROBLEMS_KEPT][64];
-};
-
-static void copy_text(char *dst, size_t cap, const char *src)
-{
-	size_t n = strlen(src); /* under ASan: proves the string is terminated */
-
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static void on_problem(void *cookie, const char *what, const char *detail, const char *action)
-{
-	struct problems *p = cookie;
-
-	CHECK(what && detail && action);
-	if (!what || !detail || !action)
-		return;
-	if (p->count < PROBLEMS_KEPT) {
-		copy_text(p->what[p->count], sizeof(p->what[0]), what);
-		copy_text(p->detail[p->count], sizeof(p->detail[0]), detail);
-		copy_text(p->action[p->count], sizeof(p->action[0]), action);
-	} else {
-		(void)strlen(what);
-		(void)strlen(detail);
-		(void)strlen(action);
-	}
-	p->count++;
-}
-
-/* Was a problem reported whose what is @what, detail contains @detail, action contains @action? */
-static bool reported(const struct problems *p, const char *what, const char *detail,
-		     const char *action)
-{
-	unsigned i;
-
-	for (i = 0; i < p->count && i < PROBLEMS_KEPT; i++)
-		if (!strcmp(p->what[i], what) && strstr(p->detail[i], detail) &&
-		    strstr(p->action[i], action))
-			return true;
-	if (check_should_print()) {
-		fprintf(stderr, "  wanted: %s | ...%s... | ...%s...\n  got %u:\n", what, detail,
-			action, p->count);
-		for (i = 0; i < p->count && i < PROBLEMS_KEPT; i++)
-			fprintf(stderr, "    %s | %s | %s\n", p->what[i], p->detail[i],
-				p->action[i]);
-	}
-	return false;
-}
+/* ---- running the parser ------------------------------------------------ */
 
 static struct builder b;
 static struct mb2_info info;
@@ -793,18 +729,6 @@ static void test_too_many_tags(void)
 
 /* ---- fuzzing ------------------------------------------------------------ */
 
-static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-
-static uint64_t xorshift64(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
 static void mutate(uint8_t *p, size_t len)
 {
 	static const uint32_t interesting[] = {
@@ -860,19 +784,14 @@ static void test_fuzz(void)
 		size_t avail = (size_t)(xorshift64() % (seed->len + 24));
 		size_t shift = xorshift64() % 8 == 0 ? 1 + xorshift64() % 7 : 0;
 		size_t copy = avail < seed->len ? avail : seed->len;
-		uint8_t *mem, *data;
+		const uint8_t *data;
+		uint8_t *mem;
 
 		memset(scratch, 0, avail);
 		memcpy(scratch, seed->buf, copy);
 		if (avail)
 			mutate(scratch, avail);
-		/* Exactly avail bytes after data, so a read past them trips ASan. */
-		mem = malloc(avail + shift ? avail + shift : 1);
-		if (!mem)
-			break;
-		data = mem + shift;
-		memcpy(data, scratch, avail);
-
+		mem = heap_copy(scratch, avail, shift, &data); /* a read past avail trips ASan */
 		parse(data, avail);
 		CHECK(string_terminated(info.cmdline, sizeof(info.cmdline)));
 		CHECK(string_terminated(info.loader_name, sizeof(info.loader_name)));

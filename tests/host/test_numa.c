@@ -13,12 +13,11 @@
 #include "smp/numa.h"
 #include "tests/host/check.h"
 
-#define KiB 1024ull
-#define MiB (1024 * KiB)
-#define GiB (1024 * MiB)
+#define RNG_SEED 0x2545f4914f6cdd1dull
+#include "tests/host/rng.h"
+
 #define U FW_MEM_USABLE
 #define R FW_MEM_RESERVED
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- problem reports ---------------------------------------------------- */
 
@@ -893,23 +892,6 @@ static void test_too_many_cpus(void)
 
 /* ---- randomized comparison with a brute-force reference ----------------- */
 
-static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-
-static uint64_t xorshift64(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return rng_state = x;
-}
-
-static uint64_t rnd(uint64_t n)
-{
-	return n ? xorshift64() % n : 0;
-}
-
 static void random_ram(struct machine *m, uint64_t unit)
 {
 	uint64_t at = rnd(4) * unit + (rnd(4) == 0 ? 4 * GiB : 0);
@@ -1029,13 +1011,6 @@ static uint32_t ref_pxm(const struct machine *m, uint64_t addr, uint32_t node0_p
 		}
 	}
 	return found ? m->mems[ref_owner(m, best)].pxm : node0_pxm;
-}
-
-static int compare_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static bool usable_at(const struct machine *m, uint64_t addr)

@@ -97,16 +97,6 @@ struct problems {
 
 static struct problems probs;
 
-static void copy_text(char *dst, size_t cap, const char *src)
-{
-	size_t n = strlen(src);
-
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 static void on_problem(void *cookie, const char *what, const char *detail, const char *action)
 {
 	struct problems *p = cookie;
