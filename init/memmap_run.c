@@ -39,7 +39,7 @@ static const char *set_streaming(const char *value)
 	return NULL;
 }
 PARAM("memmap.streaming", set_streaming,
-      "write struct pages with non-temporal stores: on | off (default off)");
+      "write struct pages with non-temporal stores: on (default) | off");
 
 static const char *set_corrupt_page(const char *value)
 {

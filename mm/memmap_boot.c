@@ -7,7 +7,12 @@
 
 #define MEMMAP_ALIGN (2ull << 20) /* 2 MiB: one large page of the direct map per 32768 pages */
 
-struct memmap boot_memmap;
+/*
+ * Streaming stores by default: on the default 2-node machine under TCG the
+ * cold init measured 55/66 ns per page (min/median of 8 boots) against
+ * 111/128 with plain stores, the two alternating.
+ */
+struct memmap boot_memmap = { .streaming = true };
 struct buddy boot_buddy;
 
 bool memmap_boot_setup(const struct numa_topology *topo)
