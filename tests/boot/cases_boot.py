@@ -1,4 +1,5 @@
 """Boot tests of the boot foundation: memory sizes, parameters, faults, firmware, TSC."""
+from cases_memmap import check_result
 from bootlib import (EXIT_KERNEL_FAILURE, EXIT_OK, GiB, MiB, boot, check, check_memory,
                      check_no_unparsable, expect_clean_success, of_type, one)
 
@@ -7,6 +8,7 @@ def memory_case(size_bytes, qemu_args, runner_args=()):
     def run(iso):
         b = boot(iso, qemu_args=qemu_args, runner_args=runner_args)
         expect_clean_success(b)
+        check_result(b)  # every memory size: the mem_map verifies, every page counted
         rec = check_memory(b, size_bytes)
         check(rec['tsc_hz'] > 0 and rec['tsc_source'], 'no TSC frequency')
         check(rec['cmdline'] == '', f'cmdline {rec["cmdline"]!r}')
@@ -65,6 +67,7 @@ def case_uefi(iso):
     check_no_unparsable(b)
     check(b.status == EXIT_OK, f'run-qemu exit {b.status}')
     rec = check_memory(b, 1 * GiB, tolerance=0.03)  # OVMF keeps more for itself
+    check_result(b)  # the EFI memory map's layout verifies too
     check(rec['firmware'] == 'uefi' and rec['mem_source'] == 'efi', f'not a UEFI boot: {rec}')
     check(rec['acpi_tables'] > 0, 'no ACPI tables found through UEFI')
 
@@ -83,6 +86,7 @@ def case_no_1g_pages(iso):
     b = boot(iso, qemu_args=['-m', '3G', '-cpu', 'qemu64'])
     expect_clean_success(b)
     rec = check_memory(b, 3 * GiB)
+    check_result(b)
     check(rec['direct_map_page'] == 2 * MiB, 'qemu64 has no 1 GiB pages: expected 2 MiB')
 
 
