@@ -3,7 +3,6 @@
 
 #include <stdint.h>
 
-#include "arch/x86_64/string.h"
 #include "init/console.h"
 #include "init/params.h"
 
@@ -18,12 +17,12 @@ static enum fault_kind requested_fault;
 
 static const char *set_debug_fault(const char *value)
 {
-	for (unsigned k = FAULT_PF; k <= FAULT_DF; k++)
-		if (value && strcmp(value, fault_names[k]) == 0) {
-			requested_fault = k;
-			return NULL;
-		}
-	return "expected pf, gp, ud, de, nx, wp or df";
+	int k = param_parse_choice(value, fault_names, FAULT_DF + 1);
+
+	if (k < 0) /* fault_names[FAULT_NONE] is NULL: "none" is not a choice */
+		return "expected pf, gp, ud, de, nx, wp or df";
+	requested_fault = (enum fault_kind)k;
+	return NULL;
 }
 PARAM("debug.fault", set_debug_fault,
       "raise a CPU exception after @boot: pf|gp|ud|de|nx (run data)|wp (write text)|df (blow the stack)");

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "init/memmap_run.h"
 
-#include "arch/x86_64/string.h"
 #include "arch/x86_64/tsc.h"
 #include "init/params.h"
 #include "init/record.h"
@@ -15,16 +14,17 @@ static enum verify_mode verify_mode = VERIFY_FULL;
 static bool corrupt_requested;
 static unsigned long long corrupt_pfn;
 
+static const char *const verify_mode_names[] = {
+	[VERIFY_OFF] = "off", [VERIFY_SAMPLE] = "sample", [VERIFY_FULL] = "full",
+};
+
 static const char *set_verify(const char *value)
 {
-	if (value && strcmp(value, "full") == 0)
-		verify_mode = VERIFY_FULL;
-	else if (value && strcmp(value, "sample") == 0)
-		verify_mode = VERIFY_SAMPLE;
-	else if (value && strcmp(value, "off") == 0)
-		verify_mode = VERIFY_OFF;
-	else
+	int i = param_parse_choice(value, verify_mode_names, 3);
+
+	if (i < 0)
 		return "expected full, sample or off";
+	verify_mode = (enum verify_mode)i;
 	return NULL;
 }
 PARAM("verify", set_verify, "check the mem_map after init: full (every page) | sample | off");
@@ -64,11 +64,6 @@ static void corrupt_if_asked(void)
 		return;
 	}
 	p->mapping ^= 0xdead0000ull; /* a field no code path writes after init */
-}
-
-static const char *verify_mode_name(void)
-{
-	return verify_mode == VERIFY_FULL ? "full" : verify_mode == VERIFY_SAMPLE ? "sample" : "off";
 }
 
 static void report_mismatch(const struct verify_result *v)
@@ -137,7 +132,7 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	/* Added keys. */
 	rec_u64(&r, "start_ns", ctx->start_ns);
 	rec_u64(&r, "hole_pages", v->hole_pages);
-	rec_str(&r, "verify", verify_mode_name());
+	rec_str(&r, "verify", verify_mode_names[verify_mode]);
 	rec_u64(&r, "verify_ns", verify_ns);
 	rec_u64(&r, "ns_per_page", v->total_pages ? (ctx->done_ns - ctx->start_ns) / v->total_pages : 0);
 	rec_bool(&r, "streaming", boot_memmap.streaming);

@@ -230,6 +230,16 @@ static bool word_is(const char *value, const char *word)
 	return names_equal(word, value, str_len(value));
 }
 
+int param_parse_choice(const char *value, const char *const *names, unsigned count)
+{
+	if (!value)
+		return -1;
+	for (unsigned i = 0; i < count; i++)
+		if (names[i] && word_is(value, names[i]))
+			return (int)i;
+	return -1;
+}
+
 bool param_parse_bool(const char *value, bool *out)
 {
 	if (!value || word_is(value, "1") || word_is(value, "on") || word_is(value, "yes") ||

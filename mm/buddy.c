@@ -84,25 +84,17 @@ void free_range_to_buddy(struct buddy *b, int node, uint64_t start_pfn, uint64_t
 	spin_unlock_irqrestore(&zone->lock, flags);
 }
 
-struct free_runs_ctx {
-	struct buddy *b;
-};
-
 static void free_run(void *cookie, int node, uint64_t start_pfn, uint64_t end_pfn,
 		     enum page_run_kind kind, enum zone_type zone)
 {
-	struct free_runs_ctx *ctx = cookie;
-
 	(void)zone;
 	if (kind == RUN_FREE)
-		free_range_to_buddy(ctx->b, node, start_pfn, end_pfn);
+		free_range_to_buddy(cookie, node, start_pfn, end_pfn);
 }
 
 void memmap_free_range(struct buddy *b, int node, uint64_t start_pfn, uint64_t end_pfn)
 {
-	struct free_runs_ctx ctx = { b };
-
-	memmap_for_each_run(b->mm, node, start_pfn, end_pfn, free_run, &ctx);
+	memmap_for_each_run(b->mm, node, start_pfn, end_pfn, free_run, b);
 }
 
 /* Take a block of at least @order from @zone, split it down, mark the head allocated. */

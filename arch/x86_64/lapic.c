@@ -7,7 +7,6 @@
 #include "arch/x86_64/tsc.h"
 #include "init/params.h"
 #include "init/record.h"
-#include "arch/x86_64/string.h"
 
 /* Register offsets in xAPIC mode; x2APIC MSR = 0x800 + offset / 16 (SDM vol. 3A, 11.12.1.2). */
 #define LAPIC_ID 0x020
@@ -41,14 +40,14 @@ static enum apic_mode_request apic_request = APIC_AUTO;
 
 static const char *set_apic(const char *value)
 {
-	if (value && strcmp(value, "auto") == 0)
-		apic_request = APIC_AUTO;
-	else if (value && strcmp(value, "xapic") == 0)
-		apic_request = APIC_FORCE_XAPIC;
-	else if (value && strcmp(value, "x2apic") == 0)
-		apic_request = APIC_FORCE_X2APIC;
-	else
+	static const char *const names[] = {
+		[APIC_AUTO] = "auto", [APIC_FORCE_XAPIC] = "xapic", [APIC_FORCE_X2APIC] = "x2apic",
+	};
+	int i = param_parse_choice(value, names, 3);
+
+	if (i < 0)
 		return "expected auto, xapic or x2apic";
+	apic_request = (enum apic_mode_request)i;
 	return NULL;
 }
 PARAM("apic", set_apic, "local APIC mode: auto (x2APIC when the CPU has it) | xapic | x2apic");

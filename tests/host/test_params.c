@@ -450,6 +450,20 @@ static void test_parse_bool(void)
 	CHECK(bool_rejects("on "));
 }
 
+static void test_parse_choice(void)
+{
+	static const char *const names[] = { NULL, "full", "sample", "off" };
+
+	CHECK_EQ_U64(param_parse_choice("full", names, 4), 1);
+	CHECK_EQ_U64(param_parse_choice("off", names, 4), 3);
+	CHECK(param_parse_choice("off", names, 3) == -1); /* beyond count */
+	CHECK(param_parse_choice(NULL, names, 4) == -1);  /* a bare NAME is no choice */
+	CHECK(param_parse_choice("", names, 4) == -1);
+	CHECK(param_parse_choice("ful", names, 4) == -1);
+	CHECK(param_parse_choice("fulll", names, 4) == -1);
+	CHECK(param_parse_choice("Full", names, 4) == -1);
+}
+
 /* ---- the section PARAM() fills ----------------------------------------- */
 
 static const char *set_section_one(const char *value)
@@ -502,4 +516,5 @@ CHECK_MAIN(CHECK_TEST(test_bare_name), CHECK_TEST(test_name_value), CHECK_TEST(t
 	   CHECK_TEST(test_repeated_name_last_wins), CHECK_TEST(test_blanks),
 	   CHECK_TEST(test_empty_cmdline), CHECK_TEST(test_dotted_names),
 	   CHECK_TEST(test_params_find), CHECK_TEST(test_empty_table),
-	   CHECK_TEST(test_parse_u64), CHECK_TEST(test_parse_bool), CHECK_TEST(test_section))
+	   CHECK_TEST(test_parse_u64), CHECK_TEST(test_parse_bool), CHECK_TEST(test_parse_choice),
+	   CHECK_TEST(test_section))
