@@ -17,10 +17,12 @@
 
 typedef void (*smp_call_fn)(void *arg);
 
+struct completion;
+
 struct call_entry {
 	smp_call_fn fn;
 	void *arg;
-	volatile int *pending; /* decremented when fn returns; NULL: nobody waits */
+	struct completion *done; /* completed when fn returns; NULL: nobody waits */
 };
 
 /* A CPU's queue of cross-calls; the IPI handler and waiting senders drain it. */

@@ -11,6 +11,7 @@
 #include "init/format.h"
 #include "init/selftest.h"
 #include "smp/smp.h"
+#include "smp/wait.h"
 
 static bool queue_push(struct call_queue *q, const struct call_entry *e)
 {
@@ -48,8 +49,8 @@ void smp_run_queued_calls(void)
 	while (queue_pop(q, &e)) {
 		e.fn(e.arg);
 		q->handled++;
-		if (e.pending)
-			__atomic_sub_fetch(e.pending, 1, __ATOMIC_RELEASE);
+		if (e.done)
+			complete(e.done);
 	}
 }
 
@@ -79,23 +80,22 @@ static void queue_on(unsigned cpu, const struct call_entry *e)
 
 void smp_call_many(const struct cpumask *mask, smp_call_fn fn, void *arg, bool wait)
 {
-	volatile int pending = 0;
+	struct completion done;
 	unsigned self = smp_processor_id();
-	struct call_entry e = { fn, arg, wait ? &pending : NULL };
+	struct call_entry e = { fn, arg, wait ? &done : NULL };
 
+	completion_init(&done, 0);
 	for_each_cpu_in(cpu, mask) {
 		if (cpu == self || !cpumask_test(&cpu_online_mask, cpu))
 			continue;
 		if (wait)
-			__atomic_add_fetch(&pending, 1, __ATOMIC_RELAXED);
+			completion_add(&done, 1);
 		queue_on(cpu, &e);
 	}
 	if (cpumask_test(mask, self))
 		fn(arg);
-	while (__atomic_load_n(&pending, __ATOMIC_ACQUIRE)) {
-		smp_run_queued_calls();
-		cpu_relax();
-	}
+	if (wait)
+		wait_for_completion_timeout(&done, 0); /* halts, unless called inside a cross-call */
 }
 
 void smp_call_on(unsigned cpu, smp_call_fn fn, void *arg)

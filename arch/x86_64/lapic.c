@@ -22,6 +22,10 @@
 #define  ICR_LEVEL_ASSERT (1u << 14)
 #define LAPIC_ICR_HIGH 0x310
 #define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INITIAL 0x380
+#define LAPIC_TIMER_CURRENT 0x390
+#define LAPIC_TIMER_DIVIDE 0x3e0
+#define  TIMER_DIVIDE_BY_1 0xb
 #define LAPIC_LVT_LINT0 0x350
 #define LAPIC_LVT_LINT1 0x360
 #define LAPIC_LVT_ERROR 0x370
@@ -87,6 +91,15 @@ static void ignore_interrupt(struct trap_frame *f)
 	(void)f; /* spurious: no EOI (SDM vol. 3A, 11.9) */
 }
 
+static uint64_t timer_rate(void);
+
+/* The timer and the wake-up IPI only end a halt; the halted code re-checks what it waits for. */
+static void eoi_only(struct trap_frame *f)
+{
+	(void)f;
+	lapic_eoi();
+}
+
 void lapic_init_boot_cpu(uint64_t lapic_phys)
 {
 	bool has_x2apic = cpuid(1, 0).ecx & (1u << 21);
@@ -96,6 +109,8 @@ void lapic_init_boot_cpu(uint64_t lapic_phys)
 	idt_set_handler(0x27, ignore_interrupt);
 	idt_set_handler(0x2f, ignore_interrupt);
 	idt_set_handler(VEC_SPURIOUS, ignore_interrupt);
+	idt_set_handler(VEC_TIMER, eoi_only);
+	idt_set_handler(VEC_WAKEUP, eoi_only);
 
 	if (apic_request == APIC_FORCE_X2APIC && !has_x2apic)
 		record_error("apic", "x2apic requested but the CPU has no x2APIC", "using xAPIC");
@@ -103,6 +118,7 @@ void lapic_init_boot_cpu(uint64_t lapic_phys)
 	if (!x2apic)
 		lapic_mmio = ioremap(lapic_phys ? lapic_phys : LAPIC_DEFAULT_PHYS, 4096);
 	lapic_enable();
+	timer_rate(); /* measured now (100 us), not inside the first timed wait */
 }
 
 void lapic_enable(void)
@@ -197,4 +213,47 @@ uint32_t cpuid_apic_id(void)
 	if (cpuid_max_leaf() >= 0xb && cpuid(0xb, 0).ebx)
 		return cpuid(0xb, 0).edx;
 	return cpuid(1, 0).ebx >> 24;
+}
+
+/* ---- the one-shot timer (SDM vol. 3A, 11.5.4 "APIC Timer") ---- */
+
+#define TIMER_CALIBRATION_NS 100000ull /* 100 us: 1e5 counts at QEMU's 1 GHz, plenty */
+#define TIMER_MAX_NS 1000000000000ull  /* one shot ends a halt, not a boot: 1000 s at most */
+
+static volatile uint64_t timer_counts_per_ms; /* 0: not measured yet */
+
+/* All LAPIC timers run off one clock, so one CPU's measurement serves all. */
+static uint64_t timer_rate(void)
+{
+	uint64_t t0, t1, counted;
+
+	if (timer_counts_per_ms)
+		return timer_counts_per_ms;
+	lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_1);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	lapic_write(LAPIC_TIMER_INITIAL, 0xffffffffu);
+	t0 = time_ns();
+	delay_ns(TIMER_CALIBRATION_NS);
+	counted = 0xffffffffu - lapic_read(LAPIC_TIMER_CURRENT);
+	t1 = time_ns();
+	lapic_write(LAPIC_TIMER_INITIAL, 0);
+	counted = counted * 1000000 / (t1 - t0);
+	timer_counts_per_ms = counted ? counted : 1;
+	return timer_counts_per_ms;
+}
+
+void lapic_timer_oneshot_ns(uint64_t ns)
+{
+	uint64_t count;
+
+	if (ns > TIMER_MAX_NS)
+		ns = TIMER_MAX_NS;
+	count = ns * timer_rate() / 1000000; /* <= 1e12 * 1e7 counts per ms: no overflow */
+	if (count == 0)
+		count = 1;
+	if (count > 0xffffffffu)
+		count = 0xffffffffu; /* the caller loops until its deadline */
+	lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_1);
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
+	lapic_write(LAPIC_TIMER_INITIAL, (uint32_t)count);
 }

@@ -12,6 +12,8 @@
 
 #define LAPIC_DEFAULT_PHYS 0xfee00000ull
 
+#define VEC_TIMER 0xee         /* the one-shot timer that ends a bounded halt (smp/wait.c) */
+#define VEC_WAKEUP 0xef        /* "what you wait for is done" (smp/wait.c) */
 #define VEC_CALL_FUNCTION 0xf0 /* cross-calls (smp/xcall.c) */
 #define VEC_SPURIOUS 0xff
 
@@ -31,6 +33,14 @@ void lapic_eoi(void);
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_startup(uint32_t apic_id, uint32_t page_phys);
+
+/*
+ * Raise VEC_TIMER on the calling CPU in about @ns (one-shot; a later call
+ * re-arms it). Its only job is to end a halt: the handler just EOIs, and
+ * callers re-check the clock, so an early or late tick costs nothing but
+ * one more loop. The rate is measured against the TSC on first use.
+ */
+void lapic_timer_oneshot_ns(uint64_t ns);
 
 /* The APIC id of the calling CPU from CPUID (no LAPIC access; usable before it is mapped). */
 uint32_t cpuid_apic_id(void);

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wait - waiting without spinning.
+ *
+ * Under TCG a vCPU that spins takes a host core from the vCPUs doing the
+ * work, so a waiting CPU halts: the last worker to finish sends it
+ * VEC_WAKEUP, and a one-shot LAPIC timer bounds the halt where a deadline
+ * is given. Inside a cross-call (interrupts off) a CPU cannot halt; there
+ * it runs its own queued calls while it waits, as smp_call_many does.
+ */
+#ifndef MEMINIT_SMP_WAIT_H
+#define MEMINIT_SMP_WAIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Pieces of work still outstanding, and the one CPU that waits for them. */
+struct completion {
+	volatile int pending;
+	unsigned waiter; /* fixed at init: a worker may read it after the waiter has moved on */
+};
+
+/* @pending pieces, waited for by the calling CPU. */
+void completion_init(struct completion *c, int pending);
+void completion_add(struct completion *c, int n);
+/* One piece done (any CPU, any context); the last one wakes the waiter. */
+void complete(struct completion *c);
+bool completion_done(const struct completion *c);
+
+/*
+ * wait_for_completion_timeout - on the waiter: return true when nothing is
+ * pending, false if @timeout_ns (0: no limit) passed first.
+ */
+bool wait_for_completion_timeout(struct completion *c, uint64_t timeout_ns);
+
+/* Halt for @ns (timer-bounded), any context; comes back with interrupts as they were. */
+void sleep_ns(uint64_t ns);
+
+#endif
