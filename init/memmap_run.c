@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "init/memmap_run.h"
 
+#include "init/bench.h"
+
 #include "arch/x86_64/tsc.h"
 #include "init/params.h"
 #include "init/record.h"
 #include "init/span.h"
+#include "init/workload.h"
 #include "mm/memmap_boot.h"
 #include "mm/verify.h"
 #include "smp/topology.h"
@@ -91,13 +94,14 @@ static void report_mismatch(const struct verify_result *v)
 }
 
 static void report_result(const struct strategy *s, const struct strategy_ctx *ctx,
-			  const struct verify_result *v, uint64_t digest, uint64_t verify_ns)
+			  const struct verify_result *v, uint64_t digest, uint64_t verify_ns,
+			  const struct run_label *label)
 {
 	struct record r;
 
 	record_begin(&r, "result");
 	rec_str(&r, "strategy", s->name);
-	rec_str(&r, "params", "");
+	rec_str(&r, "params", ctx->params);
 	rec_u64(&r, "total_pages", v->total_pages);
 	rec_u64(&r, "free_pages", v->free_pages);
 	rec_u64(&r, "reserved_pages", v->reserved_pages);
@@ -123,11 +127,13 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 		rec_object_end(&r);
 	}
 	rec_array_end(&r);
-	rec_array_begin(&r, "free_samples"); /* [ns, free pages] as memory arrived */
-	rec_array_begin(&r, NULL);
-	rec_u64(&r, NULL, ctx->done_ns);
-	rec_u64(&r, NULL, v->free_pages);
-	rec_array_end(&r);
+	rec_array_begin(&r, "free_samples"); /* [ns, free pages] as memory arrived; the last at done_ns */
+	for (unsigned i = 0; i < ctx->nr_samples && i < FREE_SAMPLES_MAX; i++) {
+		rec_array_begin(&r, NULL);
+		rec_u64(&r, NULL, ctx->samples[i][0]);
+		rec_u64(&r, NULL, ctx->samples[i][1]);
+		rec_array_end(&r);
+	}
 	rec_array_end(&r);
 	/* Added keys. */
 	rec_u64(&r, "start_ns", ctx->start_ns);
@@ -136,42 +142,94 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	rec_u64(&r, "verify_ns", verify_ns);
 	rec_u64(&r, "ns_per_page", v->total_pages ? (ctx->done_ns - ctx->start_ns) / v->total_pages : 0);
 	rec_bool(&r, "streaming", boot_memmap.streaming);
+	rec_str(&r, "model", numa_model_on() ? "slit" : "off");
+	rec_u64(&r, "cpus", ctx->parallel_cpus);
+	if (ctx->boot_budget_pages || s->wait) {
+		rec_u64(&r, "boot_budget_pages", ctx->boot_budget_pages);
+		rec_u64(&r, "grow_events", ctx->grow_events);
+	}
+	rec_u64(&r, "run", label->run);
+	rec_bool(&r, "cold", label->cold);
+	if (label->round >= 0)
+		rec_i64(&r, "round", label->round);
 	record_end(&r);
 }
 
-bool memmap_run(void)
+void memmap_run_start(const struct strategy *s, struct strategy_ctx *ctx)
 {
-	const struct strategy *s = strategy_selected();
-	struct strategy_ctx ctx = { .mm = &boot_memmap, .buddy = &boot_buddy };
+	buddy_init(&boot_buddy, &boot_memmap); /* empty lists: every run builds them from nothing */
+	strategy_ctx_reset(ctx);
+	ctx->start_ns = time_ns();
+	s->run(ctx);
+	/* A strategy that leaves work behind says when the boot could go on; for the rest, now. */
+	ctx->usable_ns = ctx->usable_ns ? ctx->usable_ns : time_ns();
+}
+
+bool memmap_run_finish(const struct strategy *s, struct strategy_ctx *ctx)
+{
+	bool ok = s->wait ? s->wait(ctx) : true;
+
+	/* Done: when the last piece of work ended, on whichever CPU. */
+	for (unsigned n = 0; n < boot_memmap.node_count; n++)
+		if (ctx->nodes[n].end_ns > ctx->done_ns)
+			ctx->done_ns = ctx->nodes[n].end_ns;
+	if (ctx->done_ns < ctx->usable_ns)
+		ctx->done_ns = ctx->usable_ns;
+	if (!s->wait)
+		ctx->usable_ns = ctx->done_ns; /* synchronous: usable exactly when done */
+	/* CPUs take samples concurrently: put them in time order. Then the last: everything has arrived. */
+	if (ctx->nr_samples > FREE_SAMPLES_MAX - 1)
+		ctx->nr_samples = FREE_SAMPLES_MAX - 1;
+	for (unsigned i = 1; i < ctx->nr_samples; i++)
+		for (unsigned j = i; j > 0 && ctx->samples[j - 1][0] > ctx->samples[j][0]; j--) {
+			uint64_t t0 = ctx->samples[j][0], t1 = ctx->samples[j][1];
+
+			ctx->samples[j][0] = ctx->samples[j - 1][0];
+			ctx->samples[j][1] = ctx->samples[j - 1][1];
+			ctx->samples[j - 1][0] = t0;
+			ctx->samples[j - 1][1] = t1;
+		}
+	ctx->samples[ctx->nr_samples][0] = ctx->done_ns;
+	ctx->samples[ctx->nr_samples][1] = buddy_free_pages(&boot_buddy, -1);
+	ctx->nr_samples++;
+	return ok;
+}
+
+bool memmap_run_check(const struct strategy *s, const struct strategy_ctx *ctx,
+		      const struct run_label *label, uint64_t *digest_out)
+{
 	struct verify_result v;
 	uint64_t digest, t;
 
-	if (!memmap_boot_setup(&numa))
-		return false;
-	ctx.start_ns = time_ns();
-	s->run(&ctx);
-	/* A strategy that leaves work behind says when the boot could go on; for the rest, now. */
-	if (s->wait && !ctx.usable_ns)
-		ctx.usable_ns = time_ns();
-	if (s->wait)
-		s->wait(&ctx);
-	/* Done: when the last piece of work ended, on whichever CPU. */
-	for (unsigned n = 0; n < boot_memmap.node_count; n++)
-		if (ctx.nodes[n].end_ns > ctx.done_ns)
-			ctx.done_ns = ctx.nodes[n].end_ns;
-	if (!ctx.done_ns)
-		ctx.done_ns = time_ns();
-	if (!s->wait)
-		ctx.usable_ns = ctx.done_ns; /* synchronous: usable exactly when done */
-
-	corrupt_if_asked();
 	t = time_ns();
 	memmap_verify(&boot_memmap, &boot_buddy, verify_mode, &v);
 	digest = memmap_digest(&boot_memmap);
 	t = time_ns() - t;
 	if (!v.ok)
 		report_mismatch(&v);
+	span_set_run(label->run);
 	spans_report();
-	report_result(s, &ctx, &v, digest, t);
+	report_result(s, ctx, &v, digest, t, label);
+	if (digest_out)
+		*digest_out = digest;
 	return v.ok;
+}
+
+static struct strategy_ctx boot_ctx = { .mm = &boot_memmap, .buddy = &boot_buddy };
+
+bool memmap_run(void)
+{
+	const struct strategy *s = strategy_selected();
+	const struct run_label label = { .run = 0, .round = -1, .cold = true };
+	bool ok;
+
+	if (!memmap_boot_setup(&numa))
+		return false;
+	if (!s) /* strategy=all */
+		return bench_run(&boot_ctx);
+	memmap_run_start(s, &boot_ctx);
+	ok = boot_workload(); /* the rest of the boot: under async, while memory arrives */
+	ok &= memmap_run_finish(s, &boot_ctx);
+	corrupt_if_asked();
+	return memmap_run_check(s, &boot_ctx, &label, NULL) && ok;
 }

@@ -2,14 +2,33 @@
 /*
  * memmap_run - the measured part of the boot: the chosen strategy builds the
  * mem_map and the buddy allocator, then the result is verified, digested
- * and reported (@span, @result).
+ * and reported (@span, @result). strategy=all repeats the three steps
+ * below for every strategy, in rounds (init/bench.c).
  */
 #ifndef MEMINIT_INIT_MEMMAP_RUN_H
 #define MEMINIT_INIT_MEMMAP_RUN_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "strategies/strategy.h"
+
+/* Which run of the boot a @result is: run 0 is the cold one; round -1 outside strategy=all. */
+struct run_label {
+	unsigned run;
+	int round;
+	bool cold;
+};
 
 /* Returns false when the mem_map did not verify. */
 bool memmap_run(void);
+
+/* Empty buddy lists, then @s->run: returns when the boot could go on (usable_ns). */
+void memmap_run_start(const struct strategy *s, struct strategy_ctx *ctx);
+/* @s->wait, then done_ns and the last free-memory sample. False if the wait gave up. */
+bool memmap_run_finish(const struct strategy *s, struct strategy_ctx *ctx);
+/* Verify and digest (untimed by the run), print the run's @span and its @result. */
+bool memmap_run_check(const struct strategy *s, const struct strategy_ctx *ctx,
+		      const struct run_label *label, uint64_t *digest);
 
 #endif

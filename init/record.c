@@ -60,6 +60,14 @@ static void begin_value(struct record *r, const char *key)
 	r->need_comma = true;
 }
 
+static const char *tag_key, *tag_value;
+
+void record_tag_all(const char *key, const char *value)
+{
+	tag_key = key;
+	tag_value = value;
+}
+
 void record_begin(struct record *r, const char *type)
 {
 	r->len = 0;
@@ -70,6 +78,8 @@ void record_begin(struct record *r, const char *type)
 	emit(r, ' ');
 	emit(r, '{');
 	r->need_comma = false;
+	if (tag_key)
+		rec_str(r, tag_key, tag_value);
 }
 
 void rec_str(struct record *r, const char *key, const char *value)
@@ -96,6 +106,16 @@ void rec_u64(struct record *r, const char *key, uint64_t value)
 	begin_value(r, key);
 	ksnprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)value);
 	emit_raw(r, tmp);
+}
+
+void rec_milli(struct record *r, const char *key, uint64_t thousandths)
+{
+	char buf[32];
+
+	begin_value(r, key);
+	ksnprintf(buf, sizeof(buf), "%llu.%03llu", (unsigned long long)(thousandths / 1000),
+		  (unsigned long long)(thousandths % 1000));
+	emit_raw(r, buf);
 }
 
 void rec_i64(struct record *r, const char *key, int64_t value)

@@ -35,11 +35,15 @@ struct record {
 };
 
 void record_begin(struct record *r, const char *type);
+/* From now on every record starts with "@key": "@value" (numa.model=slit labels modelled boots). */
+void record_tag_all(const char *key, const char *value);
 void rec_str(struct record *r, const char *key, const char *value);
 void rec_strf(struct record *r, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void rec_u64(struct record *r, const char *key, uint64_t value);
 void rec_i64(struct record *r, const char *key, int64_t value);
+/* A JSON number with three decimals, from an integer count of thousandths (2345 -> 2.345). */
+void rec_milli(struct record *r, const char *key, uint64_t thousandths);
 void rec_bool(struct record *r, const char *key, bool value);
 void rec_null(struct record *r, const char *key);
 void rec_array_begin(struct record *r, const char *key);

@@ -21,6 +21,8 @@ void buddy_init(struct buddy *b, const struct memmap *mm)
 	b->mm = mm;
 	b->node_count = mm->node_count;
 	b->node_fallbacks = 0;
+	b->grow = 0;
+	b->grow_cookie = 0;
 	for (unsigned n = 0; n < mm->node_count; n++) {
 		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &b->nodes[n].zones[z];
@@ -126,24 +128,38 @@ static struct page *take_from_zone(struct zone *zone, unsigned order)
 	return head;
 }
 
+static struct page *take_from_node(struct buddy *b, int node, unsigned order)
+{
+	/* Highest zone first: low memory is scarce and some devices need it. */
+	for (int z = MAX_NR_ZONES - 1; z >= 0; z--) {
+		struct page *p = take_from_zone(&b->nodes[node].zones[z], order);
+
+		if (p)
+			return p;
+	}
+	return 0;
+}
+
 struct page *alloc_pages(struct buddy *b, int node, unsigned order)
 {
 	if (order > MAX_ORDER || node < 0 || (unsigned)node >= b->node_count)
 		return 0;
-	for (unsigned i = 0; i < b->node_count; i++) {
-		int n = b->fallback[node][i];
+	/* The grow hook is read only on the way to failing: the fast path tests nothing per page. */
+	do {
+		for (unsigned i = 0; i < b->node_count; i++) {
+			int n = b->fallback[node][i];
 
-		/* Highest zone first: low memory is scarce and some devices need it. */
-		for (int z = MAX_NR_ZONES - 1; z >= 0; z--) {
-			struct page *p = take_from_zone(&b->nodes[n].zones[z], order);
+			do {
+				struct page *p = take_from_node(b, n, order);
 
-			if (p) {
-				if (n != node)
-					__atomic_add_fetch(&b->node_fallbacks, 1, __ATOMIC_RELAXED);
-				return p;
-			}
+				if (p) {
+					if (n != node)
+						__atomic_add_fetch(&b->node_fallbacks, 1, __ATOMIC_RELAXED);
+					return p;
+				}
+			} while (b->grow && b->grow(b->grow_cookie, n));
 		}
-	}
+	} while (b->grow && b->grow(b->grow_cookie, -1));
 	return 0;
 }
 

@@ -44,6 +44,13 @@ struct buddy {
 	struct buddy_node nodes[MAX_NODES];
 	int fallback[MAX_NODES][MAX_NODES]; /* row n: nodes by distance from n, n first */
 	uint64_t node_fallbacks;            /* allocations served off their node */
+	/*
+	 * Deferred init (strategies/async.c): called only when an allocation
+	 * finds a node empty, to initialize more of @node (or, for -1, of any
+	 * node) and say whether memory arrived. NULL when nothing is deferred.
+	 */
+	bool (*grow)(void *cookie, int node);
+	void *grow_cookie;
 };
 
 /* Empty lists for every node and zone of @mm; fallback order from @mm->topo's distances. */
@@ -59,7 +66,12 @@ void free_range_to_buddy(struct buddy *b, int node, uint64_t start_pfn, uint64_t
 /* Hand every free-RAM run inside [start_pfn, end_pfn) of @node to the buddy allocator. */
 void memmap_free_range(struct buddy *b, int node, uint64_t start_pfn, uint64_t end_pfn);
 
-/* 2^@order pages from @node (highest zone first), else the nearest node with room; NULL if none. */
+/*
+ * 2^@order pages from @node (highest zone first), else the nearest node
+ * with room; NULL if none. While memory is deferred, a node that is empty
+ * is grown before the next is tried, so this fails only when no deferred
+ * memory is left anywhere.
+ */
 struct page *alloc_pages(struct buddy *b, int node, unsigned order);
 /* Return a block from alloc_pages(); merges with free buddies. */
 void free_pages(struct buddy *b, struct page *page, unsigned order);

@@ -300,6 +300,14 @@ void memmap_init_range(const struct memmap *mm, int node, uint64_t start_pfn, ui
 	memmap_for_each_run(mm, node, start_pfn, end_pfn, init_run, (void *)mm);
 }
 
+void memmap_fill_raw(const struct memmap *mm, int node, uint64_t start_pfn, uint64_t end_pfn)
+{
+	const struct node_memmap *nm = &mm->nodes[node];
+	const struct page blank = { 0 };
+
+	__memmap_fill(nm->map + (start_pfn - nm->start_pfn), end_pfn - start_pfn, &blank, true);
+}
+
 uint64_t memmap_node_ram_pages(const struct memmap *mm, int node)
 {
 	return mm->topo->nodes[node].pages;

@@ -121,6 +121,14 @@ void memmap_init_range(const struct memmap *mm, int node, uint64_t start_pfn, ui
  */
 void __memmap_fill(struct page *first, uint64_t n, const struct page *tmpl, bool streaming);
 
+/*
+ * memmap_fill_raw - stream the bytes of [start_pfn, end_pfn)'s struct pages
+ * with one constant page, ignoring the layout: the physical limit any
+ * initialization of the same bytes is measured against (strategy=all).
+ * Leaves the range uninitialized.
+ */
+void memmap_fill_raw(const struct memmap *mm, int node, uint64_t start_pfn, uint64_t end_pfn);
+
 /* Pages of RAM (not holes) in @node / in all nodes. */
 uint64_t memmap_node_ram_pages(const struct memmap *mm, int node);
 

@@ -14,8 +14,9 @@ static void bsp_run(struct strategy_ctx *ctx)
 		const struct node_memmap *nm = &ctx->mm->nodes[n];
 
 		if (nm->end_pfn > nm->start_pfn)
-			strategy_init_chunk(ctx, (int)n, nm->start_pfn, nm->end_pfn);
+			strategy_init_chunk(ctx, (int)n, nm->start_pfn, nm->end_pfn, "memmap_init");
 	}
+	strategy_flush(ctx);
 }
 
 static const struct strategy bsp = {

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+/*
+ * async - deferred init, as Linux does it since 2015, without its failure
+ * modes. The boot CPU initializes a small budget at the start of every
+ * node (strategy.async_boot_mb) and the boot goes on (usable_ns) while the
+ * other CPUs initialize the rest in 128 MiB chunks, each handed to the
+ * buddy allocator as soon as it is written. It wins when what matters is
+ * how soon the boot can go on, not when the last page arrives.
+ *
+ * Linux's failure mode was an allocation failing while deferred memory
+ * still waited (a large early allocation, or one on a node whose pages
+ * had not come yet). Here an allocation that would fail grows the node it
+ * wants: it claims the node's next chunk from the same job the background
+ * CPUs claim from (so no pfn is written twice), writes it at once, and
+ * retries; it fails only when no deferred memory is left anywhere. The
+ * allocator's fast path never asks whether a page is initialized: growth
+ * is reached only through its failure path (buddy.h, grow).
+ */
+#include "arch/x86_64/tsc.h"
+#include "init/format.h"
+#include "init/params.h"
+#include "init/record.h"
+#include "smp/percpu.h"
+#include "smp/smp.h"
+#include "strategies/strategy.h"
+
+#define ASYNC_CHUNK_PAGES ((128ull << 20) / PAGE_SIZE) /* a Linux memory section: ~1 ms to grow */
+#define BOOT_MB_DEFAULT 128
+/* The barrier gives up after 10 s plus 1 us per page: 30-100x what any emulator needs. */
+#define WAIT_BASE_NS 10000000000ull
+#define WAIT_NS_PER_PAGE 1000ull
+
+static unsigned long long boot_mb = BOOT_MB_DEFAULT;
+
+static const char *set_boot_mb(const char *value)
+{
+	if (!param_parse_u64(value, &boot_mb) || boot_mb > (1ull << 30))
+		return "expected MiB per node";
+	return NULL;
+}
+PARAM("strategy.async_boot_mb", set_boot_mb,
+      "async: MiB at the start of each node initialized before the boot goes on (default 128)");
+
+static struct strategy_ctx *active; /* the run whose memory is still arriving, for meminit_wait() */
+
+/* Initialize @node's next deferred chunk on this CPU. False: none left to claim. */
+static bool grow_node(struct strategy_ctx *ctx, int node)
+{
+	uint64_t s, e;
+
+	if (!memmap_job_claim(&ctx->jobs[node], &s, &e))
+		return false;
+	strategy_init_chunk(ctx, node, s, e, "grow");
+	strategy_flush(ctx);
+	__atomic_add_fetch(&ctx->grow_events, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+static uint64_t wait_bound_ns(const struct strategy_ctx *ctx)
+{
+	return WAIT_BASE_NS + ctx->span_pages * WAIT_NS_PER_PAGE;
+}
+
+/*
+ * The buddy allocator's growth hook, called only when an allocation is
+ * about to fail: grow @node; for node -1 ("all nodes are empty"), grow any
+ * node, or wait for the chunks other CPUs are still writing.
+ */
+static bool async_grow(void *cookie, int node)
+{
+	struct strategy_ctx *ctx = cookie;
+
+	if (node >= 0)
+		return grow_node(ctx, node);
+	for (unsigned n = 0; n < ctx->mm->node_count; n++)
+		if (grow_node(ctx, (int)n))
+			return true;
+	if (completion_done(&ctx->workers_left))
+		return false;
+	return wait_for_completion_timeout(&ctx->workers_left, wait_bound_ns(ctx));
+}
+
+static void async_run(struct strategy_ctx *ctx)
+{
+	struct cpumask workers = cpu_online_mask;
+	uint64_t budget = boot_mb * ((1ull << 20) / PAGE_SIZE);
+	uint64_t budget_end[MAX_NODES];
+
+	/* Everything past each node's budget is deferred: one job per node, fixed-size chunks. */
+	for (unsigned n = 0; n < ctx->mm->node_count; n++) {
+		const struct node_memmap *nm = &ctx->mm->nodes[n];
+		uint64_t end = (nm->start_pfn + budget + MAX_ORDER_NR_PAGES - 1) & ~(MAX_ORDER_NR_PAGES - 1);
+
+		budget_end[n] = end < nm->end_pfn ? end : nm->end_pfn;
+		if (budget_end[n] < nm->start_pfn)
+			budget_end[n] = nm->start_pfn;
+		ctx->boot_budget_pages += budget_end[n] - nm->start_pfn;
+		memmap_job_init(&ctx->jobs[n], (int)n, budget_end[n], nm->end_pfn, MAX_ORDER_NR_PAGES,
+				ASYNC_CHUNK_PAGES, ~0u);
+	}
+	/* The boot CPU goes on booting: the others do the background work. */
+	cpumask_clear(&workers, smp_processor_id());
+	strategy_plan(ctx, &workers, true);
+	ctx->parallel_cpus = cpumask_weight(&workers) + 1; /* the boot CPU joins in meminit_wait() */
+	ksnprintf(ctx->params, sizeof(ctx->params), "boot_mb=%llu chunk_mb=%llu workers=%u", boot_mb,
+		  (unsigned long long)(ASYNC_CHUNK_PAGES * PAGE_SIZE >> 20), cpumask_weight(&workers));
+	active = ctx;
+	ctx->buddy->grow_cookie = ctx;
+	ctx->buddy->grow = async_grow;
+	strategy_start_workers(ctx, false);
+
+	for (unsigned n = 0; n < ctx->mm->node_count; n++)
+		if (budget_end[n] > ctx->mm->nodes[n].start_pfn)
+			strategy_init_chunk(ctx, (int)n, ctx->mm->nodes[n].start_pfn, budget_end[n],
+					    "memmap_init");
+	strategy_flush(ctx);
+	ctx->usable_ns = time_ns();
+}
+
+/* Name every CPU that has not come back, and the node it was working on. */
+static void report_stalled(const struct strategy_ctx *ctx)
+{
+	for_each_cpu_in(cpu, &ctx->plan.workers)
+		if (ctx->busy_node[cpu])
+			record_errorf("async", "result checked as it stands",
+				      "cpu %u did not finish its work on node %d within %llu ms", cpu,
+				      ctx->busy_node[cpu] - 1,
+				      (unsigned long long)(wait_bound_ns(ctx) / 1000000));
+}
+
+/*
+ * The completion barrier: the boot CPU takes what nobody has claimed yet
+ * (all of it under nosmp), then halts until every background CPU is back.
+ */
+static bool async_wait(struct strategy_ctx *ctx)
+{
+	bool ok;
+
+	strategy_plan_all(ctx, smp_processor_id());
+	strategy_work(ctx);
+	ok = wait_for_completion_timeout(&ctx->workers_left, wait_bound_ns(ctx));
+	if (!ok)
+		report_stalled(ctx);
+	ctx->buddy->grow = NULL;
+	active = NULL;
+	return ok;
+}
+
+bool meminit_wait(void)
+{
+	return active ? async_wait(active) : true;
+}
+
+static const struct strategy async = {
+	.name = "async",
+	.help = "a budget per node now, the rest in the background on the other CPUs; allocations grow it",
+	.run = async_run,
+	.wait = async_wait,
+};
+STRATEGY(async);
