@@ -122,7 +122,7 @@ static void atomic_max(volatile uint64_t *v, uint64_t x)
 }
 
 /* A [ns, free pages] sample each time another 1/63 of the mem_map has arrived; the last is done_ns's. */
-static void sample_free_memory(struct strategy_ctx *ctx, uint64_t pages)
+static void sample_free_memory(struct strategy_ctx *ctx, uint64_t pages, uint64_t now)
 {
 	uint64_t done = __atomic_add_fetch(&ctx->pages_done, pages, __ATOMIC_RELAXED);
 	unsigned slot = (unsigned)(done * (FREE_SAMPLES_MAX - 1) / (ctx->span_pages ? ctx->span_pages : 1));
@@ -134,7 +134,7 @@ static void sample_free_memory(struct strategy_ctx *ctx, uint64_t pages)
 		return;
 	i = __atomic_fetch_add(&ctx->nr_samples, 1, __ATOMIC_RELAXED);
 	if (i < FREE_SAMPLES_MAX - 1) {
-		ctx->samples[i][0] = time_ns();
+		ctx->samples[i][0] = now; /* the chunk's end: never past done_ns */
 		ctx->samples[i][1] = buddy_free_pages(ctx->buddy, -1);
 	}
 }
@@ -173,7 +173,7 @@ void strategy_init_chunk(struct strategy_ctx *ctx, int node, uint64_t start_pfn,
 	__atomic_or_fetch(&ctx->nodes[node].cpus.bits[smp_processor_id() / 64],
 			  1ull << (smp_processor_id() % 64), __ATOMIC_RELAXED);
 	if (!fill)
-		sample_free_memory(ctx, end_pfn - start_pfn);
+		sample_free_memory(ctx, end_pfn - start_pfn, t2);
 }
 
 /*
