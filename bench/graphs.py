@@ -14,7 +14,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from records import of_type, one, parse_records  # noqa: E402
 
-COLORS = {'memmap_init': '#1f77b4', 'free_to_buddy': '#ff7f0e'}
+COLORS = {'memmap_init': '#1f77b4', 'free_to_buddy': '#ff7f0e', 'grow': '#d62728', 'workload': '#9467bd',
+          'numa_model': '#7f7f7f'}
 
 
 def timeline(records, out_dir):
