@@ -182,6 +182,17 @@ unsigned params_parse(const char *cmdline, const struct kernel_param *begin,
 	return problems;
 }
 
+bool param_parse_u64_in(const char *value, unsigned long long lo, unsigned long long hi,
+			unsigned long long *out)
+{
+	unsigned long long v;
+
+	if (!param_parse_u64(value, &v) || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
 bool param_parse_u64(const char *value, unsigned long long *out)
 {
 	unsigned long long v = 0, base = 10, digit, shift = 0;

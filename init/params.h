@@ -64,6 +64,9 @@ const struct kernel_param *params_find(const struct kernel_param *begin,
 
 /* Small helpers for setters (pure C, tested on the host). */
 bool param_parse_u64(const char *value, unsigned long long *out); /* decimal or 0x hex, K/M/G suffix */
+/* param_parse_u64, and @lo <= value <= @hi. */
+bool param_parse_u64_in(const char *value, unsigned long long lo, unsigned long long hi,
+			unsigned long long *out);
 bool param_parse_bool(const char *value, bool *out);              /* NULL/1/on/yes/true, 0/off/no/false */
 /* The index of @value in @names[0..count), or -1 (also for NULL values and NULL names). */
 int param_parse_choice(const char *value, const char *const *names, unsigned count);

@@ -15,7 +15,7 @@ static unsigned long long workload_mb;
 
 static const char *set_workload_mb(const char *value)
 {
-	if (!param_parse_u64(value, &workload_mb) || workload_mb > (1ull << 24))
+	if (!param_parse_u64_in(value, 0, 1ull << 24, &workload_mb))
 		return "expected MiB (up to 16 TiB)";
 	return NULL;
 }

@@ -34,7 +34,7 @@ static unsigned long long boot_mb = BOOT_MB_DEFAULT;
 
 static const char *set_boot_mb(const char *value)
 {
-	if (!param_parse_u64(value, &boot_mb) || boot_mb > (1ull << 30))
+	if (!param_parse_u64_in(value, 0, 1ull << 30, &boot_mb))
 		return "expected MiB per node";
 	return NULL;
 }

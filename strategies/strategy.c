@@ -56,7 +56,7 @@ static const char *set_rounds(const char *value)
 {
 	unsigned long long r;
 
-	if (!param_parse_u64(value, &r) || r < 1 || r > ROUNDS_MAX)
+	if (!param_parse_u64_in(value, 1, ROUNDS_MAX, &r))
 		return "expected a number of rounds from 1 to 64";
 	rounds = (unsigned)r;
 	return NULL;

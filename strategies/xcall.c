@@ -20,7 +20,7 @@ static const char *set_threads(const char *value)
 {
 	unsigned long long n;
 
-	if (!param_parse_u64(value, &n) || n < 1 || n > MAX_CPUS)
+	if (!param_parse_u64_in(value, 1, MAX_CPUS, &n))
 		return "expected a number of CPUs per node from 1 to 256";
 	max_threads_per_node = (unsigned)n;
 	return NULL;

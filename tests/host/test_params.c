@@ -509,6 +509,20 @@ static void test_section(void)
 	CHECK(call_is(1, "test.section_one", NULL));
 }
 
+static void test_parse_u64_in(void)
+{
+	unsigned long long v = 77;
+
+	CHECK(param_parse_u64_in("1", 1, 64, &v) && v == 1);
+	CHECK(param_parse_u64_in("64", 1, 64, &v) && v == 64);
+	v = 77;
+	CHECK(!param_parse_u64_in("0", 1, 64, &v) && v == 77);   /* below: refused, untouched */
+	CHECK(!param_parse_u64_in("65", 1, 64, &v) && v == 77);  /* above */
+	CHECK(!param_parse_u64_in("4x", 1, 64, &v) && v == 77);  /* trailing garbage */
+	CHECK(!param_parse_u64_in(NULL, 0, 64, &v) && v == 77);  /* a bare name */
+	CHECK(param_parse_u64_in("1K", 0, 1ull << 20, &v) && v == 1024);
+}
+
 CHECK_MAIN(CHECK_TEST(test_bare_name), CHECK_TEST(test_name_value), CHECK_TEST(test_quoted_value),
 	   CHECK_TEST(test_empty_value), CHECK_TEST(test_unknown_name),
 	   CHECK_TEST(test_setter_refusal), CHECK_TEST(test_unterminated_quote), CHECK_TEST(test_grub_escaped_words),
@@ -516,5 +530,5 @@ CHECK_MAIN(CHECK_TEST(test_bare_name), CHECK_TEST(test_name_value), CHECK_TEST(t
 	   CHECK_TEST(test_repeated_name_last_wins), CHECK_TEST(test_blanks),
 	   CHECK_TEST(test_empty_cmdline), CHECK_TEST(test_dotted_names),
 	   CHECK_TEST(test_params_find), CHECK_TEST(test_empty_table),
-	   CHECK_TEST(test_parse_u64), CHECK_TEST(test_parse_bool), CHECK_TEST(test_parse_choice),
+	   CHECK_TEST(test_parse_u64), CHECK_TEST(test_parse_u64_in), CHECK_TEST(test_parse_bool), CHECK_TEST(test_parse_choice),
 	   CHECK_TEST(test_section))
