@@ -155,6 +155,18 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	record_end(&r);
 }
 
+/* The run whose memory may still be arriving: what meminit_wait() waits for. */
+static const struct strategy *arriving;
+static struct strategy_ctx *arriving_ctx;
+
+bool meminit_wait(void)
+{
+	const struct strategy *s = arriving;
+
+	arriving = NULL;
+	return s ? s->wait(arriving_ctx) : true;
+}
+
 void memmap_run_start(const struct strategy *s, struct strategy_ctx *ctx)
 {
 	buddy_init(&boot_buddy, &boot_memmap); /* empty lists: every run builds them from nothing */
@@ -163,11 +175,15 @@ void memmap_run_start(const struct strategy *s, struct strategy_ctx *ctx)
 	s->run(ctx);
 	/* A strategy that leaves work behind says when the boot could go on; for the rest, now. */
 	ctx->usable_ns = ctx->usable_ns ? ctx->usable_ns : time_ns();
+	if (s->wait) {
+		arriving = s;
+		arriving_ctx = ctx;
+	}
 }
 
 bool memmap_run_finish(const struct strategy *s, struct strategy_ctx *ctx)
 {
-	bool ok = s->wait ? s->wait(ctx) : true;
+	bool ok = meminit_wait();
 
 	/* Done: when the last piece of work ended, on whichever CPU. */
 	for (unsigned n = 0; n < boot_memmap.node_count; n++)

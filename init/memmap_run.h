@@ -25,7 +25,15 @@ bool memmap_run(void);
 
 /* Empty buddy lists, then @s->run: returns when the boot could go on (usable_ns). */
 void memmap_run_start(const struct strategy *s, struct strategy_ctx *ctx);
-/* @s->wait, then done_ns and the last free-memory sample. False if the wait gave up. */
+/*
+ * meminit_wait - the completion barrier: return when every page is
+ * initialized and in the buddy allocator (at once unless the running
+ * strategy left work behind, as async does). Halts while it waits; false,
+ * with an @error naming the CPUs that did not finish, after a bound that
+ * grows with memory.
+ */
+bool meminit_wait(void);
+/* meminit_wait(), then done_ns and the last free-memory sample. False if the wait gave up. */
 bool memmap_run_finish(const struct strategy *s, struct strategy_ctx *ctx);
 /* Verify and digest (untimed by the run), print the run's @span and its @result. */
 bool memmap_run_check(const struct strategy *s, const struct strategy_ctx *ctx,

@@ -41,8 +41,6 @@ static const char *set_boot_mb(const char *value)
 PARAM("strategy.async_boot_mb", set_boot_mb,
       "async: MiB at the start of each node initialized before the boot goes on (default 128)");
 
-static struct strategy_ctx *active; /* the run whose memory is still arriving, for meminit_wait() */
-
 /* Initialize @node's next deferred chunk on this CPU. False: none left to claim. */
 static bool grow_node(struct strategy_ctx *ctx, int node)
 {
@@ -104,7 +102,6 @@ static void async_run(struct strategy_ctx *ctx)
 	ctx->parallel_cpus = cpumask_weight(&workers) + 1; /* the boot CPU joins in meminit_wait() */
 	ksnprintf(ctx->params, sizeof(ctx->params), "boot_mb=%llu chunk_mb=%llu workers=%u", boot_mb,
 		  (unsigned long long)(ASYNC_CHUNK_PAGES * PAGE_SIZE >> 20), cpumask_weight(&workers));
-	active = ctx;
 	ctx->buddy->grow_cookie = ctx;
 	ctx->buddy->grow = async_grow;
 	strategy_start_workers(ctx, false);
@@ -142,13 +139,7 @@ static bool async_wait(struct strategy_ctx *ctx)
 	if (!ok)
 		report_stalled(ctx);
 	ctx->buddy->grow = NULL;
-	active = NULL;
 	return ok;
-}
-
-bool meminit_wait(void)
-{
-	return active ? async_wait(active) : true;
 }
 
 static const struct strategy async = {

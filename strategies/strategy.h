@@ -149,14 +149,6 @@ void strategy_work(struct strategy_ctx *ctx);
  */
 void strategy_start_workers(struct strategy_ctx *ctx, bool wait);
 
-/*
- * meminit_wait - the completion barrier: return when every page is
- * initialized and in the buddy allocator (at once unless async left work
- * behind). Halts while it waits; false, with an @error naming the CPUs
- * that did not finish, after a bound that grows with memory.
- */
-bool meminit_wait(void);
-
 /* The node of a CPU by id. */
 int cpu_node(unsigned cpu);
 
