@@ -19,14 +19,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from records import of_type, parse_records  # noqa: E402
-from topology import GiB, Topology, even  # noqa: E402
+from topology import Topology, even, parse_size as size  # noqa: E402
 
 SLIT4 = [[10, 16, 22, 28], [16, 10, 16, 22], [22, 16, 10, 16], [28, 22, 16, 10]]
-
-
-def size(text):
-    units = {'M': 1 << 20, 'G': GiB}
-    return int(float(text[:-1]) * units[text[-1].upper()]) if text[-1].upper() in units else int(text)
 
 
 def main():
