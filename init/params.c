@@ -113,30 +113,58 @@ static void scan_word(const char **pos, struct param_word *w)
 	if (!copy_bounded(w->name, sizeof(w->name), cooked, has_eq ? eq : len)) {
 		copy_bounded(w->name, sizeof(w->name), cooked, sizeof(w->name) - 1);
 		w->problem = "name too long";
+		w->has_value = false; /* the value was never copied */
 		return;
 	}
 	if (!w->name[0] && !w->problem)
 		w->problem = "empty name";
 	if (has_eq && (too_long || !copy_bounded(w->value, sizeof(w->value), cooked + eq + 1,
-						   len - eq - 1)))
+						   len - eq - 1))) {
 		w->problem = "value too long";
+		w->value[0] = '\0'; /* nothing half-copied is echoed back */
+	}
 }
 
-/* Report "NAME: reason" as the detail, cut to fit. */
-static void report(param_problem_fn problem, void *cookie, const char *what,
-		   const char *name, const char *reason, const char *action)
-{
-	char detail[PARAM_NAME_MAX + 80];
-	size_t n = 0;
-	const char *s;
+/* Longest part of a refused value echoed back; the rest becomes "...". */
+#define ECHO_VALUE_MAX 40
 
-	for (s = name; *s && n < sizeof(detail) - 1; s++)
-		detail[n++] = *s;
-	for (s = reason ? ": " : ""; *s && n < sizeof(detail) - 1; s++)
-		detail[n++] = *s;
-	for (s = reason ? reason : ""; *s && n < sizeof(detail) - 1; s++)
-		detail[n++] = *s;
-	detail[n] = '\0';
+static size_t append(char *buf, size_t n, size_t size, const char *s)
+{
+	while (s && *s && n < size - 1)
+		buf[n++] = *s++;
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * Report the word as given and the reason as the detail, cut to fit:
+ * NAME="VALUE": reason, NAME (no value): reason, or NAME alone. The value is
+ * echoed so that a typo is seen in the record, not guessed at.
+ */
+static void report(param_problem_fn problem, void *cookie, const char *what,
+		   const struct param_word *w, const char *reason, const char *action)
+{
+	char detail[PARAM_NAME_MAX + ECHO_VALUE_MAX + 96];
+	size_t n = append(detail, 0, sizeof(detail), w->name);
+
+	if (w->has_value) {
+		size_t start = n = append(detail, n, sizeof(detail), "=\"");
+
+		for (const char *v = w->value; *v && n < sizeof(detail) - 1; v++) {
+			if (n - start == ECHO_VALUE_MAX) {
+				n = append(detail, n, sizeof(detail), "...");
+				break;
+			}
+			detail[n++] = *v;
+		}
+		n = append(detail, n, sizeof(detail), "\"");
+	} else if (reason) {
+		n = append(detail, n, sizeof(detail), " (no value)");
+	}
+	if (reason) {
+		n = append(detail, n, sizeof(detail), ": ");
+		append(detail, n, sizeof(detail), reason);
+	}
 	problem(cookie, what, detail, action);
 }
 
@@ -160,22 +188,22 @@ unsigned params_parse(const char *cmdline, const struct kernel_param *begin,
 			break;
 		scan_word(&pos, &w);
 		if (w.problem) {
-			report(problem, cookie, "malformed parameter", w.name, w.problem,
+			report(problem, cookie, "malformed parameter", &w, w.problem,
 			       "word ignored");
 			problems++;
 			continue;
 		}
 		p = params_find(begin, end, w.name, str_len(w.name));
 		if (!p) {
-			report(problem, cookie, "unknown parameter", w.name, NULL,
+			report(problem, cookie, "unknown parameter", &w, NULL,
 			       "ignored; 'help' lists the parameters");
 			problems++;
 			continue;
 		}
 		reason = p->set(w.has_value ? w.value : NULL);
 		if (reason) {
-			report(problem, cookie, "bad parameter value", w.name, reason,
-			       "ignored, default kept");
+			report(problem, cookie, "bad parameter value", &w, reason,
+			       "ignored, setting unchanged (the default unless given before)");
 			problems++;
 		}
 	}

@@ -1,0 +1,54 @@
+"""Every registered parameter fed bad values: each word gets an @error that
+names the parameter and echoes the value given, the setting stays as it was,
+and the boot completes and verifies."""
+from bootlib import EXIT_OK, boot, check, check_no_unparsable
+from records import of_type, one
+
+MACHINE = ['-m', '256M', '-smp', '2']
+
+# Values no parameter takes: empty, negative, trailing garbage, huge, a stray
+# symbol. (A value some parameter does take would be a setting, not a test.)
+BAD_VALUES = ['', '-1', '2x', '999999999999999999999999', '%']
+
+
+def registered_names(iso):
+    b = boot(iso, cmdline='help', qemu_args=MACHINE)
+    names = [p['name'] for p in of_type(b.records, 'param')]
+    check(len(names) >= 15 and 'strategy' in names, f'help listed too few @param records: {names}')
+    return names
+
+
+def check_verified_boot(b, what):
+    check_no_unparsable(b)
+    check(b.status == EXIT_OK, f'{what}: exit {b.status}')
+    result = one(b.records, 'result')
+    check(result['verified'] and result['total_pages'] == result['free_pages'] + result['reserved_pages']
+          + result['allocated_pages'], f'{what}: result not verified or pages unaccounted: {result}')
+
+
+def case_params_bad_values(iso):
+    names = registered_names(iso)
+    for value in BAD_VALUES:
+        words = [f'{name}={value}' for name in names]
+        b = boot(iso, cmdline=' '.join(words), qemu_args=MACHINE)
+        check_verified_boot(b, f'every parameter ={value!r}')
+        details = [e['detail'] for e in b.errors() if e['what'] == 'bad parameter value']
+        for name in names:
+            echo = f'{name}="{value}"'
+            check(any(d.startswith(echo) for d in details), f'no @error echoing {echo}: {details}')
+        check(all(e['action'] for e in b.errors()), 'an @error without the fallback taken')
+
+
+def case_params_repeated_and_bare(iso):
+    # A refused repeat keeps the value given before it, not the default.
+    b = boot(iso, cmdline='strategy=bsp strategy=bogus verify=sample verify strategy.rounds',
+             qemu_args=MACHINE)
+    check_verified_boot(b, 'repeated parameters')
+    result = one(b.records, 'result')
+    check(result['strategy'] == 'bsp' and result['verify'] == 'sample', f'earlier values not kept: {result}')
+    details = [e['detail'] for e in b.errors()]
+    for want in ('strategy="bogus"', 'verify (no value)', 'strategy.rounds (no value)'):
+        check(any(d.startswith(want) for d in details), f'no @error starting {want}: {details}')
+
+
+CASES = {'params_bad_values': case_params_bad_values, 'params_repeated_and_bare': case_params_repeated_and_bare}
