@@ -1,0 +1,523 @@
+"""The Linux reference: Debian's own 6.1 kernel booted on a meminit topology,
+timing its deferred struct page init ("node N deferred pages initialised in
+Xms") so that bench/compare can put Linux's figures beside meminit's.
+
+    vmlinux(cache_dir)      Debian's kernel, fetched once, as an ELF vmlinux
+    run(topology, ...)      boot it under QEMU and return the figures (a dict)
+    parse(text, topology)   the figures from a console log; never raises
+
+The kernel is fetched with apt (never installed) and booted through its PVH
+ELF note with QEMU's -kernel, so no firmware disk, initramfs or root file
+system is needed: memory init happens long before the kernel panics for want
+of a root, and as soon as every node has reported its deferred init the run
+is stopped. Python 3 standard library only.
+"""
+import bz2
+import glob
+import gzip
+import io
+import json
+import lzma
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from console import kill_group  # noqa: E402
+
+PAGE_SIZE = 4096
+PAGES_PER_SECTION = 1 << 15   # x86_64 SECTION_SIZE_BITS 27: 128 MiB
+DEFAULT_TIMEOUT = 300.0
+# Debian's kernel prints at loglevel 7 by default, so every pr_info line we
+# parse reaches the serial console; nothing else on the command line is
+# changed, to time the kernel as Debian ships it. panic=-1 with QEMU's
+# -no-reboot ends the run if it is not stopped earlier.
+KERNEL_CMDLINE = 'console=ttyS0 panic=-1 loglevel=7'
+
+
+class Unavailable(Exception):
+    """The reference cannot run here; the message says why."""
+
+
+# ---------------------------------------------------------------------------
+# Fetching the kernel
+
+META_PACKAGE = 'linux-image-amd64'
+
+
+def _cache_dir(cache_dir):
+    if cache_dir:
+        return cache_dir
+    base = os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache')
+    return os.path.join(base, 'meminit', 'linux')
+
+
+def _tool(cmd, why, cwd=None):
+    """Run an apt/dpkg command; its failure means the reference is unavailable."""
+    try:
+        done = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=600)
+    except FileNotFoundError:
+        raise Unavailable(f'{why}: {cmd[0]} is not installed') from None
+    except subprocess.TimeoutExpired:
+        raise Unavailable(f'{why}: {cmd[0]} took over 10 minutes') from None
+    if done.returncode != 0:
+        errors = [ln for ln in done.stderr.splitlines() if ln.startswith('E:')] or \
+            done.stderr.strip().splitlines()[-1:] or [f'exit status {done.returncode}']
+        raise Unavailable(f'{why}: {errors[-1]}')
+    return done.stdout
+
+
+def _package_lists_present():
+    return bool(glob.glob('/var/lib/apt/lists/*_Packages*'))
+
+
+def _depends(package):
+    """The packages @package depends on, first alternative of each."""
+    out = _tool(['apt-cache', 'depends', '--no-recommends', '--no-suggests', package],
+                f'looking up {package}')
+    return [m.group(1) for m in re.finditer(r'^\s*\|?Depends: <?([^\s>]+)', out, re.MULTILINE)]
+
+
+def unsigned_image_package():
+    """The linux-image-*-amd64-unsigned package behind linux-image-amd64.
+
+    The meta package depends on the signed image (linux-image-6.1.0-NN-amd64),
+    built from the same source as linux-image-6.1.0-NN-amd64-unsigned, which
+    holds the same kernel without the Secure Boot signature."""
+    if not _package_lists_present():
+        if os.geteuid() != 0:
+            raise Unavailable('apt has no package lists and updating them needs root')
+        _tool(['apt-get', 'update', '-qq'], 'apt-get update')
+    images = [p for p in _depends(META_PACKAGE) if p.startswith('linux-image-')]
+    if not images:
+        raise Unavailable(f'{META_PACKAGE} depends on no kernel image (apt lists stale or empty?)')
+    image = images[0]
+    unsigned = image if image.endswith('-unsigned') else image + '-unsigned'
+    _tool(['apt-cache', 'show', unsigned], f'looking up {unsigned}')
+    return unsigned
+
+
+def decompress_bzimage(data):
+    """The ELF vmlinux inside a bzImage.
+
+    Boot protocol 2.08+ gives the payload's place (setup header fields
+    payload_offset at 0x248 and payload_length at 0x24c, counted from the
+    protected-mode code after the setup sectors); the compressor is told by
+    the payload's magic bytes. Older images are searched for a magic."""
+    starts = []
+    if data[0x202:0x206] == b'HdrS' and struct.unpack_from('<H', data, 0x206)[0] >= 0x208:
+        setup_sects = data[0x1f1] or 4
+        offset, length = struct.unpack_from('<II', data, 0x248)
+        starts.append(((setup_sects + 1) * 512 + offset, length))
+    decoders = [
+        (b'\xfd7zXZ\x00', lambda b: lzma.LZMADecompressor(lzma.FORMAT_XZ).decompress(b)),
+        (b'\x1f\x8b\x08', lambda b: gzip.GzipFile(fileobj=io.BytesIO(b)).read()),
+        (b'BZh', lambda b: bz2.BZ2Decompressor().decompress(b)),
+        (b'\x5d\x00\x00', lambda b: lzma.LZMADecompressor(lzma.FORMAT_ALONE).decompress(b)),
+    ]
+    unreadable = {b'\x28\xb5\x2f\xfd': 'zstd', b'\x02\x21\x4c\x18': 'lz4', b'\x89LZO': 'lzo'}
+    if not starts:
+        starts = [(data.find(magic), None) for magic, _ in decoders if data.find(magic) > 0]
+    for start, length in starts:
+        payload = data[start:start + length] if length else data[start:]
+        for magic, decode in decoders:
+            if payload.startswith(magic):
+                try:
+                    elf = decode(payload)
+                except (OSError, EOFError, lzma.LZMAError, ValueError) as e:
+                    raise Unavailable(f'the kernel payload does not decompress: {e}') from None
+                if elf.startswith(b'\x7fELF'):
+                    return elf
+        for magic, name in unreadable.items():
+            if payload.startswith(magic):
+                raise Unavailable(f'the kernel is {name}-compressed, which Python cannot read')
+    raise Unavailable('no compressed kernel payload found in the bzImage')
+
+
+def has_pvh_entry(elf):
+    """True if the ELF has a Xen note of type 18 (XEN_ELFNOTE_PHYS32_ENTRY),
+    which QEMU's -kernel needs to boot a vmlinux."""
+    # An ELF note: namesz 4, descsz, type 18, then the name "Xen\0".
+    return re.search(rb'\x04\x00\x00\x00.\x00\x00\x00\x12\x00\x00\x00Xen\x00', elf, re.DOTALL) is not None
+
+
+def _extract_boot(deb, into):
+    """Write the files under /boot of the package @deb to @into/boot/."""
+    os.makedirs(os.path.join(into, 'boot'), exist_ok=True)
+    with subprocess.Popen(['dpkg-deb', '--fsys-tarfile', deb], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL) as dpkg:
+        try:
+            with tarfile.open(fileobj=dpkg.stdout, mode='r|') as tar:
+                for member in tar:
+                    parts = member.name.lstrip('./').split('/')
+                    if member.isfile() and len(parts) == 2 and parts[0] == 'boot':
+                        with open(os.path.join(into, 'boot', parts[1]), 'wb') as out:
+                            shutil.copyfileobj(tar.extractfile(member), out)
+        except tarfile.TarError as e:
+            raise Unavailable(f'dpkg-deb cannot read {os.path.basename(deb)}: {e}') from None
+
+
+def vmlinux(cache_dir=None):
+    """Path of Debian's uncompressed kernel, fetched and extracted on the
+    first call and reused afterwards (delete the cache folder to fetch the
+    archive's current kernel again). Raises Unavailable."""
+    cache = _cache_dir(cache_dir)
+    stamp = os.path.join(cache, 'vmlinux.json')
+    try:
+        with open(stamp) as f:
+            path = os.path.join(cache, json.load(f)['vmlinux'])
+        if os.path.isfile(path):
+            return path
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        os.makedirs(cache, exist_ok=True)
+    except OSError as e:
+        raise Unavailable(f'cannot create the cache folder {cache}: {e.strerror}') from None
+    package = unsigned_image_package()
+    with tempfile.TemporaryDirectory(dir=cache) as work:
+        _tool(['apt-get', 'download', '-q', package], f'downloading {package}', cwd=work)
+        debs = glob.glob(os.path.join(work, '*.deb'))
+        if not debs:
+            raise Unavailable(f'apt-get download {package} left no .deb')
+        # Only /boot is needed: reading dpkg-deb's tar stream spares writing
+        # the package's few hundred MiB of modules (what dpkg -x would do).
+        _extract_boot(debs[0], work)
+        images = glob.glob(os.path.join(work, 'boot', 'vmlinuz-*'))
+        if not images:
+            raise Unavailable(f'{package} has no /boot/vmlinuz-*')
+        release = os.path.basename(images[0])[len('vmlinuz-'):]
+        with open(images[0], 'rb') as f:
+            elf = decompress_bzimage(f.read())
+        if not has_pvh_entry(elf):
+            raise Unavailable(f'Linux {release} has no PVH entry (CONFIG_PVH), QEMU cannot boot it')
+        name = f'vmlinux-{release}'
+        with open(os.path.join(work, name), 'wb') as f:
+            f.write(elf)
+        os.replace(os.path.join(work, name), os.path.join(cache, name))
+        config = os.path.join(work, 'boot', f'config-{release}')
+        if os.path.isfile(config):
+            shutil.copy(config, os.path.join(cache, f'config-{release}'))
+        with open(stamp + '.tmp', 'w') as f:
+            json.dump({'package': package, 'release': release, 'vmlinux': name,
+                       'deb': os.path.basename(debs[0])}, f)
+        os.replace(stamp + '.tmp', stamp)
+    return os.path.join(cache, name)
+
+
+# ---------------------------------------------------------------------------
+# Which pages Linux 6.1 defers
+
+# x86_64 zone limits in page frames; ZONE_MOVABLE stays empty without
+# kernelcore=/movablecore=.
+ZONES = (('DMA', 0, 1 << 12), ('DMA32', 1 << 12, 1 << 20), ('Normal', 1 << 20, 1 << 52))
+
+
+def deferred_pages(node_ranges, zones=ZONES):
+    """{node: (first_deferred_pfn, pages)} under Linux 6.1's defer_init().
+
+    node_ranges: {node: [(start_pfn, end_pfn), ...]} of memory (end exclusive),
+    as memblock knows it ("Early memory node ranges"). zones: (name, lo, hi).
+
+    defer_init() defers only in the node's last zone (the one whose end is the
+    node's end): it counts the memory pages it initialises there, and at the
+    first section-aligned pfn reached after more than one section's worth
+    (PAGES_PER_SECTION), it stops; everything from that pfn up to the node's
+    end is left to the node's deferred init thread. A node whose last zone
+    has too little memory defers nothing (and prints no line)."""
+    result = {}
+    for node, ranges in node_ranges.items():
+        ranges = sorted(r for r in ranges if r[1] > r[0])
+        if not ranges:
+            continue
+        node_start, node_end = ranges[0][0], max(r[1] for r in ranges)
+        last_zone = None
+        for _, lo, hi in zones:
+            if max(lo, node_start) < min(hi, node_end):
+                last_zone = (max(lo, node_start), min(hi, node_end))
+        if last_zone is None or last_zone[1] < node_end:
+            result[node] = (None, 0)
+            continue
+        zone_start = last_zone[0]
+        counted, first = 0, None
+        for start, end in ranges:
+            start = max(start, zone_start)
+            if start >= end:
+                continue
+            # The pfn where the count first exceeds a section, then the next
+            # section boundary at or after it within this range.
+            candidate = start + max(PAGES_PER_SECTION - counted, 0)
+            candidate = -(-candidate // PAGES_PER_SECTION) * PAGES_PER_SECTION
+            if candidate < end:
+                first = candidate
+                break
+            counted += end - start
+        if first is None:
+            result[node] = (None, 0)
+            continue
+        pages = sum(max(0, end - max(start, first)) for start, end in ranges)
+        result[node] = (first, pages)
+    return result
+
+
+def q35_node_ranges(topology):
+    """{node: [(start_pfn, end_pfn)]} of usable memory on QEMU 7.2's q35
+    machine for @topology, as the firmware's e820 and QEMU's SRAT give it.
+
+    RAM fills [0, below_4g) then [4 GiB, ...): below_4g is 2 GiB once RAM
+    reaches 2.75 GiB, else all of it. Nodes take RAM in order. Linux never
+    uses page 0, the legacy hole 0x9f000-0x100000 (the EBDA and BIOS area)
+    is not RAM, and SeaBIOS keeps the top 128 KiB below 4 GiB for its
+    tables."""
+    total = topology.mem_total
+    below_4g = min(total, 0x80000000 if total >= 0xb0000000 else 0xb0000000)
+    usable = [(1, 0x9f), (0x100, (below_4g - (128 << 10)) // PAGE_SIZE)]
+    if total > below_4g:
+        usable.append((1 << 20, (1 << 20) + (total - below_4g) // PAGE_SIZE))
+    ranges, base = {}, 0
+    for node, spec in enumerate(topology.nodes):
+        if not spec.mem:
+            continue
+        # The node's guest-physical pieces: its slice of the RAM sequence.
+        lo, hi = base, base + spec.mem // PAGE_SIZE
+        base = hi
+        pieces = []
+        offset = 0
+        for start, end in ((0, below_4g // PAGE_SIZE), (1 << 20, (1 << 20) + (total - below_4g) // PAGE_SIZE)):
+            size = end - start
+            a, b = max(lo, offset), min(hi, offset + size)
+            if a < b:
+                pieces.append((start + a - offset, start + b - offset))
+            offset += size
+        ranges[node] = [(max(a, ua), min(b, ub)) for a, b in pieces for ua, ub in usable
+                        if max(a, ua) < min(b, ub)]
+    return ranges
+
+
+def padata_threads(node_cpus, pages):
+    """Threads deferred_init_memmap() uses on a node in 6.1: padata's
+    max_threads is deferred_page_init_max_threads() = the node's CPU count,
+    at least 1 (a CPU-less node's thread runs anywhere, alone); padata starts
+    no more works than the job has sections (min_chunk = one section)."""
+    return max(1, min(max(node_cpus, 1), pages // PAGES_PER_SECTION))
+
+
+# ---------------------------------------------------------------------------
+# Reading the console
+
+STAMP = re.compile(r'^\[\s*(\d+\.\d+)\] ?(.*)$')
+VERSION = re.compile(r'Linux version (\S+)')
+SMPBOOT = re.compile(r'smpboot: Total of (\d+) processors? activated')
+DEFERRED = re.compile(r'node (\d+) deferred pages initialised in (\d+)ms')
+MEMORY_RANGE = re.compile(r'^\s+node\s+(\d+): \[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)\]$')
+ZONE_RANGE = re.compile(r'^\s+(DMA|DMA32|Normal)\s+\[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)\]$')
+SRAT_CPU = re.compile(r'SRAT: PXM \d+ -> APIC 0x[0-9a-f]+ -> Node (\d+)$')
+PANIC = re.compile(r'Kernel panic - not syncing: (.*)')
+
+
+def _round(value, digits=1):
+    return None if value is None else round(value, digits)
+
+
+def parse(console_text, topology=None):
+    """The figures in a Linux console log, in run()'s dict shape (less
+    status, seconds, accel and command). Anything missing or unreadable is
+    left out or None and said in 'problems'; this never raises."""
+    problems = []
+    found = {'kernel': None, 'cpus_activated': None, 'smpboot_ms': None}
+    node_lines, memory, zones, srat_cpus, panic = {}, {}, {}, {}, None
+    text = console_text or ''
+    if not text.strip():
+        problems.append('empty console log')
+    elif not text.endswith('\n'):
+        problems.append('console log ends mid-line (truncated?)')
+    unreadable = 0
+    for raw in text.splitlines():
+        line = raw.rstrip('\r')
+        match = STAMP.match(line)
+        if not match:
+            if line.strip() and not line.isprintable():
+                unreadable += 1
+            continue
+        ms, body = float(match.group(1)) * 1000, match.group(2)
+        if (m := VERSION.match(body)) and not found['kernel']:
+            found['kernel'] = m.group(1)
+        elif m := SMPBOOT.search(body):
+            found['cpus_activated'], found['smpboot_ms'] = int(m.group(1)), _round(ms, 3)
+        elif m := DEFERRED.search(body):
+            node_lines[int(m.group(1))] = (float(m.group(2)), ms)
+        elif m := MEMORY_RANGE.match(body):
+            start, last = int(m.group(2), 16), int(m.group(3), 16)
+            memory.setdefault(int(m.group(1)), []).append(
+                (-(-start // PAGE_SIZE), (last + 1) // PAGE_SIZE))
+        elif m := ZONE_RANGE.match(body):
+            zones[m.group(1)] = (int(m.group(2), 16) // PAGE_SIZE, (int(m.group(3), 16) + 1) // PAGE_SIZE)
+        elif m := SRAT_CPU.search(body):
+            srat_cpus[int(m.group(1))] = srat_cpus.get(int(m.group(1)), 0) + 1
+        elif (m := PANIC.search(body)) and panic is None:
+            panic = (m.group(1).strip(), ms)
+        elif '\ufffd' in body:
+            unreadable += 1
+    if unreadable:
+        problems.append(f'{unreadable} unreadable console lines')
+    if text.strip() and not found['kernel']:
+        problems.append('no "Linux version" line')
+    if text.strip() and found['smpboot_ms'] is None:
+        problems.append('no "smpboot: Total of N processors activated" line')
+    if panic and (not node_lines or panic[1] < max(end for _, end in node_lines.values())):
+        problems.append(f'kernel panic before deferred init finished: {panic[0]}')
+
+    deferred, how = _deferred_pages(memory, zones, topology, problems)
+    cpus_of = srat_cpus if srat_cpus else (
+        {i: len(n.cpus) for i, n in enumerate(topology.nodes)} if topology else {})
+    if not srat_cpus and not topology and node_lines:
+        problems.append('CPUs per node unknown (no SRAT lines, no topology): 1 thread assumed')
+
+    nodes = []
+    for node in sorted(node_lines):
+        ms, end_ms = node_lines[node]
+        pages = deferred.get(node, (None, None))[1] if deferred is not None else None
+        if deferred is not None and not pages:
+            problems.append(f'node {node} reported deferred init, but no pages were expected deferred')
+        threads = padata_threads(cpus_of.get(node, 0), pages or 0)
+        per_page = ms * 1e6 / pages if pages else None
+        nodes.append({'node': node, 'ms': ms, 'deferred_pages': pages, 'threads': threads,
+                      'ns_per_page': _round(per_page),
+                      'ns_per_page_per_thread': _round(per_page * threads if per_page else None),
+                      'end_ms': _round(end_ms, 3)})
+    if deferred is not None:
+        for node in sorted(n for n, (_, pages) in deferred.items() if pages and n not in node_lines):
+            problems.append(f'node {node}: {deferred[node][1]} pages deferred, but no '
+                            '"deferred pages initialised" line')
+    if text.strip() and not node_lines:
+        problems.append('no "node N deferred pages initialised in Xms" line')
+
+    total = sum(pages for _, pages in deferred.values()) if deferred is not None else None
+    slowest = max((n['ms'] for n in nodes), default=None)
+    last_end = max((n['end_ms'] for n in nodes), default=None)
+    measured = [n for n in nodes if n['deferred_pages']]
+    measured_pages = sum(n['deferred_pages'] for n in measured)
+    return {
+        **found,
+        'nodes': nodes,
+        'deferred_pages_how': how,
+        'deferred_pages': total,
+        'slowest_node_ms': slowest,
+        'last_node_end_ms': last_end,
+        'smpboot_to_last_ms': _round(last_end - found['smpboot_ms'], 3)
+        if last_end is not None and found['smpboot_ms'] is not None else None,
+        'ns_per_page_machine': _round(slowest * 1e6 / total) if slowest is not None and total else None,
+        # Thread time per page: each node's ms times the threads padata gave
+        # it, summed, over the pages those nodes deferred -- the pages-weighted
+        # mean of the nodes' ms * 1e6 * threads / pages.
+        'ns_per_page_per_thread': _round(sum(n['ms'] * 1e6 * n['threads'] for n in measured)
+                                         / measured_pages) if measured_pages else None,
+        'problems': problems,
+    }
+
+
+def _deferred_pages(memory, zones, topology, problems):
+    """Deferred pages per node and how they were found: from the console's
+    memory map when it is there (checked against the topology's model),
+    else from the topology's model of QEMU's q35 layout."""
+    rule = "with Linux 6.1's defer_init() rule (last zone of each node: from the first " \
+           'section boundary after one section of pages)'
+    model = deferred_pages(q35_node_ranges(topology)) if topology else None
+    if memory:
+        # The printed zone ranges are the zone limits clipped to memory.
+        zone_list = [(name, lo, hi) for name, (lo, hi) in zones.items()] if zones else ZONES
+        found = deferred_pages(memory, zone_list)
+        if model is not None and {n: p for n, (_, p) in found.items() if p} != \
+                {n: p for n, (_, p) in model.items() if p}:
+            problems.append('deferred pages from the console differ from the topology model: '
+                            f'{ {n: p for n, (_, p) in found.items()} } vs '
+                            f'{ {n: p for n, (_, p) in model.items()} }')
+        return found, "from the console's early memory node ranges and zone ranges " + rule
+    if model is not None:
+        problems.append('no memory map in the console: deferred pages from the topology')
+        return model, "from the topology, modelling QEMU q35's memory layout, " + rule
+    return None, 'unknown: no memory map in the console and no topology'
+
+
+# ---------------------------------------------------------------------------
+# Booting it
+
+def qemu_command(kernel, topology, accel='tcg'):
+    accelerator = 'tcg,thread=multi' if accel == 'tcg' else accel
+    return [os.environ.get('QEMU', 'qemu-system-x86_64'),
+            '-machine', 'q35', '-accel', accelerator, '-cpu', 'max',
+            '-nodefaults', '-display', 'none', '-serial', 'stdio', '-no-reboot', '-monitor', 'none',
+            '-kernel', kernel, '-append', KERNEL_CMDLINE] + topology.qemu_args()
+
+
+def _boot(cmd, timeout, expected_nodes, log_path):
+    """Run QEMU until it exits, @timeout passes, or every node in
+    @expected_nodes has printed its deferred init line (nothing after that
+    is measured, so the rest of the boot is not waited for).
+    Returns (console text, seconds, 'exited'|'measured'|'timeout', stderr)."""
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
+    except OSError as e:
+        return '', 0.0, 'exited', f'{cmd[0]}: {e.strerror or e}'
+    lines, seen, done = [], set(), threading.Event()
+    stderr = []
+
+    def read_console():
+        for raw in proc.stdout:
+            # The serial console ends lines with CR LF; keep plain lines.
+            line = raw.decode('utf-8', 'replace').rstrip('\r\n') + ('\n' if raw.endswith(b'\n') else '')
+            lines.append(line)
+            if m := DEFERRED.search(line):
+                seen.add(int(m.group(1)))
+                if expected_nodes and expected_nodes <= seen:
+                    done.set()
+        done.set()
+
+    readers = [threading.Thread(target=read_console, daemon=True),
+               threading.Thread(target=lambda: stderr.append(proc.stderr.read()), daemon=True)]
+    for reader in readers:
+        reader.start()
+    finished = done.wait(timeout)
+    how = 'timeout' if not finished else \
+        'measured' if expected_nodes and expected_nodes <= seen else 'exited'
+    kill_group(proc)
+    for reader in readers:
+        reader.join(timeout=5)
+    seconds = time.monotonic() - started
+    text = ''.join(lines)
+    if log_path:
+        os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
+        with open(log_path, 'w') as f:
+            f.write(text)
+    return text, seconds, how, b''.join(stderr).decode('utf-8', 'replace')
+
+
+def run(topology, accel='tcg', timeout=DEFAULT_TIMEOUT, log_path=None, cache_dir=None):
+    """Boot Debian's kernel on @topology and return its deferred-init figures.
+    Raises Unavailable when the kernel cannot be had."""
+    kernel = vmlinux(cache_dir)
+    cmd = qemu_command(kernel, topology, accel)
+    expected = {n for n, (_, pages) in deferred_pages(q35_node_ranges(topology)).items() if pages}
+    text, seconds, how, stderr = _boot(cmd, timeout, expected, log_path)
+    result = parse(text, topology)
+    complete = bool(result['nodes']) and not any('but no "deferred pages' in p for p in result['problems'])
+    if how == 'timeout' and not complete:
+        status = 'hang'
+        result['problems'].append(f'no complete deferred init within {timeout:g} s')
+    else:
+        status = 'ok' if complete else 'failed'
+    errors = [ln for ln in stderr.splitlines() if ln.strip() and 'warning:' not in ln]
+    if errors and status != 'ok':
+        result['problems'].append('QEMU: ' + ' / '.join(errors[-3:]))
+    return {'status': status, 'kernel': result.pop('kernel'), 'seconds': round(seconds, 3),
+            'accel': accel, **result, 'command': cmd}
