@@ -1,0 +1,310 @@
+"""The report's graphs, each as SVG and PNG (gnuplot), from summary.summarize().
+
+    graphs, notes = plot_all(summary, out_dir)
+
+graphs: [{"name", "title", "how", "svg", "png", "case"}] in report order, "how"
+being one sentence on how to read it; notes: what was left out and why (a
+hung boot, no Linux reference, a single memory size): never an exception for
+missing data.
+"""
+import math
+
+import summary as S
+from gnuplot import log_range, q, render, rgb, spread_labels, wants_log
+from timeline_plot import timeline
+
+WARM, USABLE, COLD, LINUX, LINUX_MACHINE = '#1f5fa8', '#8fc1e8', '#8c8c8c', '#c0392b', '#f1948a'
+STRATEGY_COLOURS = {'bsp': '#7f7f7f', 'migrate': '#2ca02c', 'xcall': '#1f77b4', 'async': '#ff7f0e'}
+EXTRA_COLOURS = ['#9467bd', '#8c564b', '#e377c2', '#17becf']
+
+
+def strategy_colour(name):
+    if name not in STRATEGY_COLOURS:
+        STRATEGY_COLOURS[name] = EXTRA_COLOURS[len(STRATEGY_COLOURS) % len(EXTRA_COLOURS)]
+    return STRATEGY_COLOURS[name]
+
+
+def graph(name, title, how, paths, case=None):
+    return {'name': name, 'title': title, 'how': how, 'svg': paths[0], 'png': paths[1], 'case': case}
+
+
+# Bars: one x position per bar, groups separated by a gap.
+
+def bar_chart(out_dir, name, title, ylabel, bars, lines=(), errors=(), width=1000):
+    """bars: [(xtic text, value, colour, value text)], in order; errors:
+    [(index, low, high)]; lines: [(y, text)] horizontal references labelled at
+    the right. None values leave a gap. Log y when the values span decades."""
+    values = [b[1] for b in bars if b[1]] + [y for y, _ in lines if y] + [h for _, _, h in errors if h]
+    log = wants_log(values)
+    low, high = log_range(values) if log else (0, max(values) * 1.18)
+    rows, tics, x = [], [], 0
+    for tic, value, colour, text in bars:
+        if tic is None:  # a gap between groups
+            x += 0.6
+            continue
+        tics.append(f'{q(tic)} {x}')
+        if value:
+            rows.append((x, value, rgb(colour), text))
+        x += 1
+    err_rows = [(index_x(bars, i), v, lo_, hi_) for i, lo_, hi_ in errors
+                for v in [bars[i][1]] if v and hi_ is not None]
+    body = ['set style fill solid 1.0 noborder', 'unset key', f'set title {q(title)} font ",12"',
+            f'set ylabel {q(ylabel + (" (log scale)" if log else ""))}', f'set yrange [{low}:{high}]',
+            f'set xrange [-0.7:{x - 0.3 + 2.2}]', 'set xtics nomirror scale 0 font ",9" (' + ', '.join(tics) + ')',
+            'set ytics nomirror', 'set grid ytics lc rgb "#e0e0e0"', 'set bmargin 5', 'set rmargin 3']
+    if log:
+        body.append('set logscale y')
+    for i, (y, text) in enumerate(lines):
+        body.append(f'set arrow from graph 0, first {y} to graph 1, first {y} nohead dt 2 lw 1.5 lc rgb "#444444" front')
+        body.append(f'set label {q(text)} at graph 0.995, first {y} right offset 0,0.6 font ",9" front')
+    plot = [f'$bars using 1:2:($1-0.42):($1+0.42):({low}):2:3 with boxxyerror lc rgb variable',
+            '$bars using 1:2:4 with labels offset 0,0.7 font ",8"']
+    if err_rows:
+        plot.append('$errors using 1:2:3:4 with yerrorbars lc rgb "black" lw 1.2 pt -1')
+    body.append('plot ' + ', '.join(plot))
+    blocks = {'bars': rows or [(0, 0, 0, '')], 'errors': err_rows or [(0, 0, 0, 0)]}
+    return render(out_dir, name, '\n'.join(body), blocks, width, 520)
+
+
+def index_x(bars, index):
+    x = 0
+    for i, bar in enumerate(bars):
+        if bar[0] is None:
+            x += 0.6
+            continue
+        if i == index:
+            return x
+        x += 1
+    return x
+
+
+def fmt(value):
+    return '' if value is None else f'{value:.3g}' if value < 100 else f'{value:.0f}'
+
+
+def comparison(out_dir, case):
+    """Done and usable per strategy with their rounds' range, the cold plain boot, the
+    fill limits of the same boot, and Linux's slowest node."""
+    bars, errors, lines = [], [], []
+    for strategy in S.strategies_of(case):
+        bench, plain = S.bench_of(case, strategy), case['plain'].get(strategy)
+        if bench:
+            errors.append((len(bars), S.ms(bench['done_ns_min']), S.ms(bench['done_ns_max'])))
+            bars.append((f'{strategy}\ndone', S.ms(bench['done_ns_median']), WARM, fmt(S.ms(bench['done_ns_median']))))
+            u_lo, u_hi = S.usable_range(case, strategy)
+            errors.append((len(bars), S.ms(u_lo), S.ms(u_hi)))
+            bars.append((f'{strategy}\nusable', S.ms(bench['usable_ns_median']), USABLE,
+                         fmt(S.ms(bench['usable_ns_median']))))
+        if plain:
+            bars.append((f'{strategy}\ncold done', S.ms(plain['done_ns']), COLD, fmt(S.ms(plain['done_ns']))))
+        bars.append((None, None, None, None))
+    linux = S.linux_ok(case)
+    if linux:
+        bars.append(('Linux 6.1\nslowest node\n(ms as printed, cold)', linux['slowest_node_ms'], LINUX,
+                     fmt(linux['slowest_node_ms'])))
+    bench = next((b for b in (case['all'] or {}).get('bench', {}).values()), None)
+    if bench:
+        for key, text in (('fill_all_gbps', 'all CPUs'), ('fill_1cpu_gbps', 'one CPU')):
+            limit = S.fill_limit_ns(bench, key)
+            if limit:
+                lines.append((S.ms(limit), f'fill limit, {text}: {S.ms(limit):.2g} ms ({bench[key]} GB/s)'))
+    if not any(b[1] for b in bars):
+        return None
+    rounds = bench.get('rounds') if bench else None
+    title = (f'{case["case"]}: mem_map init per strategy, ms. Blue: warm median of {rounds or "?"} rounds '
+             f'(bars: min-max); grey: own plain boot (cold)')
+    paths = bar_chart(out_dir, f'compare-{case["case"]}', title, 'ms from the start of the init', bars, lines, errors,
+                      width=max(900, 62 * len(bars) + 200))
+    return graph(f'compare-{case["case"]}', f'{case["case"]}: strategies compared', (
+        'Lower is better: dark blue is done and light blue usable (median of the warm rounds of the strategy=all '
+        'boot, whiskers min to max), grey the strategy\'s own cold plain boot, dashed lines the time to write the '
+        'mem_map at the fill speed measured in the same boot, red Linux\'s slowest node (cold, ms as printed).'),
+        paths, case['case'])
+
+
+def ns_per_page(out_dir, case):
+    """Each strategy's ns per page per writing CPU, warm and cold, beside Linux's."""
+    bars = []
+    for strategy in S.strategies_of(case):
+        warm, cold = S.warm_ns_per_page_per_thread(case, strategy), S.cold_ns_per_page_per_thread(case, strategy)
+        if warm is None and cold is None:
+            continue
+        bars.append((f'{strategy}\nwarm', warm, WARM, fmt(warm)))
+        bars.append((f'{strategy}\ncold', cold, COLD, fmt(cold)))
+        bars.append((None, None, None, None))
+    linux = S.linux_ok(case)
+    if linux:
+        bars.append(('Linux\nper thread', linux.get('ns_per_page_per_thread'), LINUX,
+                     fmt(linux.get('ns_per_page_per_thread'))))
+        bars.append(('Linux\nmachine', linux.get('ns_per_page_machine'), LINUX_MACHINE,
+                     fmt(linux.get('ns_per_page_machine'))))
+    if not any(b[1] for b in bars):
+        return None
+    title = f'{case["case"]}: ns per page per writing CPU (done / pages x CPUs that wrote); lower is better'
+    paths = bar_chart(out_dir, f'ns-per-page-{case["case"]}', title, 'ns per page per CPU', bars,
+                      width=max(800, 62 * len(bars) + 200))
+    return graph(f'ns-per-page-{case["case"]}', f'{case["case"]}: meminit against Linux, ns per page', (
+        'Cost of one struct page for one CPU: blue our warm benchmark rounds, grey our cold plain boot (the fair '
+        'match for Linux, which is cold), red Linux per deferred-init thread and, light red, for the whole '
+        'machine.'), paths, case['case'])
+
+
+# Lines: x against y, one line per series, each labelled at its right end.
+
+def line_chart(out_dir, name, title, xlabel, ylabel, series, xtics=None, allow_log=True):
+    """series: [(label, colour, dash, [(x, y)])]; log axes only where allowed and the range asks."""
+    xs = [x for *_, pts in series for x, _ in pts]
+    ys = [y for *_, pts in series for _, y in pts]
+    logx, logy = allow_log and wants_log(xs, 8), allow_log and wants_log(ys, 8)
+    x_lo, x_hi = (log_range(xs) if logx else (min(xs), max(xs)))
+    y_lo, y_hi = (log_range(ys) if logy else (0, max(ys) * 1.1 or 1))
+    if x_lo == x_hi:
+        x_lo, x_hi = x_lo - 1, x_hi + 1
+    # Room on the right for the end labels.
+    x_right = x_hi * (x_hi / x_lo) ** 0.35 if logx else x_hi + (x_hi - x_lo) * 0.35
+    ends = [pts[-1][1] for *_, pts in series]
+    scale = (lambda v: math.log10(v)) if logy else (lambda v: v)
+    unscale = (lambda v: 10 ** v) if logy else (lambda v: v)
+    placed = spread_labels([scale(max(y, y_lo)) for y in ends], (scale(y_hi) - scale(y_lo)) * 0.055,
+                           scale(y_lo), scale(y_hi))
+    body = ['unset key', f'set title {q(title)} font ",12"', f'set xlabel {q(xlabel + (" (log scale)" if logx else ""))}',
+            f'set ylabel {q(ylabel + (" (log scale)" if logy else ""))}', f'set xrange [{x_lo}:{x_right}]',
+            f'set yrange [{y_lo}:{y_hi}]', 'set grid lc rgb "#e0e0e0"', 'set rmargin 3']
+    body += ['set logscale x'] if logx else []
+    body += ['set logscale y'] if logy else []
+    if xtics:
+        body.append('set xtics (' + ', '.join(f'{q(t)} {x}' for x, t in xtics) + ')')
+    blocks, plots = {}, []
+    for i, ((label, colour, dash, pts), y) in enumerate(zip(series, placed)):
+        blocks[f's{i}'] = pts
+        plots.append(f'$s{i} using 1:2 with linespoints lw 2 pt 7 ps 0.6 dt {dash} lc rgb {q(colour)}')
+        body.append(f'set label {q(" " + label)} at first {pts[-1][0]}, first {unscale(y)} left '
+                    f'tc rgb {q(colour)} font ",9"')
+    body.append('plot ' + ', '.join(plots))
+    return render(out_dir, name, '\n'.join(body), blocks, 900, 520)
+
+
+def scaling(out_dir, cases, vary):
+    """done and usable medians against memory (vary='mem') or vCPUs (vary='vcpus'),
+    over cases that agree on everything else; one graph per such group."""
+    fixed = ('nodes', 'vcpus') if vary == 'mem' else ('nodes', 'mem_bytes')
+    key = 'mem_bytes' if vary == 'mem' else 'vcpus'
+    groups = {}
+    for case in cases:
+        if case['all'] and all(case.get(k) for k in fixed + (key,)):
+            groups.setdefault(tuple(case[k] for k in fixed), []).append(case)
+    graphs, notes = [], []
+    for group_key, members in groups.items():
+        members.sort(key=lambda c: c[key])
+        if len({c[key] for c in members}) < 2:
+            continue
+        series = []
+        for strategy in S.strategy_order({s for c in members for s in c['all']['bench']}):
+            done, usable = [], []
+            for c in members:
+                bench = S.bench_of(c, strategy)
+                if bench:
+                    x = c[key] / S.GiB if vary == 'mem' else c[key]
+                    done.append((x, S.ms(bench['done_ns_median'])))
+                    usable.append((x, S.ms(bench['usable_ns_median'])))
+            if done:
+                series.append((f'{strategy} done', strategy_colour(strategy), 1, done))
+                if usable != done:
+                    series.append((f'{strategy} usable', strategy_colour(strategy), 2, usable))
+        if vary == 'mem':
+            where = f'{group_key[0]} nodes, {group_key[1]} vCPUs'
+            name, xlabel = f'scaling-mem-{group_key[0]}n-{group_key[1]}c', 'guest memory, GiB'
+        else:
+            where = f'{group_key[0]} nodes, {group_key[1] / S.GiB:g} GiB'
+            name, xlabel = f'scaling-vcpus-{group_key[0]}n-{group_key[1] / S.GiB:g}G', 'vCPUs'
+        title = f'Scaling with {"memory" if vary == "mem" else "vCPUs"} ({where}): warm medians, ms'
+        xtics = [(c[key] / S.GiB if vary == 'mem' else c[key], f'{c[key] / S.GiB:g}' if vary == 'mem' else str(c[key]))
+                 for c in members]
+        paths = line_chart(out_dir, name, title, xlabel, 'ms from the start of the init', series, xtics)
+        graphs.append(graph(name, title, (
+            'Each strategy\'s done (solid) and usable (dashed, where it differs) median against '
+            f'{"memory size" if vary == "mem" else "the number of vCPUs"}; a line that rises in step with '
+            f'{"memory means a constant cost per page" if vary == "mem" else "vCPUs means it gains nothing"}.'),
+            paths))
+    if not graphs:
+        notes.append(f'scaling against {"memory" if vary == "mem" else "vCPUs"}: no two benchmark cases differ only in '
+                     f'{"memory" if vary == "mem" else "vCPUs"}; graph left out')
+    return graphs, notes
+
+
+def free_memory(out_dir, cases):
+    """Free memory over time while async fills it in, one line per case."""
+    series, sources = [], set()
+    for case in cases:
+        result, source = None, None
+        if 'async' in case['plain']:
+            result, source = case['plain']['async']['result'], 'plain boot (cold)'
+        elif case['all'] and case['all']['runs'].get('async'):
+            result, source = case['all']['runs']['async'][0], 'first warm benchmark round'
+        samples = (result or {}).get('free_samples') or []
+        points = [((ns - result['start_ns']) / 1e6, pages * S.PAGE_BYTES / S.GiB) for ns, pages in samples
+                  if isinstance(ns, (int, float)) and isinstance(pages, (int, float))]
+        if not points:
+            continue
+        sources.add(source)
+        mem = f'{case["mem_bytes"] / S.GiB:g} GiB' if case.get('mem_bytes') else case['case']
+        colour = EXTRA_COLOURS[len(series) % len(EXTRA_COLOURS)] if len(series) else '#ff7f0e'
+        series.append((f'{mem} ({case["case"]}), usable at {S.ms(result["usable_ns"] - result["start_ns"]):.1f} ms',
+                       colour, 1, sorted(points)))
+    if not series:
+        return None, 'async free memory: no async boot with free_samples; graph left out'
+    title = f'async: free memory while the background init fills it in ({", ".join(sorted(sources))})'
+    name = 'async-free-memory'
+    paths = line_chart(out_dir, name, title, 'ms from the start of the mem_map init', 'free memory, GiB', series, allow_log=False)
+    return graph(name, title, (
+        'Free pages in the buddy allocator (GiB of 4 KiB pages) against time since the init began: async lets '
+        'boot go on at the first small step and the line climbs as the background work hands over the rest.'),
+        paths), None
+
+
+def plot_all(summary, out_dir, timeline_case=None):
+    """Every graph the report shows; returns (graphs, notes)."""
+    graphs, notes = [], []
+    cases = S.sorted_cases(summary)
+    for case in cases:
+        for boot in summary['boots']:
+            if boot['case'] == case['case'] and boot['status'] not in ('ok',) and boot['mode'] != 'linux':
+                notes.append(f'{case["case"]}: boot {boot["boot"]} ({boot["mode"]} {boot["strategy"]}) '
+                             f'{boot["status"]}: left out of the graphs')
+        for draw in (comparison, ns_per_page):
+            try:
+                made = draw(out_dir, case)
+            except (KeyError, TypeError, ValueError, ZeroDivisionError) as e:
+                notes.append(f'{case["case"]}: {draw.__name__} graph left out ({type(e).__name__}: {e})')
+                continue
+            if made:
+                graphs.append(made)
+            else:
+                notes.append(f'{case["case"]}: no figures for the {draw.__name__.replace("_", " ")} graph')
+        if not S.linux_ok(case):
+            notes.append(f'{case["case"]}: Linux reference {S.linux_status(case)}; left out of its graphs')
+        for strategy in S.strategies_of(case):
+            plain = case['plain'].get(strategy)
+            if not plain:
+                notes.append(f'{case["case"]}: no plain {strategy} boot with a result; no timeline')
+                continue
+            paths, note = timeline(out_dir, f'timeline-{case["case"]}-{strategy}', case['case'], strategy, plain)
+            if note:
+                notes.append(note)
+            if paths:
+                graphs.append(graph(f'timeline-{case["case"]}-{strategy}', f'{case["case"]}: {strategy}, whole boot',
+                                    TIMELINE_HOW, paths, case['case']))
+    for vary in ('mem', 'vcpus'):
+        made, more = scaling(out_dir, cases, vary)
+        graphs += made
+        notes += more
+    made, note = free_memory(out_dir, cases)
+    graphs += [made] if made else []
+    notes += [note] if note else []
+    return graphs, notes
+
+
+TIMELINE_HOW = ('One lane per CPU, time from kernel entry: bars are what each CPU did (mem_map init in blue shades '
+                'by node with the buddy hand-off as its darker tail, grey NUMA wait is modelled), dashed lines mark '
+                'when boot could go on (usable) and when every page was in the buddy allocator (done); the lower '
+                'panel zooms on the mem_map init.')
