@@ -14,7 +14,7 @@
 
 static void emit(struct record *r, char c)
 {
-	if (r->len + RECORD_TAIL < RECORD_MAX)
+	if (r->len + RECORD_TAIL < r->cap)
 		r->buf[r->len++] = c;
 	else
 		r->overflow = true;
@@ -70,6 +70,13 @@ void record_tag_all(const char *key, const char *value)
 
 void record_begin(struct record *r, const char *type)
 {
+	record_begin_in(r, type, r->inline_buf, sizeof(r->inline_buf));
+}
+
+void record_begin_in(struct record *r, const char *type, char *storage, size_t cap)
+{
+	r->buf = storage;
+	r->cap = cap;
 	r->len = 0;
 	r->overflow = false;
 	r->type = type;
@@ -181,8 +188,8 @@ void record_end(struct record *r)
 		console_write(r->buf, r->len);
 		return;
 	}
-	record_errorf("record overflow", "record dropped", "@%s longer than %d bytes", r->type,
-		      RECORD_MAX);
+	record_errorf("record overflow", "record dropped", "@%s longer than %llu bytes", r->type,
+		      (unsigned long long)r->cap);
 }
 
 void record_error(const char *what, const char *detail, const char *action)

@@ -27,7 +27,9 @@
 #define RECORD_MAX 6144
 
 struct record {
-	char buf[RECORD_MAX];
+	char *buf;       /* inline_buf, or the caller's storage for a big record */
+	size_t cap;
+	char inline_buf[RECORD_MAX];
 	size_t len;
 	bool need_comma;
 	bool overflow;
@@ -35,6 +37,12 @@ struct record {
 };
 
 void record_begin(struct record *r, const char *type);
+/*
+ * The same into @storage of @cap bytes, for records that grow with the
+ * machine (@topology's distance matrix, @result's nodes): 64 nodes do not fit
+ * in RECORD_MAX, and kernel stacks cannot hold much more.
+ */
+void record_begin_in(struct record *r, const char *type, char *storage, size_t cap);
 /* From now on every record starts with "@key": "@value" (numa.model=slit labels modelled boots). */
 void record_tag_all(const char *key, const char *value);
 void rec_str(struct record *r, const char *key, const char *value);

@@ -15,6 +15,23 @@
 struct memmap boot_memmap = { .streaming = true };
 struct buddy boot_buddy;
 
+/*
+ * A node's mem_map in whole 2 MiB pages (fewer TLB misses over the per-page
+ * loop) when the rounding wastes at most an eighth of it; tiny nodes get
+ * 4 KiB pages, and so does any node once the 2 MiB rounding no longer fits.
+ */
+static uint64_t alloc_node_memmap(uint64_t bytes, unsigned node, int *got)
+{
+	uint64_t big = (bytes + MEMMAP_ALIGN - 1) & ~(MEMMAP_ALIGN - 1);
+	uint64_t phys = 0;
+
+	if ((big - bytes) * 8 <= bytes)
+		phys = memblock_alloc_on(&boot_memblock, big, MEMMAP_ALIGN, (int)node, 0, got);
+	if (!phys)
+		phys = memblock_alloc_on(&boot_memblock, (bytes + 4095) & ~4095ull, 4096, (int)node, 0, got);
+	return phys;
+}
+
 bool memmap_boot_setup(const struct numa_topology *topo)
 {
 	struct page *maps[MAX_NODES] = { 0 };
@@ -26,8 +43,7 @@ bool memmap_boot_setup(const struct numa_topology *topo)
 
 		if (!bytes)
 			continue; /* a memoryless node has no pages to describe */
-		bytes = (bytes + MEMMAP_ALIGN - 1) & ~(MEMMAP_ALIGN - 1);
-		phys = memblock_alloc_on(&boot_memblock, bytes, MEMMAP_ALIGN, (int)n, 0, &got);
+		phys = alloc_node_memmap(bytes, n, &got);
 		if (!phys) {
 			record_errorf("mem_map", "machine stopped", "no %llu bytes for node %u's mem_map",
 				      (unsigned long long)bytes, n);

@@ -182,9 +182,11 @@ static void rec_node(struct record *r, unsigned n)
 
 void report_topology(void)
 {
+	/* 64 nodes' distance matrix alone is ~12 KiB; printed once, by the boot CPU. */
+	static char storage[64 << 10];
 	struct record r;
 
-	record_begin(&r, "topology");
+	record_begin_in(&r, "topology", storage, sizeof(storage));
 	rec_array_begin(&r, "nodes");
 	for (unsigned n = 0; n < numa.node_count; n++)
 		rec_node(&r, n);
