@@ -40,6 +40,19 @@ static void rec_usable_ranges(struct record *r)
 	rec_array_end(r);
 }
 
+/* memmap= ranges, so a reader knows the holes were asked for. */
+static void rec_carved_ranges(struct record *r)
+{
+	rec_array_begin(r, "mem_carved");
+	for (size_t i = 0; i < physmem.carved.count; i++) {
+		rec_array_begin(r, NULL);
+		rec_u64(r, NULL, physmem.carved.range[i].start);
+		rec_u64(r, NULL, physmem.carved.range[i].end);
+		rec_array_end(r);
+	}
+	rec_array_end(r);
+}
+
 void report_boot(void)
 {
 	struct record r;
@@ -69,6 +82,7 @@ void report_boot(void)
 	rec_str(&r, "loader", boot_info.loader_name);
 	rec_str(&r, "firmware", boot_info.mmap_from_efi ? "uefi" : "bios");
 	rec_str(&r, "mem_source", physmem.source);
+	rec_carved_ranges(&r);
 	rec_u64(&r, "direct_map_page", paging.direct_map_page);
 	rec_u64(&r, "page_table_pages", paging.table_pages);
 	rec_bool(&r, "nx", paging.nx);

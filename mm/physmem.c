@@ -2,6 +2,7 @@
 #include "mm/physmem.h"
 
 #include "arch/x86_64/layout.h"
+#include "init/params.h"
 #include "init/record.h"
 #include "mm/memblock.h"
 
@@ -30,6 +31,37 @@ static void report_repairs(const struct fwmap_repairs *r)
 			      r->dropped);
 }
 
+static struct carve_list carve_requests;
+
+static const char *set_memmap(const char *value)
+{
+	return carve_parse(&carve_requests, value);
+}
+PARAM("memmap", set_memmap,
+      "SIZE$START[,...]: take a range out of RAM, as Linux's memmap= (each occurrence adds)");
+
+static bool overlaps(const struct fw_mem_range *r, uint64_t start, uint64_t end)
+{
+	return r->start < end && start < r->end;
+}
+
+/* Keep the carves that leave the kernel and the boot information alone. */
+static void choose_carves(uint64_t info_start, uint64_t info_end)
+{
+	for (size_t i = 0; i < carve_requests.count; i++) {
+		const struct fw_mem_range *r = &carve_requests.range[i];
+
+		if (overlaps(r, (uint64_t)__kernel_phys_start, (uint64_t)__kernel_phys_end) ||
+		    overlaps(r, info_start, info_end)) {
+			record_errorf("memmap", "range not carved",
+				      "[%#llx, %#llx) holds the kernel image or the boot information",
+				      (unsigned long long)r->start, (unsigned long long)r->end);
+			continue;
+		}
+		physmem.carved.range[physmem.carved.count++] = *r;
+	}
+}
+
 void physmem_init(const struct fw_mem_range *fw, size_t count, int from_efi,
 		  uint64_t info_start, uint64_t info_end)
 {
@@ -42,6 +74,15 @@ void physmem_init(const struct fw_mem_range *fw, size_t count, int from_efi,
 	physmem.count = fwmap_normalize(physmem.map, count, PHYSMEM_RANGES_MAX, &repairs);
 	physmem.source = count ? (from_efi ? "efi" : "e820") : "none";
 	report_repairs(&repairs);
+	choose_carves(info_start, info_end);
+	if (physmem.carved.count) {
+		unsigned dropped;
+
+		physmem.count = carve_apply(physmem.map, physmem.count, PHYSMEM_RANGES_MAX,
+					    &physmem.carved, &dropped);
+		if (dropped)
+			record_errorf("memmap", "dropped", "%u ranges did not fit the kernel's table", dropped);
+	}
 
 	for (size_t i = 0; i < physmem.count; i++) {
 		const struct fw_mem_range *r = &physmem.map[i];

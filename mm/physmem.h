@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mm/carve.h"
 #include "mm/fwmap.h"
 
 #define PHYSMEM_RANGES_MAX (2 * 256 + 1) /* room for normalization to split every range */
@@ -20,6 +21,7 @@ struct physmem {
 	uint64_t usable_bytes;
 	size_t usable_ranges;
 	const char *source; /* "e820" or "efi" or "none" */
+	struct carve_list carved; /* memmap=SIZE$START ranges taken out of RAM */
 };
 
 extern struct physmem physmem;
@@ -27,7 +29,9 @@ extern struct physmem physmem;
 /*
  * From the boot information's memory map: normalize it (repairs become
  * @error records), seed boot_memblock with the usable RAM and reserve the
- * low 1 MiB, the kernel image and [info_start, info_end).
+ * low 1 MiB, the kernel image and [info_start, info_end). The memmap=
+ * ranges are cut out of RAM first, except any that would take the kernel
+ * image or the boot information away (refused with an @error).
  */
 void physmem_init(const struct fw_mem_range *fw, size_t count, int from_efi,
 		  uint64_t info_start, uint64_t info_end);

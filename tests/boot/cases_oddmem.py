@@ -2,6 +2,7 @@
 their node. Every page stays accounted for and every strategy verifies."""
 from bootlib import EXIT_OK, boot, check, check_no_unparsable
 from records import of_type, one
+from topology import machine
 
 
 def check_all_strategies(b, what):
@@ -30,4 +31,40 @@ def case_oddmem_tiny_nodes(iso):
           f'tiny nodes reserve too much: {results[0]["reserved_pages"]} of {results[0]["total_pages"]}')
 
 
-CASES = {'oddmem_tiny_nodes': case_oddmem_tiny_nodes}
+MiB = 1 << 20
+TWO_NODES = machine(2, 2, 1024 * MiB).qemu_args()
+# Node 0 is [0, 512M), node 1 [512M, 1G): a hole mid-node 0, one across the
+# boundary, two in one word, one in node 1's middle.
+CARVES = ['memmap=64M$256M', 'memmap=32M$496M,1M$0x30000000', 'memmap=0x3000$0x3c001800']
+CARVED_PAGES = (64 + 32 + 1) * 256 + 4  # the last is 3 pages unaligned: 4 whole pages
+
+
+def case_oddmem_memmap_holes(iso):
+    plain = boot(iso, cmdline='strategy=bsp', qemu_args=TWO_NODES)
+    baseline = one(plain.records, 'result')['total_pages']
+    for extra in ('strategy=all strategy.rounds=1', 'strategy=async boot.workload_mb=400'):
+        b = boot(iso, cmdline=' '.join(CARVES + [extra]), qemu_args=TWO_NODES)
+        check(not b.errors(), f'{extra}: unexpected @error records: {b.errors()}')
+        results = check_all_strategies(b, extra) if 'all' in extra else of_type(b.records, 'result')
+        for r in results:
+            check(r['verified'] and r['total_pages'] == baseline - CARVED_PAGES,
+                  f'{extra}: {r["strategy"]} has {r["total_pages"]} pages, want {baseline} - {CARVED_PAGES}')
+        rec = one(b.records, 'boot')
+        check(len(rec['mem_carved']) == 4, f'mem_carved: {rec["mem_carved"]}')
+        for s, e in rec['mem_carved']:
+            for rs, re_ in rec['mem_ranges']:
+                check(e <= rs or re_ <= s, f'carved [{s:#x}, {e:#x}) still in mem_ranges')
+
+
+def case_oddmem_memmap_refused(iso):
+    # The kernel image sits at 1 MiB: carving it would pull RAM from under the kernel.
+    b = boot(iso, cmdline='memmap=1M$0x100000 memmap=1M@2M', qemu_args=TWO_NODES)
+    check_no_unparsable(b)
+    check(b.status == EXIT_OK and one(b.records, 'result')['verified'], 'boot did not verify')
+    whats = {e['what'] for e in b.errors()}
+    check(whats == {'memmap', 'bad parameter value'}, f'errors: {b.errors()}')
+    check(one(b.records, 'boot')['mem_carved'] == [], 'a refused range was carved')
+
+
+CASES = {'oddmem_tiny_nodes': case_oddmem_tiny_nodes, 'oddmem_memmap_holes': case_oddmem_memmap_holes,
+         'oddmem_memmap_refused': case_oddmem_memmap_refused}
