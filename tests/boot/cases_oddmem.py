@@ -66,5 +66,17 @@ def case_oddmem_memmap_refused(iso):
     check(one(b.records, 'boot')['mem_carved'] == [], 'a refused range was carved')
 
 
-CASES = {'oddmem_tiny_nodes': case_oddmem_tiny_nodes, 'oddmem_memmap_holes': case_oddmem_memmap_holes,
+def case_oddmem_memmap_elsewhere(iso):
+    # Node 1 keeps 1 MiB at each end of its 512 MiB: its mem_map (8 MiB, for
+    # the whole span) cannot live on it, so it goes to the nearest node.
+    b = boot(iso, cmdline='memmap=510M$513M strategy=all strategy.rounds=1', qemu_args=TWO_NODES)
+    results = check_all_strategies(b, 'mem_map elsewhere')
+    for r in results:
+        check([n['memmap_node'] for n in r['nodes']] == [0, 0], f'memmap_node: {r["nodes"]}')
+    errors = b.errors()
+    check(len(errors) == 1 and errors[0]['what'] == 'mem_map' and 'node 1' in errors[0]['detail'],
+          f'want one mem_map @error for node 1: {errors}')
+
+
+CASES = {'oddmem_memmap_elsewhere': case_oddmem_memmap_elsewhere, 'oddmem_tiny_nodes': case_oddmem_tiny_nodes, 'oddmem_memmap_holes': case_oddmem_memmap_holes,
          'oddmem_memmap_refused': case_oddmem_memmap_refused}
