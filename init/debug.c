@@ -5,6 +5,7 @@
 
 #include "init/console.h"
 #include "init/params.h"
+#include "smp/numa.h"
 
 enum fault_kind { FAULT_NONE, FAULT_PF, FAULT_GP, FAULT_UD, FAULT_DE, FAULT_NX, FAULT_WP, FAULT_DF };
 
@@ -62,4 +63,23 @@ void __attribute__((noinline)) debug_fault_if_asked(void)
 		break;
 	}
 	printk("meminit: debug.fault=%s did not fault\n", fault_names[requested_fault]);
+}
+
+static int alloc_fail_node = -1;
+
+static const char *set_alloc_fail_node(const char *value)
+{
+	unsigned long long node;
+
+	if (!param_parse_u64_in(value, 0, MAX_NODES - 1, &node))
+		return "expected a node number";
+	alloc_fail_node = (int)node;
+	return NULL;
+}
+PARAM("debug.alloc_fail_node", set_alloc_fail_node,
+      "the mem_map layout gets no RAM of this node (falls back by distance; tests placement)");
+
+int debug_alloc_fail_node(void)
+{
+	return alloc_fail_node;
 }

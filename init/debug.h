@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* debug - faults on request (debug.fault=KIND), to test that faults are reported. */
+/* debug - faults on request (debug.*=), to test that each is reported and survived. */
 #ifndef MEMINIT_INIT_DEBUG_H
 #define MEMINIT_INIT_DEBUG_H
 
 void debug_fault_if_asked(void);
+/* debug.alloc_fail_node=N: N, or -1. The mem_map layout refuses that node's RAM. */
+int debug_alloc_fail_node(void);
 
 #endif

@@ -142,6 +142,8 @@ static uint64_t alloc_from(struct memblock *mb, uint64_t size, uint64_t align, i
 
 		if (node != NUMA_NO_NODE && r->node != node)
 			continue;
+		if (mb->refuse_node && r->node == mb->refuse_node - 1)
+			continue;
 		if (hi <= r->start)
 			continue;
 		addr = find_top_down(mb, r->start, hi, size, align);

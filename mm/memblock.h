@@ -44,6 +44,8 @@ struct memblock {
 	 */
 	bool frozen;
 	unsigned refused_after_freeze;
+	/* Fault injection (debug.alloc_fail_node): 1 + a node whose RAM no allocation gets; 0: none. */
+	int refuse_node;
 };
 
 /* Add RAM [start, end) on @node; overlapping or adjacent same-node ranges merge. */

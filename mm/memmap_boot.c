@@ -2,6 +2,7 @@
 #include "mm/memmap_boot.h"
 
 #include "arch/x86_64/paging.h"
+#include "init/debug.h"
 #include "init/record.h"
 #include "mm/memblock.h"
 
@@ -37,6 +38,7 @@ bool memmap_boot_setup(const struct numa_topology *topo)
 	struct page *maps[MAX_NODES] = { 0 };
 	uint64_t table_bytes = memmap_section_table_bytes(topo), table;
 
+	boot_memblock.refuse_node = debug_alloc_fail_node() + 1;
 	for (unsigned n = 0; n < topo->node_count; n++) {
 		uint64_t bytes = memmap_node_bytes(topo, n), phys;
 		int got = -1;
@@ -51,11 +53,12 @@ bool memmap_boot_setup(const struct numa_topology *topo)
 		}
 		if (got != (int)n)
 			record_errorf("mem_map", "placed on the nearest node with room",
-				      "node %u's mem_map does not fit on node %u", n, n);
+				      "no room for node %u's mem_map on node %u", n, n);
 		maps[n] = phys_to_virt(phys);
 		boot_memmap.nodes[n].map_phys = phys;
 		boot_memmap.nodes[n].map_node = got;
 	}
+	boot_memblock.refuse_node = 0;
 	table = memblock_alloc(&boot_memblock, table_bytes, 4096, 0, 0);
 	if (!table) {
 		record_error("mem_map", "no memory for the section table", "machine stopped");

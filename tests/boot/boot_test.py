@@ -12,12 +12,13 @@ from bootlib import ROOT
 import cases_boot
 import cases_bochs
 import cases_memmap
+import cases_faults
 import cases_oddmem
 import cases_params
 import cases_strategies
 import cases_topology
 
-CASES = {**cases_boot.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_oddmem.CASES, **cases_params.CASES, **cases_strategies.CASES, **cases_bochs.CASES}
+CASES = {**cases_boot.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_faults.CASES, **cases_oddmem.CASES, **cases_params.CASES, **cases_strategies.CASES, **cases_bochs.CASES}
 
 
 def main():
