@@ -161,7 +161,8 @@ def line_chart(out_dir, name, title, xlabel, ylabel, series, xtics=None, allow_l
     if x_lo == x_hi:
         x_lo, x_hi = x_lo - 1, x_hi + 1
     # Room on the right for the end labels.
-    x_right = x_hi * (x_hi / x_lo) ** 0.35 if logx else x_hi + (x_hi - x_lo) * 0.35
+    room = max(0.3, 0.012 * max(len(label) for label, *_ in series))
+    x_right = x_hi * (x_hi / x_lo) ** room if logx else x_hi + (x_hi - x_lo) * room
     ends = [pts[-1][1] for *_, pts in series]
     scale = (lambda v: math.log10(v)) if logy else (lambda v: v)
     unscale = (lambda v: 10 ** v) if logy else (lambda v: v)
@@ -266,11 +267,15 @@ def plot_all(summary, out_dir, timeline_case=None):
     """Every graph the report shows; returns (graphs, notes)."""
     graphs, notes = [], []
     cases = S.sorted_cases(summary)
+    for boot in summary['boots']:
+        if boot['status'] != 'ok' and boot['mode'] != 'linux':
+            notes.append(f'{boot["case"]}: boot {boot["boot"]} ({boot["mode"]} {boot["strategy"]}'.rstrip()
+                         + f') {boot["status"]}: left out of the graphs')
+    if not any(c['linux'] for c in cases):
+        notes.append('no Linux reference in this run: the graphs show meminit alone')
     for case in cases:
-        for boot in summary['boots']:
-            if boot['case'] == case['case'] and boot['status'] not in ('ok',) and boot['mode'] != 'linux':
-                notes.append(f'{case["case"]}: boot {boot["boot"]} ({boot["mode"]} {boot["strategy"]}) '
-                             f'{boot["status"]}: left out of the graphs')
+        if not S.strategies_of(case):
+            continue  # its boots' outcomes already say why
         for draw in (comparison, ns_per_page):
             try:
                 made = draw(out_dir, case)
@@ -281,7 +286,7 @@ def plot_all(summary, out_dir, timeline_case=None):
                 graphs.append(made)
             else:
                 notes.append(f'{case["case"]}: no figures for the {draw.__name__.replace("_", " ")} graph')
-        if not S.linux_ok(case):
+        if case['linux'] and not S.linux_ok(case):
             notes.append(f'{case["case"]}: Linux reference {S.linux_status(case)}; left out of its graphs')
         for strategy in S.strategies_of(case):
             plain = case['plain'].get(strategy)

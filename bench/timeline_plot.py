@@ -13,13 +13,14 @@ FIXED = {'grow': '#d62728', 'workload': '#9467bd', 'numa_model': '#a0a0a0'}
 PHASES = {'tsc_calibration': '#e6a532', 'acpi': '#8c564b', 'topology': '#bcbd22', 'ap_wake': '#2ca02c',
           'percpu': '#17becf', 'verify': '#e377c2', 'selftest': '#ff9896'}
 FALLBACK = ['#f7b6d2', '#c49c94', '#dbdb8d', '#98df8a', '#ffbb78', '#c5b0d5', '#9edae5', '#ff7f0e']
-LEGEND_NAMES = {'numa_model': 'NUMA wait (modelled, numa.model=slit)', 'grow': 'grow (on demand)',
+LEGEND_NAMES = {'numa_model': 'NUMA wait (modelled)', 'grow': 'grow (on demand)',
                 'workload': 'workload (boot goes on)'}
 MEMMAP = ('memmap_init',)
 MEMMAP_WINDOW = ('memmap_init', 'grow', 'numa_model')
 WIDTH = 1100
 PLOT_PX = WIDTH - 240  # the drawing area after the lane names, for fitting labels into bars
 CHAR_PX = 6.5
+KEY_COLUMNS = 4
 
 
 def colour_of(what, node, fallback):
@@ -133,33 +134,34 @@ def timeline(out_dir, name, case, strategy, plain):
              f'mem_map of {result["total_pages"]} pages; + times count from the start of its init')
     body = ['set style fill solid 1.0 noborder', 'unset key', 'set lmargin 24', 'set rmargin 4']
     legend_rows = [(text, colour) for text, colour in legend.items()]
+    key_px = 20 * -(-len(legend_rows) // KEY_COLUMNS) + 60  # the colour key and the x label under the plot
+    lane_px = 34 * len(lanes)
+    height = (2 * lane_px + 340 + key_px) if zoom else lane_px + 200 + key_px
+    bottom = key_px / height
     plot = ('plot $bars using (($1+$2)/2):3:(($2-$1)/2):(0.36):4 with boxxyerror lc rgb variable notitle')
     if zoom:
-        body += ['set multiplot layout 2,1 margins 0.2,0.97,0.2,0.9 spacing 0,0.17']
+        body += [f'set multiplot layout 2,1 margins 0.2,0.97,{bottom:.3f},{1 - 70 / height:.3f} spacing 0,{110 / height:.3f}']
         body += panel(title, lanes, 0, end, result, bar_labels(spans, lane_of, 0, end),
                       shade=(w_lo - pad, w_hi + pad))
         body += ['set xlabel "ms since TSC zero (kernel entry); shaded: the mem_map init, zoomed below"', plot]
         body += panel('zoom on the mem_map init', lanes, w_lo - pad, w_hi + pad, result,
                       bar_labels(spans, lane_of, w_lo - pad, w_hi + pad))
-        body += ['set xlabel "ms since TSC zero"'] + legend_cmds(legend_rows) + [plot, 'unset multiplot']
+        body += ['set xlabel "ms since TSC zero"'] + legend_cmds(legend_rows, height) + [plot, 'unset multiplot']
     else:
-        body += ['set bmargin 7'] + panel(title, lanes, 0, end, result, bar_labels(spans, lane_of, 0, end))
-        body += ['set xlabel "ms since TSC zero (kernel entry)"'] + legend_cmds(legend_rows) + [plot]
-    lane_px = 34 * len(lanes)
-    height = (2 * lane_px + 400) if zoom else lane_px + 280
+        body += [f'set bmargin at screen {bottom:.3f}', f'set tmargin at screen {1 - 60 / height:.3f}'] + panel(title, lanes, 0, end, result, bar_labels(spans, lane_of, 0, end))
+        body += ['set xlabel "ms since TSC zero (kernel entry)"'] + legend_cmds(legend_rows, height) + [plot]
     return render(out_dir, name, '\n'.join(body), {'bars': rows or [(0, 0, 0, 0)]}, WIDTH, height), None
 
 
-def legend_cmds(entries):
-    """The colour key as a row of labelled swatches under the lower panel."""
+def legend_cmds(entries, height):
+    """The colour key: rows of labelled swatches at the bottom of the picture."""
     cmds = []
-    x = 0.0
+    rows = -(-len(entries) // KEY_COLUMNS)
     for i, (text, colour) in enumerate(entries):
-        row = i // 4
-        col = i % 4
-        x = col * 0.25
-        y = -0.52 - row * 0.14
-        cmds.append(f'set object {10 + i} rect from graph {x}, graph {y} to graph {x + 0.02}, graph {y + 0.07} '
-                    f'fc rgb {q(colour)} fs solid 1.0 noborder noclip front')
-        cmds.append(f'set label {q(text)} at graph {x + 0.025}, graph {y + 0.035} left font ",8"')
+        row, col = divmod(i, KEY_COLUMNS)
+        x = 0.03 + col * 0.94 / KEY_COLUMNS
+        y = (12 + (rows - 1 - row) * 20) / height
+        cmds.append(f'set object {10 + i} rect from screen {x:.4f}, screen {y:.4f} to screen {x + 0.015:.4f}, '
+                    f'screen {y + 12 / height:.4f} fc rgb {q(colour)} fs solid 1.0 noborder front')
+        cmds.append(f'set label {q(text)} at screen {x + 0.02:.4f}, screen {y + 6 / height:.4f} left font ",9"')
     return cmds

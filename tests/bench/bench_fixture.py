@@ -39,6 +39,10 @@ BOOTS = [('c01-all', '2n-2c-4G-all.log', 'all', None, 'strategy=all strategy.rou
          ('c01-migrate', '2n-2c-4G-migrate.log', 'plain', 'migrate', 'strategy=migrate'),
          ('c01-xcall', '2n-2c-4G-xcall.log', 'plain', 'xcall', 'strategy=xcall'),
          ('c01-async', '2n-2c-4G-async.log', 'plain', 'async', 'strategy=async')]
+# An async boot with a workload and the NUMA model, as a case of its own.
+SLIT_BOOT = ('c02-async-slit', '2n-2c-4G-async-workload-slit.log', 'plain', 'async',
+             'strategy=async boot.workload_mb=256 numa.model=slit')
+SLIT_CASE = '2n-2c-4G-slit'
 
 
 def run_of(boot, case=CASE, mode='plain', strategy=None, cmdline='', log=None, mem_bytes=4 << 30, vcpus=2):
@@ -59,6 +63,10 @@ def captured_lines(env=ENV, linux=LINUX):
         run = run_of(boot, mode=mode, strategy=strategy, cmdline=cmdline)
         out += [line(t, r, run, env) for t, r in log_records(log)]
         out.append(line('outcome', {'status': 'ok', 'exit': 0, 'seconds': 3.0, 'skipped': []}, run, env))
+    boot, log, mode, strategy, cmdline = SLIT_BOOT
+    run = run_of(boot, case=SLIT_CASE, mode=mode, strategy=strategy, cmdline=cmdline)
+    out += [line(t, r, run, env) for t, r in log_records(log)]
+    out.append(line('outcome', {'status': 'ok', 'exit': 0, 'seconds': 3.0, 'skipped': []}, run, env))
     run = run_of('c01-linux', mode='linux')
     out.append(line('linux', copy.deepcopy(linux), run, env))
     return out
@@ -69,4 +77,21 @@ def write_captured(path, env=ENV, linux=LINUX, extra=()):
     with open(path, 'w') as f:
         for text in captured_lines(env, linux) + list(extra):
             f.write(text + '\n')
+    return path
+
+
+def read_lines(path):
+    """The lines of a results.jsonl as dicts (for tests that change them)."""
+    import json
+    with open(path) as f:
+        return [json.loads(text) for text in f if text.strip()]
+
+
+def write_lines(path, objs):
+    """Dicts (or ready strings) as a results.jsonl."""
+    import json
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        for obj in objs:
+            f.write((obj if isinstance(obj, str) else json.dumps(obj)) + '\n')
     return path
