@@ -60,7 +60,8 @@ def bar_chart(out_dir, name, title, ylabel, bars, lines=(), errors=(), width=100
     plot = [f'$bars using 1:2:($1-0.42):($1+0.42):({low}):2:3 with boxxyerror lc rgb variable',
             '$bars using 1:2:4 with labels offset 0,0.7 font ",8"']
     if err_rows:
-        plot.append('$errors using 1:2:3:4 with yerrorbars lc rgb "black" lw 1.2 pt -1')
+        # min-max whiskers as two-headed vectors: yerrorbars would also draw a point at the median
+        plot.append('$errors using 1:3:(0):($4-$3) with vectors heads size screen 0.006,90 lc rgb "black" lw 1.2')
     body.append('plot ' + ', '.join(plot))
     blocks = {'bars': rows or [(0, 0, 0, '')], 'errors': err_rows or [(0, 0, 0, 0)]}
     return render(out_dir, name, '\n'.join(body), blocks, width, 520)
@@ -104,10 +105,13 @@ def comparison(out_dir, case):
                      fmt(linux['slowest_node_ms'])))
     bench = next((b for b in (case['all'] or {}).get('bench', {}).values()), None)
     if bench:
-        for key, text in (('fill_all_gbps', 'all CPUs'), ('fill_1cpu_gbps', 'one CPU')):
-            limit = S.fill_limit_ns(bench, key)
-            if limit:
-                lines.append((S.ms(limit), f'fill limit, {text}: {S.ms(limit):.2g} ms ({bench[key]} GB/s)'))
+        one, every = S.fill_limit_ns(bench, 'fill_1cpu_gbps'), S.fill_limit_ns(bench, 'fill_all_gbps')
+        if one and every and abs(one - every) < 0.15 * one:  # one CPU online: one line, one label
+            lines.append((S.ms(every), f'fill limit, one CPU ≈ all CPUs: {S.ms(every):.2g} ms'))
+        else:
+            for limit, key, text in ((every, 'fill_all_gbps', 'all CPUs'), (one, 'fill_1cpu_gbps', 'one CPU')):
+                if limit:
+                    lines.append((S.ms(limit), f'fill limit, {text}: {S.ms(limit):.2g} ms ({bench[key]} GB/s)'))
     if not any(b[1] for b in bars):
         return None
     rounds = bench.get('rounds') if bench else None

@@ -185,10 +185,12 @@ def inline_svg(path, prefix):
     with open(path) as f:
         text = f.read()
     text = text[text.find('<svg'):]
-    ids = set(re.findall(r'\bid="([^"]+)"', text))
-    for name in sorted(ids, key=len, reverse=True):
-        text = re.sub(r'(\bid="|#)' + re.escape(name) + r'(?=["\)])', r'\g<1>' + prefix + name, text)
-    return text
+    ids = set(re.findall(r'\bid=["\']([^"\']+)["\']', text))
+    if not ids:
+        return text
+    names = '|'.join(re.escape(name) for name in sorted(ids, key=len, reverse=True))
+    # id='x', href='#x' and url(#x), in either quote style
+    return re.sub(r'(\bid=["\']|#)(' + names + r')(?=["\')])', lambda m: m.group(1) + prefix + m.group(2), text)
 
 
 STYLE = ('body{font-family:sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}'

@@ -6,6 +6,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench'))
 
 import io
+import re
 import shutil
 import subprocess
 import tempfile
@@ -56,6 +57,8 @@ class SampleReport(unittest.TestCase):
         self.assertNotIn('<img', self.html)
         self.assertNotIn('http://', self.html.replace('http://www.w3.org/', ''))
         self.assertNotIn('https://', self.html)
+        ids = re.findall(r'\bid=["\']([^"\']+)', self.html)
+        self.assertEqual(len(ids), len(set(ids)), 'two inlined graphs share an id')
 
     def test_graphs_and_traces_written(self):
         for graph in self.made['graphs']:
