@@ -326,25 +326,19 @@ MEMORY_RANGE = re.compile(r'^\s+node\s+(\d+): \[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)\
 ZONE_RANGE = re.compile(r'^\s+(DMA|DMA32|Normal)\s+\[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)\]$')
 SRAT_CPU = re.compile(r'SRAT: PXM \d+ -> APIC 0x[0-9a-f]+ -> Node (\d+)$')
 PANIC = re.compile(r'Kernel panic - not syncing: (.*)')
+MISSING_LINE = 'but no "deferred pages initialised" line'
 
 
 def _round(value, digits=1):
     return None if value is None else round(value, digits)
 
 
-def parse(console_text, topology=None):
-    """The figures in a Linux console log, in run()'s dict shape (less
-    status, seconds, accel and command). Anything missing or unreadable is
-    left out or None and said in 'problems'; this never raises."""
-    problems = []
+def _scan(text):
+    """What the console says, line by line: (found, node_lines, memory,
+    zones, srat_cpus, panic, unreadable). Lines without a printk time stamp
+    are skipped; those that are not even text count as unreadable."""
     found = {'kernel': None, 'cpus_activated': None, 'smpboot_ms': None}
-    node_lines, memory, zones, srat_cpus, panic = {}, {}, {}, {}, None
-    text = console_text or ''
-    if not text.strip():
-        problems.append('empty console log')
-    elif not text.endswith('\n'):
-        problems.append('console log ends mid-line (truncated?)')
-    unreadable = 0
+    node_lines, memory, zones, srat_cpus, panic, unreadable = {}, {}, {}, {}, None, 0
     for raw in text.splitlines():
         line = raw.rstrip('\r')
         match = STAMP.match(line)
@@ -371,6 +365,30 @@ def parse(console_text, topology=None):
             panic = (m.group(1).strip(), ms)
         elif '\ufffd' in body:
             unreadable += 1
+    return found, node_lines, memory, zones, srat_cpus, panic, unreadable
+
+
+def parse(console_text, topology=None):
+    """The figures in a Linux console log, in run()'s dict shape (less
+    status, seconds, accel and command). Anything missing or unreadable is
+    left out or None and said in 'problems'; this never raises."""
+    try:
+        return _figures(console_text if isinstance(console_text, str) else '', topology)
+    except Exception as e:  # noqa: BLE001 -- a log we cannot read is a problem to report
+        return {'kernel': None, 'cpus_activated': None, 'smpboot_ms': None, 'nodes': [],
+                'deferred_pages_how': 'unknown: the log could not be parsed', 'deferred_pages': None,
+                'slowest_node_ms': None, 'last_node_end_ms': None, 'smpboot_to_last_ms': None,
+                'ns_per_page_machine': None, 'ns_per_page_per_thread': None,
+                'problems': [f'parser error: {type(e).__name__}: {e}']}
+
+
+def _figures(text, topology):
+    problems = []
+    if not text.strip():
+        problems.append('empty console log')
+    elif not text.endswith('\n'):
+        problems.append('console log ends mid-line (truncated?)')
+    found, node_lines, memory, zones, srat_cpus, panic, unreadable = _scan(text)
     if unreadable:
         problems.append(f'{unreadable} unreadable console lines')
     if text.strip() and not found['kernel']:
@@ -400,8 +418,7 @@ def parse(console_text, topology=None):
                       'end_ms': _round(end_ms, 3)})
     if deferred is not None:
         for node in sorted(n for n, (_, pages) in deferred.items() if pages and n not in node_lines):
-            problems.append(f'node {node}: {deferred[node][1]} pages deferred, but no '
-                            '"deferred pages initialised" line')
+            problems.append(f'node {node}: {deferred[node][1]} pages deferred, {MISSING_LINE}')
     if text.strip() and not node_lines:
         problems.append('no "node N deferred pages initialised in Xms" line')
 
@@ -515,7 +532,7 @@ def run(topology, accel='tcg', timeout=DEFAULT_TIMEOUT, log_path=None, cache_dir
     expected = {n for n, (_, pages) in deferred_pages(q35_node_ranges(topology)).items() if pages}
     text, seconds, how, stderr = _boot(cmd, timeout, expected, log_path)
     result = parse(text, topology)
-    complete = bool(result['nodes']) and not any('but no "deferred pages' in p for p in result['problems'])
+    complete = bool(result['nodes']) and not any(MISSING_LINE in p for p in result['problems'])
     if how == 'timeout' and not complete:
         status = 'hang'
         result['problems'].append(f'no complete deferred init within {timeout:g} s')
