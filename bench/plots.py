@@ -257,20 +257,35 @@ def free_memory(out_dir, cases):
         series.append((f'{mem} ({case["case"]}), usable at {S.ms(result["usable_ns"] - result["start_ns"]):.1f} ms',
                        colour, 1, sorted(points)))
     if not series:
-        return None, 'async free memory: no async boot with free_samples; graph left out'
+        return [], ['async free memory: no async boot with free_samples; graph left out']
     title = f'async: free memory while the background init fills it in ({", ".join(sorted(sources))})'
     name = 'async-free-memory'
     paths = line_chart(out_dir, name, title, 'ms from the start of the mem_map init', 'free memory, GiB', series, allow_log=False)
-    return graph(name, title, (
+    return [graph(name, title, (
         'Free pages in the buddy allocator (GiB of 4 KiB pages) against time since the init began: async lets '
         'boot go on at the first small step and the line climbs as the background work hands over the rest.'),
-        paths), None
+        paths)], []
 
 
-def plot_all(summary, out_dir, timeline_case=None):
+# A record with a value of the wrong shape (a string for a number, a short
+# sample pair) costs its graph, with a note, never the report.
+DATA_ERRORS = (KeyError, TypeError, ValueError, ZeroDivisionError, IndexError)
+
+
+def plot_all(summary, out_dir):
     """Every graph the report shows; returns (graphs, notes)."""
     graphs, notes = [], []
     cases = S.sorted_cases(summary)
+
+    def attempt(what, draw, *args):
+        """draw(*args) -> (graphs, notes); a data error becomes a note."""
+        try:
+            made, more = draw(*args)
+        except DATA_ERRORS as e:
+            made, more = [], [f'{what}: graph left out ({type(e).__name__}: {e})']
+        graphs.extend(made)
+        notes.extend(more)
+
     for boot in summary['boots']:
         if boot['status'] != 'ok' and boot['mode'] != 'linux':
             notes.append(f'{boot["case"]}: boot {boot["boot"]} ({boot["mode"]} {boot["strategy"]}'.rstrip()
@@ -280,37 +295,31 @@ def plot_all(summary, out_dir, timeline_case=None):
     for case in cases:
         if not S.strategies_of(case):
             continue  # its boots' outcomes already say why
-        for draw in (comparison, ns_per_page):
-            try:
-                made = draw(out_dir, case)
-            except (KeyError, TypeError, ValueError, ZeroDivisionError) as e:
-                notes.append(f'{case["case"]}: {draw.__name__} graph left out ({type(e).__name__}: {e})')
-                continue
-            if made:
-                graphs.append(made)
-            else:
-                notes.append(f'{case["case"]}: no figures for the {draw.__name__.replace("_", " ")} graph')
         if case['linux'] and not S.linux_ok(case):
             notes.append(f'{case["case"]}: Linux reference {S.linux_status(case)}; left out of its graphs')
+        for draw in (comparison, ns_per_page):
+            attempt(f'{case["case"]} {draw.__name__}', per_case, draw, out_dir, case)
         for strategy in S.strategies_of(case):
-            plain = case['plain'].get(strategy)
-            if not plain:
-                notes.append(f'{case["case"]}: no plain {strategy} boot with a result; no timeline')
-                continue
-            paths, note = timeline(out_dir, f'timeline-{case["case"]}-{strategy}', case['case'], strategy, plain)
-            if note:
-                notes.append(note)
-            if paths:
-                graphs.append(graph(f'timeline-{case["case"]}-{strategy}', f'{case["case"]}: {strategy}, whole boot',
-                                    TIMELINE_HOW, paths, case['case']))
+            attempt(f'{case["case"]} {strategy} timeline', case_timeline, out_dir, case, strategy)
     for vary in ('mem', 'vcpus'):
-        made, more = scaling(out_dir, cases, vary)
-        graphs += made
-        notes += more
-    made, note = free_memory(out_dir, cases)
-    graphs += [made] if made else []
-    notes += [note] if note else []
+        attempt(f'scaling against {vary}', scaling, out_dir, cases, vary)
+    attempt('async free memory', free_memory, out_dir, cases)
     return graphs, notes
+
+
+def per_case(draw, out_dir, case):
+    made = draw(out_dir, case)
+    return ([made], []) if made else ([], [f'{case["case"]}: no figures for the {draw.__name__.replace("_", " ")} graph'])
+
+
+def case_timeline(out_dir, case, strategy):
+    plain = case['plain'].get(strategy)
+    if not plain:
+        return [], [f'{case["case"]}: no plain {strategy} boot with a result; no timeline']
+    name = f'timeline-{case["case"]}-{strategy}'
+    paths, note = timeline(out_dir, name, case['case'], strategy, plain)
+    made = [graph(name, f'{case["case"]}: {strategy}, whole boot', TIMELINE_HOW, paths, case['case'])] if paths else []
+    return made, [note] if note else []
 
 
 TIMELINE_HOW = ('One lane per CPU, time from kernel entry: bars are what each CPU did (mem_map init in blue shades '

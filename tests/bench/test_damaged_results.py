@@ -69,6 +69,16 @@ class Damaged(unittest.TestCase):
         self.assertIn('@bench without', md)
         self.assertIn('report:', out.getvalue())
 
+    def test_bad_free_samples_cost_only_their_graph(self):
+        objs = [json.loads(text) for text in fx.captured_lines()]
+        for obj in objs:
+            if obj['type'] == 'result' and obj['run']['boot'] == 'c01-async':
+                obj['record']['free_samples'] = [[5], 'x']
+        path = fx.write_lines(os.path.join(self.dir, 'samples', 'results.jsonl'), objs)
+        made = make_report(os.path.dirname(path), out=io.StringIO())
+        self.assertTrue(any(n.startswith('async free memory: graph left out') for n in made['notes']), made['notes'])
+        self.assertIn('compare-2n-2c-4G', {g['name'] for g in made['graphs']})
+
     def test_boot_without_outcome(self):
         lines = fx.captured_lines()[:3]  # interrupted during the first boot
         path = fx.write_lines(os.path.join(self.dir, 'cut', 'results.jsonl'), lines)
