@@ -5,6 +5,7 @@
 
 #include "init/console.h"
 #include "init/params.h"
+#include "smp/smp.h"
 #include "smp/numa.h"
 
 enum fault_kind { FAULT_NONE, FAULT_PF, FAULT_GP, FAULT_UD, FAULT_DE, FAULT_NX, FAULT_WP, FAULT_DF };
@@ -82,4 +83,57 @@ PARAM("debug.alloc_fail_node", set_alloc_fail_node,
 int debug_alloc_fail_node(void)
 {
 	return alloc_fail_node;
+}
+
+static int stall_cpu = -1, dead_cpu = -1;
+
+static const char *set_cpu(const char *value, int *cpu)
+{
+	unsigned long long n;
+
+	/* CPU 0 is the boot CPU: stopping it would stop the boot, not test a rescue. */
+	if (!param_parse_u64_in(value, 1, MAX_CPUS - 1, &n))
+		return "expected an application processor's CPU number (1 and up)";
+	*cpu = (int)n;
+	return NULL;
+}
+
+static const char *set_stall_cpu(const char *value)
+{
+	return set_cpu(value, &stall_cpu);
+}
+PARAM("debug.stall_cpu", set_stall_cpu,
+      "this CPU stops for good after claiming its first mem_map chunk (tests the rescue)");
+
+static const char *set_dead_cpu(const char *value)
+{
+	return set_cpu(value, &dead_cpu);
+}
+PARAM("debug.dead_cpu", set_dead_cpu,
+      "this CPU stops answering cross-calls before the first strategy (tests the rescue)");
+
+/* A CPU that stopped answering: interrupts off, halted, for good. */
+static void __attribute__((noreturn)) stop_this_cpu(void *unused)
+{
+	(void)unused;
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+void debug_stall_if_asked(unsigned cpu)
+{
+	if ((int)cpu == stall_cpu)
+		stop_this_cpu(NULL);
+}
+
+void debug_kill_cpu_if_asked(void)
+{
+	struct cpumask victim = { { 0 } };
+
+	if (dead_cpu < 0 || (unsigned)dead_cpu == smp_processor_id() ||
+	    !cpumask_test(&cpu_online_mask, (unsigned)dead_cpu))
+		return;
+	cpumask_set(&victim, (unsigned)dead_cpu);
+	smp_call_many(&victim, stop_this_cpu, NULL, false);
+	dead_cpu = -1; /* once: the CPU stays stopped */
 }

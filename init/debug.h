@@ -6,5 +6,9 @@
 void debug_fault_if_asked(void);
 /* debug.alloc_fail_node=N: N, or -1. The mem_map layout refuses that node's RAM. */
 int debug_alloc_fail_node(void);
+/* debug.stall_cpu=N: CPU N stops for good inside its first mem_map chunk claim. */
+void debug_stall_if_asked(unsigned cpu);
+/* debug.dead_cpu=N: CPU N stops answering cross-calls before the first strategy runs. */
+void debug_kill_cpu_if_asked(void);
 
 #endif

@@ -4,6 +4,7 @@
 #include "init/bench.h"
 
 #include "arch/x86_64/tsc.h"
+#include "init/debug.h"
 #include "init/params.h"
 #include "init/record.h"
 #include "init/span.h"
@@ -171,6 +172,7 @@ bool meminit_wait(void)
 
 void memmap_run_start(const struct strategy *s, struct strategy_ctx *ctx)
 {
+	debug_kill_cpu_if_asked();             /* debug.dead_cpu=: before the first run sends it work */
 	buddy_init(&boot_buddy, &boot_memmap); /* empty lists: every run builds them from nothing */
 	strategy_ctx_reset(ctx);
 	ctx->start_ns = time_ns();

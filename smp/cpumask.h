@@ -15,6 +15,15 @@ struct cpumask {
 static inline void cpumask_set(struct cpumask *m, unsigned cpu) { m->bits[cpu / 64] |= 1ull << (cpu % 64); }
 static inline void cpumask_clear(struct cpumask *m, unsigned cpu) { m->bits[cpu / 64] &= ~(1ull << (cpu % 64)); }
 static inline bool cpumask_test(const struct cpumask *m, unsigned cpu) { return m->bits[cpu / 64] >> (cpu % 64) & 1; }
+/* For masks that several CPUs change at once. */
+static inline void cpumask_set_atomic(struct cpumask *m, unsigned cpu)
+{
+	__atomic_fetch_or(&m->bits[cpu / 64], 1ull << (cpu % 64), __ATOMIC_RELEASE);
+}
+static inline void cpumask_clear_atomic(struct cpumask *m, unsigned cpu)
+{
+	__atomic_fetch_and(&m->bits[cpu / 64], ~(1ull << (cpu % 64)), __ATOMIC_RELEASE);
+}
 
 static inline unsigned cpumask_weight(const struct cpumask *m)
 {

@@ -26,9 +26,6 @@
 
 #define ASYNC_CHUNK_PAGES ((128ull << 20) / PAGE_SIZE) /* a Linux memory section: ~1 ms to grow */
 #define BOOT_MB_DEFAULT 128
-/* The barrier gives up after 10 s plus 1 us per page: 30-100x what any emulator needs. */
-#define WAIT_BASE_NS 10000000000ull
-#define WAIT_NS_PER_PAGE 1000ull
 
 static unsigned long long boot_mb = BOOT_MB_DEFAULT;
 
@@ -54,11 +51,6 @@ static bool grow_node(struct strategy_ctx *ctx, int node)
 	return true;
 }
 
-static uint64_t wait_bound_ns(const struct strategy_ctx *ctx)
-{
-	return WAIT_BASE_NS + ctx->span_pages * WAIT_NS_PER_PAGE;
-}
-
 /*
  * The buddy allocator's growth hook, called only when an allocation is
  * about to fail: grow @node; for node -1 ("all nodes are empty"), grow any
@@ -75,7 +67,7 @@ static bool async_grow(void *cookie, int node)
 			return true;
 	if (completion_done(&ctx->workers_left))
 		return false;
-	return wait_for_completion_timeout(&ctx->workers_left, wait_bound_ns(ctx));
+	return wait_for_completion_timeout(&ctx->workers_left, strategy_timeout_ns(ctx));
 }
 
 static void async_run(struct strategy_ctx *ctx)
@@ -114,20 +106,10 @@ static void async_run(struct strategy_ctx *ctx)
 	ctx->usable_ns = time_ns();
 }
 
-/* Name every CPU that has not come back, and the node it was working on. */
-static void report_stalled(const struct strategy_ctx *ctx)
-{
-	for_each_cpu_in(cpu, &ctx->plan.workers)
-		if (ctx->busy_node[cpu])
-			record_errorf("async", "result checked as it stands",
-				      "cpu %u did not finish its work on node %d within %llu ms", cpu,
-				      ctx->busy_node[cpu] - 1,
-				      (unsigned long long)(wait_bound_ns(ctx) / 1000000));
-}
-
 /*
  * The completion barrier: the boot CPU takes what nobody has claimed yet
- * (all of it under nosmp), then halts until every background CPU is back.
+ * (all of it under nosmp), then halts until every background CPU is back
+ * (or gives up on one and does its work: workers.c).
  */
 static bool async_wait(struct strategy_ctx *ctx)
 {
@@ -135,9 +117,7 @@ static bool async_wait(struct strategy_ctx *ctx)
 
 	strategy_plan_all(ctx, smp_processor_id());
 	strategy_work(ctx);
-	ok = wait_for_completion_timeout(&ctx->workers_left, wait_bound_ns(ctx));
-	if (!ok)
-		report_stalled(ctx);
+	ok = strategy_wait_workers(ctx);
 	ctx->buddy->grow = NULL;
 	return ok;
 }

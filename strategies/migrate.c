@@ -13,20 +13,6 @@
 #include "smp/smp.h"
 #include "strategies/strategy.h"
 
-struct migrate_call {
-	struct strategy_ctx *ctx;
-	int node;
-};
-
-static void migrate_node(void *arg)
-{
-	const struct migrate_call *c = arg;
-	const struct node_memmap *nm = &c->ctx->mm->nodes[c->node];
-
-	strategy_init_chunk(c->ctx, c->node, nm->start_pfn, nm->end_pfn, "memmap_init");
-	strategy_flush(c->ctx);
-}
-
 /* The boot CPU for its own node, else the first online CPU of the nearest node that has one. */
 static unsigned cpu_for_node(const struct strategy_ctx *ctx, int node)
 {
@@ -43,13 +29,27 @@ static unsigned cpu_for_node(const struct strategy_ctx *ctx, int node)
 	return smp_processor_id();
 }
 
+/*
+ * Each node is one chunk that one CPU claims: the chunked machinery's
+ * cross-call, bounded wait and rescue (workers.c) serve here too, so a CPU
+ * that does not answer costs a timeout, not the boot.
+ */
 static void migrate_run(struct strategy_ctx *ctx)
 {
 	for (unsigned n = 0; n < ctx->mm->node_count; n++) {
-		struct migrate_call call = { ctx, (int)n };
+		const struct node_memmap *nm = &ctx->mm->nodes[n];
+		unsigned cpu = cpu_for_node(ctx, (int)n);
+		struct cpumask one = { { 0 } };
 
-		if (ctx->mm->nodes[n].end_pfn > ctx->mm->nodes[n].start_pfn)
-			smp_call_on(cpu_for_node(ctx, (int)n), migrate_node, &call);
+		if (nm->end_pfn <= nm->start_pfn)
+			continue;
+		memmap_job_init(&ctx->jobs[n], (int)n, nm->start_pfn, nm->end_pfn, MAX_ORDER_NR_PAGES,
+				nm->end_pfn - nm->start_pfn + MAX_ORDER_NR_PAGES, 1);
+		cpumask_set(&one, cpu);
+		ctx->plan.workers = one;
+		memset(ctx->plan.count, 0, sizeof(ctx->plan.count));
+		strategy_plan_node(&ctx->plan, cpu, n);
+		strategy_start_workers(ctx, true);
 	}
 }
 

@@ -217,7 +217,7 @@ static bool node_has_pages(const struct strategy_ctx *ctx, unsigned n)
 	return ctx->mm->nodes[n].end_pfn > ctx->mm->nodes[n].start_pfn;
 }
 
-static void plan_add(struct claim_plan *p, unsigned cpu, unsigned node)
+void strategy_plan_node(struct claim_plan *p, unsigned cpu, unsigned node)
 {
 	for (unsigned i = 0; i < p->count[cpu]; i++)
 		if (p->order[cpu][i] == node)
@@ -232,7 +232,7 @@ void strategy_plan_all(struct strategy_ctx *ctx, unsigned cpu)
 
 	for (unsigned i = 0; i < count; i++)
 		if (node_has_pages(ctx, (unsigned)order[i]))
-			plan_add(&ctx->plan, cpu, (unsigned)order[i]);
+			strategy_plan_node(&ctx->plan, cpu, (unsigned)order[i]);
 }
 
 void strategy_plan(struct strategy_ctx *ctx, const struct cpumask *workers, bool steal)
@@ -262,7 +262,7 @@ void strategy_plan(struct strategy_ctx *ctx, const struct cpumask *workers, bool
 
 		for (unsigned i = 0; i < count; i++)
 			if (node_has_pages(ctx, (unsigned)order[i]) && adopter[order[i]] == home)
-				plan_add(p, cpu, (unsigned)order[i]);
+				strategy_plan_node(p, cpu, (unsigned)order[i]);
 		if (steal)
 			strategy_plan_all(ctx, cpu);
 	}
@@ -292,44 +292,6 @@ void strategy_jobs_init(struct strategy_ctx *ctx, uint64_t min_chunk, unsigned m
 		memmap_job_init(&ctx->jobs[n], (int)n, nm->start_pfn, nm->end_pfn, MAX_ORDER_NR_PAGES,
 				min_chunk, threads);
 	}
-}
-
-void strategy_work(struct strategy_ctx *ctx)
-{
-	unsigned cpu = smp_processor_id();
-	uint64_t s, e;
-
-	for (unsigned i = 0; i < ctx->plan.count[cpu]; i++) {
-		struct memmap_job *j = &ctx->jobs[ctx->plan.order[cpu][i]];
-
-		ctx->busy_node[cpu] = j->node + 1;
-		while (memmap_job_claim(j, &s, &e))
-			strategy_init_chunk(ctx, j->node, s, e, ctx->fill ? STRATEGY_FILL : "memmap_init");
-	}
-	strategy_flush(ctx);
-	ctx->busy_node[cpu] = 0;
-}
-
-static void strategy_work_fn(void *arg)
-{
-	struct strategy_ctx *ctx = arg;
-
-	strategy_work(ctx);
-	complete(&ctx->workers_left);
-}
-
-void strategy_start_workers(struct strategy_ctx *ctx, bool wait)
-{
-	unsigned self = smp_processor_id();
-	struct cpumask others = ctx->plan.workers;
-
-	cpumask_clear(&others, self);
-	completion_init(&ctx->workers_left, (int)cpumask_weight(&others));
-	smp_call_many(&others, strategy_work_fn, ctx, false);
-	if (cpumask_test(&ctx->plan.workers, self))
-		strategy_work(ctx);
-	if (wait)
-		wait_for_completion_timeout(&ctx->workers_left, 0);
 }
 
 /* ---- numa.model= ---- */

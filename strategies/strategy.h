@@ -47,6 +47,17 @@ struct chunk_group {
 	uint64_t buddy_ns;  /* in memmap_free_range */
 };
 
+/*
+ * The chunk a worker holds: claimed, and whether it began writing it. A
+ * worker that stops answering with a chunk it never started loses nothing:
+ * the rescue writes that chunk (workers.c).
+ */
+struct chunk_claim {
+	volatile int node;
+	volatile uint64_t start, end; /* end == start: none in hand */
+	volatile bool started;
+};
+
 /* For each worker CPU, the nodes it claims chunks from, in order. */
 struct claim_plan {
 	struct cpumask workers;
@@ -69,7 +80,9 @@ struct strategy_ctx {
 	struct memmap_job jobs[MAX_NODES];
 	struct claim_plan plan;
 	struct completion workers_left;
-	volatile int busy_node[MAX_CPUS]; /* 1 + the node a CPU is claiming from; 0: not working */
+	struct chunk_claim claims[MAX_CPUS]; /* each worker's chunk in hand */
+	struct cpumask answered;  /* workers that started (ran the cross-call) */
+	struct cpumask returned;  /* workers that finished and came back */
 
 	/* async */
 	uint64_t boot_budget_pages;
@@ -138,16 +151,28 @@ void strategy_flush(struct strategy_ctx *ctx);
 void strategy_plan(struct strategy_ctx *ctx, const struct cpumask *workers, bool steal);
 /* Let @cpu claim from every node with pages, nearest first (after what it has planned). */
 void strategy_plan_all(struct strategy_ctx *ctx, unsigned cpu);
+/* Let @cpu claim from @node too (after what it has planned; once). */
+void strategy_plan_node(struct claim_plan *p, unsigned cpu, unsigned node);
 /* One job per node with a span, chunks sized for its planned CPUs, or @max_threads if nonzero (job.h). */
 void strategy_jobs_init(struct strategy_ctx *ctx, uint64_t min_chunk, unsigned max_threads);
 /* On a CPU of the plan: claim and do chunks until its nodes have none left, then flush. */
 void strategy_work(struct strategy_ctx *ctx);
 /*
  * Send strategy_work to every planned CPU but this one (workers_left
- * counts them), work here too if this CPU is planned, and with @wait halt
- * until all have returned.
+ * counts them), work here too if this CPU is planned, and with @wait
+ * strategy_wait_workers().
  */
 void strategy_start_workers(struct strategy_ctx *ctx, bool wait);
+/*
+ * Halt until every worker has returned, at most strategy_timeout_ns(). A
+ * worker still out then is named in an @error, taken offline, and its work
+ * (the nodes it planned, the chunk it held but never started) is done
+ * here (the @error says so; the result is checked as usual). False if
+ * workers are still out even after that.
+ */
+bool strategy_wait_workers(struct strategy_ctx *ctx);
+/* strategy.timeout_ms, or 10 s plus 1 us per page: 30-100x what any emulator needs. */
+uint64_t strategy_timeout_ns(const struct strategy_ctx *ctx);
 
 /* The node of a CPU by id. */
 int cpu_node(unsigned cpu);

@@ -21,3 +21,43 @@ def case_fault_alloc_fail_node(iso):
 
 
 CASES = {'fault_alloc_fail_node': case_fault_alloc_fail_node}
+
+
+def check_rescued(b, what, cpu, node=None):
+    """One @error naming the lost CPU (and its node); the boot verifies, no page lost."""
+    check_no_unparsable(b)
+    check(b.status == EXIT_OK, f'{what}: exit {b.status}')
+    errors = [e for e in b.errors() if e['what'] == 'worker cpu']
+    check(len(errors) == 1 and f'cpu {cpu} ' in errors[0]['detail'], f'{what}: want one @error for cpu {cpu}: '
+          f'{b.errors()}')
+    if node is not None:
+        check(f'node {node}' in errors[0]['detail'], f'{what}: the @error does not name node {node}: {errors}')
+    check(errors[0]['action'], f'{what}: no fallback in {errors}')
+    for r in of_type(b.records, 'result'):
+        check(r['verified'] and r['total_pages'] == r['free_pages'] + r['reserved_pages'] + r['allocated_pages'],
+              f'{what}: {r["strategy"]} not verified or loses pages')
+
+
+FAST = 'strategy.timeout_ms=300'
+
+
+def case_fault_dead_cpu(iso):
+    # A CPU that stops answering cross-calls: xcall without stealing (its node
+    # has nobody else), migrate (its node's one CPU), and every strategy after.
+    for strategy in ('xcall strategy.steal=off', 'migrate', 'all strategy.rounds=1'):
+        b = boot(iso, cmdline=f'debug.dead_cpu=1 strategy={strategy} {FAST}', qemu_args=TWO_NODES)
+        check_rescued(b, strategy, 1)
+        plain = one(b.records, 'result') if 'all' not in strategy else None
+        if plain:
+            check(plain['nodes'][1]['cpus'] == [0], f'{strategy}: node 1 not done by cpu 0: {plain["nodes"]}')
+
+
+def case_fault_stalled_worker(iso):
+    # A CPU that stops holding a chunk it claimed: async's background and
+    # xcall both finish its chunk and everything it would have claimed.
+    for strategy in ('async', 'xcall'):
+        b = boot(iso, cmdline=f'debug.stall_cpu=1 strategy={strategy} {FAST}', qemu_args=TWO_NODES)
+        check_rescued(b, strategy, 1, node=1)
+
+
+CASES.update({'fault_dead_cpu': case_fault_dead_cpu, 'fault_stalled_worker': case_fault_stalled_worker})
