@@ -5,8 +5,10 @@
 #include <stdbool.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/spinlock.h"
 #include "init/format.h"
+#include "init/multiboot2.h"
 
 #define COM1 0x3f8
 #define  UART_DATA 0
@@ -26,6 +28,56 @@
 static struct spinlock console_lock;
 static bool panic_mode;
 static bool uart_present;
+
+/* The text screen, when the loader left one: the same bytes as COM1, for a machine without a serial port. */
+static struct {
+	volatile uint16_t *cells; /* NULL: no screen */
+	unsigned cols, rows, stride; /* stride in cells */
+	unsigned row, col;
+} screen;
+
+#define SCREEN_ATTR 0x0700 /* light grey on black */
+
+void console_use_screen(const struct mb2_text_screen *t)
+{
+	if (!t->cols)
+		return;
+	screen.cells = ioremap(t->addr, (uint64_t)t->pitch * t->rows);
+	screen.cols = t->cols;
+	screen.rows = t->rows;
+	screen.stride = t->pitch / 2;
+	screen.row = screen.rows - 1; /* below what the loader printed: the first newline scrolls */
+	screen.col = 0;
+}
+
+static void screen_newline(void)
+{
+	volatile uint16_t *c = screen.cells;
+
+	screen.col = 0;
+	if (screen.row + 1 < screen.rows) {
+		screen.row++;
+		return;
+	}
+	for (unsigned r = 0; r + 1 < screen.rows; r++)
+		for (unsigned i = 0; i < screen.cols; i++)
+			c[r * screen.stride + i] = c[(r + 1) * screen.stride + i];
+	for (unsigned i = 0; i < screen.cols; i++)
+		c[screen.row * screen.stride + i] = SCREEN_ATTR | ' ';
+}
+
+static void screen_put(char ch)
+{
+	if (ch == '\n') {
+		screen_newline();
+		return;
+	}
+	if (ch == '\r')
+		return;
+	if (screen.col == screen.cols)
+		screen_newline(); /* a long record wraps */
+	screen.cells[screen.row * screen.stride + screen.col++] = SCREEN_ATTR | (uint8_t)ch;
+}
 
 void console_init(void)
 {
@@ -54,6 +106,8 @@ static void put_byte(char c)
 		outb(COM1 + UART_DATA, (unsigned char)c);
 	}
 	outb(DEBUGCON, (unsigned char)c);
+	if (screen.cells)
+		screen_put(c);
 }
 
 static void write_bytes(const char *s, size_t len)

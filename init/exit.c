@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu.h"
 #include "init/console.h"
 #include "init/record.h"
+#include "init/span.h"
 #include "arch/x86_64/tsc.h"
 
 #define PM1_SLP_EN (1u << 13) /* ACPI 6.4, 4.8.3.2.1 PM1 Control Registers */
@@ -26,6 +27,8 @@ void machine_exit(bool success)
 {
 	struct record r;
 
+	boot_phase_end();
+	spans_report(); /* the phases since the last report; only this printing is in no span */
 	record_begin(&r, "exit");
 	rec_bool(&r, "ok", success);
 	rec_u64(&r, "ns", time_ns());

@@ -122,15 +122,19 @@ static void scan_word(const char **pos, struct param_word *w)
 		w->problem = "value too long";
 }
 
-/* Report "NAME: reason" as the detail, cut to fit. */
+/* Report "NAME: reason", or "NAME=VALUE: reason" for a refused value, as the detail, cut to fit. */
 static void report(param_problem_fn problem, void *cookie, const char *what,
-		   const char *name, const char *reason, const char *action)
+		   const char *name, const char *value, const char *reason, const char *action)
 {
-	char detail[PARAM_NAME_MAX + 80];
+	char detail[PARAM_NAME_MAX + PARAM_VALUE_MAX + 80];
 	size_t n = 0;
 	const char *s;
 
 	for (s = name; *s && n < sizeof(detail) - 1; s++)
+		detail[n++] = *s;
+	for (s = value ? "=" : ""; *s && n < sizeof(detail) - 1; s++)
+		detail[n++] = *s;
+	for (s = value ? value : ""; *s && n < sizeof(detail) - 1; s++)
 		detail[n++] = *s;
 	for (s = reason ? ": " : ""; *s && n < sizeof(detail) - 1; s++)
 		detail[n++] = *s;
@@ -160,21 +164,22 @@ unsigned params_parse(const char *cmdline, const struct kernel_param *begin,
 			break;
 		scan_word(&pos, &w);
 		if (w.problem) {
-			report(problem, cookie, "malformed parameter", w.name, w.problem,
+			report(problem, cookie, "malformed parameter", w.name, NULL, w.problem,
 			       "word ignored");
 			problems++;
 			continue;
 		}
 		p = params_find(begin, end, w.name, str_len(w.name));
 		if (!p) {
-			report(problem, cookie, "unknown parameter", w.name, NULL,
+			report(problem, cookie, "unknown parameter", w.name, NULL, NULL,
 			       "ignored; 'help' lists the parameters");
 			problems++;
 			continue;
 		}
 		reason = p->set(w.has_value ? w.value : NULL);
 		if (reason) {
-			report(problem, cookie, "bad parameter value", w.name, reason,
+			report(problem, cookie, "bad parameter value", w.name,
+			       w.has_value ? w.value : NULL, reason,
 			       "ignored, default kept");
 			problems++;
 		}
