@@ -16,6 +16,11 @@ void console_init(void);
 /* Mirror the console to this text screen too (from the boot information; none: nothing changes). */
 void console_use_screen(const struct mb2_text_screen *t);
 void console_write(const char *s, size_t len);
+/*
+ * Write out the output kept since boot and write through from now on
+ * (after the measured part, and before anything that ends the boot).
+ */
+void console_flush(void);
 /* Wait until COM1 has sent its last byte: call before the machine goes away. */
 void console_drain(void);
 /* A fault handler may interrupt a printk on the same CPU: never wait for the lock. */

@@ -28,6 +28,7 @@ void machine_exit(bool success)
 	struct record r;
 
 	boot_phase_end();
+	console_flush(); /* a boot that ends early still says what it said */
 	spans_report(); /* the phases since the last report; only this printing is in no span */
 	record_begin(&r, "exit");
 	rec_bool(&r, "ok", success);

@@ -33,6 +33,8 @@
 #define STARTUP_DELAY_MODERN_NS 10000ull /* 10 us when INIT needed no wait (as Linux) */
 #define TRAMPOLINE_LIMIT 0x100000   /* STARTUP's vector addresses pages below 1 MiB */
 #define TSC_SYNC_ROUNDS 64
+#define TSC_SYNC_MIN_ROUNDS 4
+#define TSC_SYNC_GOOD_RTT_NS 2000 /* an offset known within 1 us is good enough for spans */
 #define TSC_SYNC_TIMEOUT_NS 1000000000ull /* a partner silent for 1 s: give up, never hang */
 #define IST_SIZE IST_STACK_SIZE
 
@@ -260,11 +262,14 @@ static bool install_trampoline(uint64_t page, uint64_t cr3)
 
 static volatile uint64_t sync_seq, sync_ack, sync_ap_tsc;
 
+#define TSC_SYNC_STOP UINT64_MAX /* sync_seq: the boot CPU has enough samples */
+
+/* Wait until *@v is @want or TSC_SYNC_STOP; false on a timeout. */
 static bool wait_for_value(volatile uint64_t *v, uint64_t want)
 {
-	uint64_t start = time_ns();
+	uint64_t start = time_ns(), now;
 
-	while (__atomic_load_n(v, __ATOMIC_ACQUIRE) != want) {
+	while ((now = __atomic_load_n(v, __ATOMIC_ACQUIRE)) != want && now != TSC_SYNC_STOP) {
 		if (time_ns() - start > TSC_SYNC_TIMEOUT_NS)
 			return false;
 		cpu_relax();
@@ -278,6 +283,11 @@ static void tsc_sync_ap_side(void *arg)
 	for (uint64_t r = 1; r <= TSC_SYNC_ROUNDS; r++) {
 		if (!wait_for_value(&sync_seq, r))
 			return;
+		if (sync_seq == TSC_SYNC_STOP) {
+			/* Said so the boot CPU can reuse the variables with the next AP. */
+			__atomic_store_n(&sync_ack, TSC_SYNC_STOP, __ATOMIC_RELEASE);
+			return;
+		}
 		sync_ap_tsc = rdtsc_ordered();
 		__atomic_store_n(&sync_ack, r, __ATOMIC_RELEASE);
 	}
@@ -313,6 +323,16 @@ static void measure_tsc_offset(struct percpu *ap)
 			best_rtt = t1 - t0;
 			/* The AP read its TSC somewhere in [t0, t1]; assume the middle. */
 			best_offset = (int64_t)(sync_ap_tsc - (t0 + (t1 - t0) / 2));
+		}
+		/*
+		 * Each round is a handoff between two CPUs, which on a busy
+		 * emulator host can cost a scheduler slice: stop at the first
+		 * round trip short enough to pin the offset.
+		 */
+		if (r >= TSC_SYNC_MIN_ROUNDS && tsc_to_ns(best_rtt) <= TSC_SYNC_GOOD_RTT_NS) {
+			__atomic_store_n(&sync_seq, TSC_SYNC_STOP, __ATOMIC_RELEASE);
+			wait_for_value(&sync_ack, TSC_SYNC_STOP);
+			break;
 		}
 	}
 	/*

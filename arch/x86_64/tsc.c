@@ -17,7 +17,8 @@ static uint64_t ns_per_cycle_q32 = 1ull << 32;
 #define PM_TIMER_HZ 3579545
 #define PIT_WINDOWS 5
 #define PIT_WINDOW_MS 10
-#define CALIBRATION_TARGET_PPM 100 /* the worst-case error a measured source must reach */
+#define CALIBRATION_TARGET_PPM 100 /* the worst-case error the chosen measured source must reach */
+#define CHECK_TARGET_PPM (TSC_AGREE_PPM / 5) /* a checking source's: noise cannot fake a disagreement */
 #define CALIBRATION_MAX_NS 25000000ull /* refine no longer than this (at 4 GHz; longer when slower) */
 #define READ_TRIES 3 /* reads of a counter per sample; the tightest-bracketed is kept */
 
@@ -158,6 +159,7 @@ struct ref_clock {
 	const char *name;
 	uint64_t (*read)(const struct tsc_references *ref);
 	uint64_t mask, hz;
+	uint64_t target_ppm;         /* the window may end for it when bound_ppm is within this */
 	uint64_t count0, tsc0, err0; /* the window's first reading: counter, TSC, TSC uncertainty */
 	uint64_t tsc_hz, bound_ppm;  /* the estimate so far and its worst-case error */
 };
@@ -207,15 +209,15 @@ static void ref_update(struct ref_clock *c, const struct tsc_references *ref)
 	c->bound_ppm = (c->err0 + err + cycles / ticks) * 1000000 / cycles;
 }
 
-/* The references the firmware described, in order of preference; returns how many. */
+/*
+ * The references the firmware described, in order of preference; returns
+ * how many. The HPET first: its tick is ~25 TSC cycles against the PM
+ * timer's ~700, so its estimate tightens several times faster.
+ */
 static unsigned ref_clocks(const struct tsc_references *ref, struct ref_clock *out)
 {
 	unsigned n = 0;
 
-	if (ref->pm_timer_port)
-		out[n++] = (struct ref_clock){ .name = "pmtimer", .read = pm_timer_count,
-					       .mask = ref->pm_timer_32bit ? 0xffffffffu : 0xffffffu,
-					       .hz = PM_TIMER_HZ };
 	if (ref->hpet) {
 		uint64_t cap = hpet_reg(ref, HPET_CAPABILITIES), period_fs = cap >> 32;
 
@@ -228,14 +230,18 @@ static unsigned ref_clocks(const struct tsc_references *ref, struct ref_clock *o
 						       .hz = FS_PER_S / period_fs };
 		}
 	}
+	if (ref->pm_timer_port)
+		out[n++] = (struct ref_clock){ .name = "pmtimer", .read = pm_timer_count,
+					       .mask = ref->pm_timer_32bit ? 0xffffffffu : 0xffffffu,
+					       .hz = PM_TIMER_HZ };
 	return n;
 }
 
 /*
  * One window for every reference at once: it lasts until each estimate's
- * worst-case error is within CALIBRATION_TARGET_PPM (how long that takes
- * depends on how fast the counters can be read), or CALIBRATION_MAX_NS.
- * A counter that never moves gives no estimate.
+ * worst-case error is within its target (how long that takes depends on
+ * how fast the counters can be read), or CALIBRATION_MAX_NS. A counter
+ * that never moves gives no estimate.
  */
 static void measure_refs(struct ref_clock *c, unsigned n, const struct tsc_references *ref)
 {
@@ -247,10 +253,10 @@ static void measure_refs(struct ref_clock *c, unsigned n, const struct tsc_refer
 	do {
 		done = true;
 		for (unsigned i = 0; i < n; i++) {
-			if (c[i].tsc_hz && c[i].bound_ppm <= CALIBRATION_TARGET_PPM)
+			if (c[i].tsc_hz && c[i].bound_ppm <= c[i].target_ppm)
 				continue;
 			ref_update(&c[i], ref);
-			done &= c[i].tsc_hz && c[i].bound_ppm <= CALIBRATION_TARGET_PPM;
+			done &= c[i].tsc_hz && c[i].bound_ppm <= c[i].target_ppm;
 		}
 		/* The give-up time in cycles, at most 4 GHz: ~CALIBRATION_MAX_NS at 4 GHz, 4x that at 1 GHz. */
 	} while (!done && rdtsc() - start < CALIBRATION_MAX_NS * 4);
@@ -279,16 +285,22 @@ void tsc_calibrate(const struct tsc_references *ref)
 
 	/*
 	 * A frequency the CPU or the hypervisor states exactly comes first;
-	 * then the measured ones, the PM timer before the HPET; the first found
-	 * is used and the next checks it. The PIT only when neither timer
-	 * answers: under QEMU it has been seen to run 1.193 times slow.
+	 * then the measured ones (ref_clocks()); the first found is used and
+	 * the next checks it. A checking source needs only enough precision to
+	 * tell a disagreement of TSC_AGREE_PPM from measuring noise. The PIT
+	 * only when neither timer answers: under QEMU it has been seen to run
+	 * 1.193 times slow.
 	 */
 	nominal_hz = tsc_hz_from_cpuid(&nominal);
 	if (!nominal)
 		take_source(nominal_hz, "cpuid-15h", 0);
 	take_source(tsc_hz_from_hypervisor(), "hypervisor", 0);
-	n = ref_clocks(ref, refs);
-	measure_refs(refs, tsc.check_hz ? 0 : n, ref);
+	n = tsc.check_hz ? 0 : ref_clocks(ref, refs);
+	if (tsc.hz && n > 1)
+		n = 1; /* a stated frequency needs one check */
+	for (unsigned i = 0; i < n; i++)
+		refs[i].target_ppm = i == 0 && !tsc.hz ? CALIBRATION_TARGET_PPM : CHECK_TARGET_PPM;
+	measure_refs(refs, n, ref);
 	for (unsigned i = 0; i < n; i++)
 		take_source(refs[i].tsc_hz, refs[i].name, refs[i].bound_ppm);
 	if (!tsc.check_hz)
