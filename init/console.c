@@ -154,6 +154,12 @@ void console_flush(void)
 	spin_unlock_irqrestore(&console_lock, flags);
 }
 
+void console_defer(void)
+{
+	if (!panic_mode)
+		deferring = true;
+}
+
 static const char *set_defer(const char *value)
 {
 	bool on;

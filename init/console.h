@@ -21,6 +21,8 @@ void console_write(const char *s, size_t len);
  * (after the measured part, and before anything that ends the boot).
  */
 void console_flush(void);
+/* Keep output in memory again until the next console_flush() (the last records of a boot). */
+void console_defer(void);
 /* Wait until COM1 has sent its last byte: call before the machine goes away. */
 void console_drain(void);
 /* A fault handler may interrupt a printk on the same CPU: never wait for the lock. */

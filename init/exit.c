@@ -29,11 +29,18 @@ void machine_exit(bool success)
 
 	boot_phase_end();
 	console_flush(); /* a boot that ends early still says what it said */
-	spans_report(); /* the phases since the last report; only this printing is in no span */
+	/*
+	 * The last phases and @exit are put together in memory and written
+	 * after: a span cannot time its own printing, so the boot's end
+	 * (@exit's ns) is when the kernel is done, not when the UART is.
+	 */
+	console_defer();
+	spans_report();
 	record_begin(&r, "exit");
 	rec_bool(&r, "ok", success);
 	rec_u64(&r, "ns", time_ns());
 	record_end(&r);
+	console_flush();
 	console_drain();
 
 	/* Without the device the write goes nowhere and we carry on. */

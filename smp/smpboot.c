@@ -35,6 +35,7 @@
 #define TSC_SYNC_ROUNDS 64
 #define TSC_SYNC_MIN_ROUNDS 4
 #define TSC_SYNC_GOOD_RTT_NS 2000 /* an offset known within 1 us is good enough for spans */
+#define TSC_SYNC_BUDGET_NS 2000000ull /* per AP: 2 ms of ping-pong, then take the best so far */
 #define TSC_SYNC_TIMEOUT_NS 1000000000ull /* a partner silent for 1 s: give up, never hang */
 #define IST_SIZE IST_STACK_SIZE
 
@@ -301,7 +302,7 @@ static uint64_t abs_cycles(int64_t cycles)
 static void measure_tsc_offset(struct percpu *ap)
 {
 	struct cpumask one = { { 0 } };
-	uint64_t best_rtt = UINT64_MAX;
+	uint64_t best_rtt = UINT64_MAX, start = time_ns();
 	int64_t best_offset = 0;
 
 	sync_seq = sync_ack = 0;
@@ -327,9 +328,11 @@ static void measure_tsc_offset(struct percpu *ap)
 		/*
 		 * Each round is a handoff between two CPUs, which on a busy
 		 * emulator host can cost a scheduler slice: stop at the first
-		 * round trip short enough to pin the offset.
+		 * round trip short enough to pin the offset, or when the time
+		 * is up (the uncertainty is reported, not hidden).
 		 */
-		if (r >= TSC_SYNC_MIN_ROUNDS && tsc_to_ns(best_rtt) <= TSC_SYNC_GOOD_RTT_NS) {
+		if ((r >= TSC_SYNC_MIN_ROUNDS && tsc_to_ns(best_rtt) <= TSC_SYNC_GOOD_RTT_NS) ||
+		    time_ns() - start > TSC_SYNC_BUDGET_NS) {
 			__atomic_store_n(&sync_seq, TSC_SYNC_STOP, __ATOMIC_RELEASE);
 			wait_for_value(&sync_ack, TSC_SYNC_STOP);
 			break;

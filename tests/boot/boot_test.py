@@ -13,9 +13,11 @@ import cases_boot
 import cases_bochs
 import cases_memmap
 import cases_strategies
+import cases_timeline
 import cases_topology
 
-CASES = {**cases_boot.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_strategies.CASES, **cases_bochs.CASES}
+CASES = {**cases_boot.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_strategies.CASES,
+         **cases_timeline.CASES, **cases_bochs.CASES}
 
 
 def main():
