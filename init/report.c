@@ -80,6 +80,10 @@ void report_boot(void)
 	rec_i64(&r, "acpi_revision", boot_acpi.count ? boot_acpi.revision : -1);
 	rec_u64(&r, "acpi_tables", boot_acpi.count);
 	rec_str(&r, "hypervisor", hv);
+	if (boot_info.text_screen.cols)
+		rec_strf(&r, "screen", "%ux%u", boot_info.text_screen.cols, boot_info.text_screen.rows);
+	else
+		rec_str(&r, "screen", "");
 	cpuid_vendor(vendor);
 	rec_str(&r, "cpu_vendor", vendor);
 	rec_u64(&r, "cpu_family", cpuid_family());
