@@ -5,8 +5,11 @@
 #include <stdbool.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/spinlock.h"
 #include "init/format.h"
+#include "init/multiboot2.h"
+#include "init/params.h"
 
 #define COM1 0x3f8
 #define  UART_DATA 0
@@ -26,6 +29,68 @@
 static struct spinlock console_lock;
 static bool panic_mode;
 static bool uart_present;
+
+/*
+ * Until the mem_map is done, console output is kept in memory and written
+ * afterwards: under emulation a byte to COM1 costs microseconds, on a real
+ * 115200-baud line 87 us, and the boot before the mem_map prints kilobytes.
+ * Anything that ends the boot early writes it out first, so nothing is lost
+ * but output of a boot that hangs.
+ */
+#define DEFER_MAX (64 * 1024)
+static char defer_buf[DEFER_MAX];
+static size_t defer_len;
+static bool deferring = true;
+
+/* The text screen, when the loader left one: the same bytes as COM1, for a machine without a serial port. */
+static struct {
+	volatile uint16_t *cells; /* NULL: no screen */
+	unsigned cols, rows, stride; /* stride in cells */
+	unsigned row, col;
+} screen;
+
+#define SCREEN_ATTR 0x0700 /* light grey on black */
+
+void console_use_screen(const struct mb2_text_screen *t)
+{
+	if (!t->cols)
+		return;
+	screen.cells = ioremap(t->addr, (uint64_t)t->pitch * t->rows);
+	screen.cols = t->cols;
+	screen.rows = t->rows;
+	screen.stride = t->pitch / 2;
+	screen.row = screen.rows - 1; /* below what the loader printed: the first newline scrolls */
+	screen.col = 0;
+}
+
+static void screen_newline(void)
+{
+	volatile uint16_t *c = screen.cells;
+
+	screen.col = 0;
+	if (screen.row + 1 < screen.rows) {
+		screen.row++;
+		return;
+	}
+	for (unsigned r = 0; r + 1 < screen.rows; r++)
+		for (unsigned i = 0; i < screen.cols; i++)
+			c[r * screen.stride + i] = c[(r + 1) * screen.stride + i];
+	for (unsigned i = 0; i < screen.cols; i++)
+		c[screen.row * screen.stride + i] = SCREEN_ATTR | ' ';
+}
+
+static void screen_put(char ch)
+{
+	if (ch == '\n') {
+		screen_newline();
+		return;
+	}
+	if (ch == '\r')
+		return;
+	if (screen.col == screen.cols)
+		screen_newline(); /* a long record wraps */
+	screen.cells[screen.row * screen.stride + screen.col++] = SCREEN_ATTR | (uint8_t)ch;
+}
 
 void console_init(void)
 {
@@ -54,6 +119,8 @@ static void put_byte(char c)
 		outb(COM1 + UART_DATA, (unsigned char)c);
 	}
 	outb(DEBUGCON, (unsigned char)c);
+	if (screen.cells)
+		screen_put(c);
 }
 
 static void write_bytes(const char *s, size_t len)
@@ -64,6 +131,47 @@ static void write_bytes(const char *s, size_t len)
 		put_byte(s[i]);
 	}
 }
+
+/* Write out what was kept (console lock held, or panic). */
+static void write_deferred(void)
+{
+	write_bytes(defer_buf, defer_len);
+	defer_len = 0;
+}
+
+void console_flush(void)
+{
+	unsigned long flags;
+
+	if (panic_mode) { /* the lock may be held by the code that faulted */
+		write_deferred();
+		deferring = false;
+		return;
+	}
+	flags = spin_lock_irqsave(&console_lock);
+	write_deferred();
+	deferring = false;
+	spin_unlock_irqrestore(&console_lock, flags);
+}
+
+void console_defer(void)
+{
+	if (!panic_mode)
+		deferring = true;
+}
+
+static const char *set_defer(const char *value)
+{
+	bool on;
+
+	if (!param_parse_bool(value, &on))
+		return "expected on or off";
+	if (!on)
+		console_flush();
+	return NULL;
+}
+PARAM("console.defer", set_defer,
+      "keep console output in memory until the mem_map is done: on (default) | off (to see a hang)");
 
 void console_drain(void)
 {
@@ -81,11 +189,18 @@ void console_write(const char *s, size_t len)
 	unsigned long flags;
 
 	if (panic_mode) {
+		write_deferred(); /* first: the fault report comes after what led to it */
 		write_bytes(s, len);
 		return;
 	}
 	flags = spin_lock_irqsave(&console_lock);
-	write_bytes(s, len);
+	if (deferring && defer_len + len <= DEFER_MAX) {
+		for (size_t i = 0; i < len; i++)
+			defer_buf[defer_len++] = s[i];
+	} else {
+		write_deferred(); /* full: out in order, and keep deferring what follows */
+		write_bytes(s, len);
+	}
 	spin_unlock_irqrestore(&console_lock, flags);
 }
 

@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu.h"
 #include "init/console.h"
 #include "init/record.h"
+#include "init/span.h"
 #include "arch/x86_64/tsc.h"
 
 #define PM1_SLP_EN (1u << 13) /* ACPI 6.4, 4.8.3.2.1 PM1 Control Registers */
@@ -26,10 +27,20 @@ void machine_exit(bool success)
 {
 	struct record r;
 
+	boot_phase_end();
+	console_flush(); /* a boot that ends early still says what it said */
+	/*
+	 * The last phases and @exit are put together in memory and written
+	 * after: a span cannot time its own printing, so the boot's end
+	 * (@exit's ns) is when the kernel is done, not when the UART is.
+	 */
+	console_defer();
+	spans_report();
 	record_begin(&r, "exit");
 	rec_bool(&r, "ok", success);
 	rec_u64(&r, "ns", time_ns());
 	record_end(&r);
+	console_flush();
 	console_drain();
 
 	/* Without the device the write goes nowhere and we carry on. */

@@ -18,6 +18,7 @@
 #include "init/record.h"
 #include "init/report.h"
 #include "init/selftest.h"
+#include "init/span.h"
 #include "mm/physmem.h"
 #include "smp/acpi_boot.h"
 #include "smp/percpu.h"
@@ -37,25 +38,39 @@ void kmain(uint32_t magic, uint32_t info_phys)
 {
 	bool ok;
 
-	percpu_init_boot_cpu();         /* first: time_ns() and printk read the per-CPU area */
+	/* Each boot_phase() ends the phase before it: together they tile the boot (init/span.h). */
+	percpu_init_boot_cpu();         /* first: time_ns(), printk and boot_phase read the per-CPU area */
+	boot_phase("console");
 	console_init();                 /* COM1 next: everything after may need to speak */
 	printk("\nmeminit: booting\n");
+	boot_phase("idt");
 	gdt_init_boot_cpu();            /* a TSS, so a double fault has a stack of its own */
 	idt_init();                     /* from here a fault is reported, not a silent reset */
+	boot_phase("bootinfo");
 	bootinfo_read(magic, info_phys); /* copy out of the loader's memory before reusing any */
+	boot_phase("params");
 	params_parse(boot_info.cmdline, __start_kparams, __stop_kparams, report_param_problem, NULL);
 	params_print_help_if_asked();   /* "help": after parsing, so it sees the whole line */
+	boot_phase("memory_map");
 	physmem_init(boot_info.mmap, boot_info.mmap_count, boot_info.mmap_from_efi,
 		     boot_info_start, boot_info_end);
+	boot_phase("direct_map");
 	paging_init(physmem.map, physmem.count); /* needs physmem: tables come from memblock */
+	console_use_screen(&boot_info.text_screen); /* needs the final tables: mapped uncached */
+	boot_phase("acpi");
 	acpi_boot_init(boot_info.rsdp, boot_info.rsdp_len); /* needs the direct map */
+	boot_phase("tsc_calibration");
 	tsc_calibrate(&boot_tsc_references); /* needs ACPI: the PM timer and the HPET */
+	boot_phase("report");
 	report_boot();                  /* @boot */
 	debug_fault_if_asked();         /* debug.fault=: after @boot, so tests see both */
+	boot_phase("topology");
 	topology_init();                /* MADT, SRAT, SLIT -> nodes; before any per-node allocation */
-	smp_boot(&numa, madt_lapic_phys); /* all APs awake, before anything touches the mem_map */
+	smp_boot(&numa, madt_lapic_phys); /* phases lapic .. tsc_sync: all APs awake before the mem_map */
+	boot_phase("report");
 	report_topology();              /* @topology: after smp_boot, it lists online CPUs */
-	ok = memmap_run();              /* the measured part: mem_map, buddy, verify, @result */
+	ok = memmap_run();              /* phases memmap_setup .. report: the measured part, @result */
+	boot_phase("selftest");
 	ok &= selftests_run();
-	machine_exit(ok);
+	machine_exit(ok);               /* ends the last phase, prints what is left, @exit */
 }

@@ -2,6 +2,7 @@
 #include "init/memmap_run.h"
 
 #include "init/bench.h"
+#include "init/console.h"
 
 #include "arch/x86_64/tsc.h"
 #include "init/debug.h"
@@ -215,24 +216,41 @@ bool memmap_run_finish(const struct strategy *s, struct strategy_ctx *ctx)
 	return ok;
 }
 
+/* What verification found, for the report. */
+struct run_check {
+	struct verify_result v;
+	uint64_t digest, verify_ns;
+};
+
+static void run_verify(struct run_check *c)
+{
+	uint64_t t = time_ns();
+
+	memmap_verify(&boot_memmap, &boot_buddy, verify_mode, &c->v);
+	c->digest = memmap_digest(&boot_memmap);
+	c->verify_ns = time_ns() - t;
+}
+
+static bool run_report(const struct strategy *s, const struct strategy_ctx *ctx,
+		       const struct run_check *c, const struct run_label *label)
+{
+	if (!c->v.ok)
+		report_mismatch(&c->v);
+	span_set_run(label->run);
+	spans_report();
+	report_result(s, ctx, &c->v, c->digest, c->verify_ns, label);
+	return c->v.ok;
+}
+
 bool memmap_run_check(const struct strategy *s, const struct strategy_ctx *ctx,
 		      const struct run_label *label, uint64_t *digest_out)
 {
-	struct verify_result v;
-	uint64_t digest, t;
+	struct run_check c;
 
-	t = time_ns();
-	memmap_verify(&boot_memmap, &boot_buddy, verify_mode, &v);
-	digest = memmap_digest(&boot_memmap);
-	t = time_ns() - t;
-	if (!v.ok)
-		report_mismatch(&v);
-	span_set_run(label->run);
-	spans_report();
-	report_result(s, ctx, &v, digest, t, label);
+	run_verify(&c);
 	if (digest_out)
-		*digest_out = digest;
-	return v.ok;
+		*digest_out = c.digest;
+	return run_report(s, ctx, &c, label);
 }
 
 static struct strategy_ctx boot_ctx = { .mm = &boot_memmap, .buddy = &boot_buddy };
@@ -241,15 +259,28 @@ bool memmap_run(void)
 {
 	const struct strategy *s = strategy_selected();
 	const struct run_label label = { .run = 0, .round = -1, .cold = true };
+	struct run_check check;
 	bool ok;
 
+	boot_phase("memmap_setup");
 	if (!memmap_boot_setup(&numa))
 		return false;
-	if (!s) /* strategy=all */
+	if (!s) { /* strategy=all: its runs' spans and results are the detail */
+		boot_phase("report");
+		console_flush();
+		boot_phase("bench");
 		return bench_run(&boot_ctx);
+	}
+	boot_phase("memmap_run");       /* the boot CPU's share: its memmap_init spans lie inside */
 	memmap_run_start(s, &boot_ctx);
-	ok = boot_workload(); /* the rest of the boot: under async, while memory arrives */
+	boot_phase("boot_rest");        /* under async, while memory arrives */
+	ok = boot_workload();           /* the rest of the boot */
+	boot_phase("memmap_wait");
 	ok &= memmap_run_finish(s, &boot_ctx);
+	boot_phase("verify");
 	corrupt_if_asked();
-	return memmap_run_check(s, &boot_ctx, &label, NULL) && ok;
+	run_verify(&check);
+	boot_phase("report");
+	console_flush();                /* what the boot said so far, kept out of the timed part */
+	return run_report(s, &boot_ctx, &check, &label) && ok;
 }

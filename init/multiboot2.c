@@ -46,6 +46,14 @@
 #define EFI_DESC_NUM_PAGES 24
 #define EFI_PAGE_SHIFT 12
 
+/*
+ * Spec 3.6.12 (framebuffer info): u64 addr, u32 pitch, u32 width, u32 height,
+ * u8 bpp, u8 type; type 2 is EGA text, width and height in characters.
+ */
+#define MB2_FB_MIN 22
+#define MB2_FB_TYPE_EGA_TEXT 2
+#define MB2_TEXT_MAX 256 /* columns or rows: more is not a text screen */
+
 /* Spec 3.6.11 / 3.6.12: the RSDP copied in the tag; ACPI 1.0 has 20 bytes. */
 #define RSDP_V1_SIZE 20
 
@@ -299,6 +307,23 @@ static bool first_of_kind(const struct mb2_walk *w, size_t *slot, size_t *slot_s
 	return true;
 }
 
+/* Keep a text screen of sane size; a graphics framebuffer is not ours to draw on. */
+static void read_text_screen(const uint8_t *p, size_t len, struct mb2_text_screen *out)
+{
+	struct mb2_text_screen t;
+
+	if (len < MB2_FB_MIN || p[21] != MB2_FB_TYPE_EGA_TEXT)
+		return;
+	t.addr = get_le64(p);
+	t.pitch = get_le32(p + 8);
+	t.cols = get_le32(p + 12);
+	t.rows = get_le32(p + 16);
+	if (!t.addr || !t.cols || !t.rows || t.cols > MB2_TEXT_MAX || t.rows > MB2_TEXT_MAX ||
+	    t.pitch < 2 * t.cols || t.pitch > 2 * MB2_TEXT_MAX)
+		return;
+	*out = t;
+}
+
 static void read_tag(struct mb2_walk *w, uint32_t type, size_t offset, size_t size)
 {
 	const uint8_t *payload = w->base + offset + MB2_TAG_HEADER_SIZE;
@@ -337,6 +362,9 @@ static void read_tag(struct mb2_walk *w, uint32_t type, size_t offset, size_t si
 		if (stride && first_of_kind(w, &w->efi_tag, &w->efi_tag_size, offset, size, type))
 			out->efi_entries = count_entries(w, "multiboot2 EFI mmap", offset, size,
 							 MB2_EFI_MMAP_HEADER_SIZE, stride);
+		return;
+	case MB2_TAG_FRAMEBUFFER:
+		read_text_screen(payload, payload_len, &out->text_screen);
 		return;
 	case MB2_TAG_ACPI_OLD:
 		if (rsdp_tag_usable(w, offset, size))

@@ -25,6 +25,7 @@
 #define MB2_TAG_CMDLINE 1
 #define MB2_TAG_LOADER_NAME 2
 #define MB2_TAG_MMAP 6
+#define MB2_TAG_FRAMEBUFFER 8
 #define MB2_TAG_ACPI_OLD 14 /* RSDP, ACPI 1.0 (20 bytes) */
 #define MB2_TAG_ACPI_NEW 15 /* RSDP, ACPI 2.0+ (36 bytes) */
 #define MB2_TAG_EFI_MMAP 17
@@ -52,6 +53,13 @@ struct mb2_info {
 	uint8_t rsdp[MB2_RSDP_MAX];
 	size_t rsdp_len;
 	int rsdp_version; /* 1 (ACPI_OLD) or 2 (ACPI_NEW) */
+
+	/* A text screen the loader left (framebuffer tag of EGA-text type); cols 0: none. */
+	struct mb2_text_screen {
+		uint64_t addr;
+		uint32_t pitch; /* bytes per row */
+		uint32_t cols, rows;
+	} text_screen;
 };
 
 /*

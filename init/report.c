@@ -6,6 +6,7 @@
 #include "arch/x86_64/tsc.h"
 #include "init/bootinfo.h"
 #include "init/console.h"
+#include "init/format.h"
 #include "init/record.h"
 #include "init/version.h"
 #include "mm/physmem.h"
@@ -56,14 +57,17 @@ static void rec_carved_ranges(struct record *r)
 void report_boot(void)
 {
 	struct record r;
-	char hv[13];
+	char hv[13], vendor[13];
 
 	if (!tsc.check_hz && tsc.hz)
 		record_errorf("tsc calibration", "using it unchecked", "only one source (%s)", tsc.source);
-	if (tsc.check_ppm > 20000 || tsc.check_ppm < -20000)
-		record_errorf("tsc calibration", "using the first source",
-			      "%s and %s disagree by %lld ppm", tsc.source, tsc.check_source,
-			      (long long)tsc.check_ppm);
+	if (tsc.check_ppm > TSC_AGREE_PPM || tsc.check_ppm < -TSC_AGREE_PPM) {
+		char action[48];
+
+		ksnprintf(action, sizeof(action), "using %s", tsc.source);
+		record_errorf("tsc calibration", action, "%s and %s disagree by %lld ppm (more than %d)",
+			      tsc.source, tsc.check_source, (long long)tsc.check_ppm, TSC_AGREE_PPM);
+	}
 
 	hypervisor_name(hv);
 	record_begin(&r, "boot");
@@ -79,6 +83,7 @@ void report_boot(void)
 	rec_u64(&r, "tsc_check_hz", tsc.check_hz);
 	rec_i64(&r, "tsc_check_ppm", tsc.check_ppm);
 	rec_u64(&r, "tsc_calibration_ns", tsc.calibration_ns);
+	rec_u64(&r, "tsc_bound_ppm", tsc.bound_ppm);
 	rec_str(&r, "loader", boot_info.loader_name);
 	rec_str(&r, "firmware", boot_info.mmap_from_efi ? "uefi" : "bios");
 	rec_str(&r, "mem_source", physmem.source);
@@ -89,6 +94,14 @@ void report_boot(void)
 	rec_i64(&r, "acpi_revision", boot_acpi.count ? boot_acpi.revision : -1);
 	rec_u64(&r, "acpi_tables", boot_acpi.count);
 	rec_str(&r, "hypervisor", hv);
+	if (boot_info.text_screen.cols)
+		rec_strf(&r, "screen", "%ux%u", boot_info.text_screen.cols, boot_info.text_screen.rows);
+	else
+		rec_str(&r, "screen", "");
+	cpuid_vendor(vendor);
+	rec_str(&r, "cpu_vendor", vendor);
+	rec_u64(&r, "cpu_family", cpuid_family());
+	rec_u64(&r, "cpu_model", cpuid_model());
 	rec_u64(&r, "ns", time_ns());
 	record_end(&r);
 }

@@ -30,7 +30,33 @@ void span_log_group(int node, const char *what, uint64_t start_ns, uint64_t end_
 void span_set_run(unsigned run);
 /* Forget every logged span (work that is not part of any reported run). */
 void spans_discard(void);
-/* Print every logged span as @span and empty the log (boot CPU, after the work). */
+/*
+ * Print the boot phases not printed yet (below), then every logged span, as
+ * @span, and empty the span log (boot CPU, after the work).
+ */
 void spans_report(void);
+
+/*
+ * Boot phases: the boot CPU's time from TSC zero to @exit, cut into
+ * consecutive named pieces. boot_phase() ends the running phase and starts
+ * @what at one TSC reading, so the phases tile the boot CPU's time; the
+ * first, "entry" (boot.S up to kmain), starts at time zero. Readings are
+ * kept as raw TSC and converted when printed, so phases from before the
+ * console and the TSC calibration are kept too. Phases print as @span with
+ * "phase": true and "run": 0, apart from the per-run spans above: a run's
+ * spans may lie inside a phase (memmap_init inside memmap_run).
+ *
+ * boot_phase needs the per-CPU area (the first call comes after
+ * percpu_init_boot_cpu); boot CPU only.
+ */
+void boot_phase(const char *what);
+/* End the running phase without starting another (the machine is about to stop). */
+void boot_phase_end(void);
+/*
+ * A boot-timeline span of @cpu, in TSC cycles since time zero on the boot
+ * CPU's clock (an AP's own readings less its offset): the AP wake-up.
+ */
+void boot_span_cpu(unsigned cpu, int node, const char *what, uint64_t start_cycles,
+		   uint64_t end_cycles);
 
 #endif

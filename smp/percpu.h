@@ -44,6 +44,7 @@ struct percpu {
 	volatile int state;
 	uint64_t stack_top;
 	uint64_t online_ns;  /* when it reached ap_main, on the boot CPU's clock */
+	uint64_t online_tsc; /* the same moment, raw TSC of this CPU (the boot timeline's ap_wake) */
 	uint64_t tsc_rtt_ns; /* round trip of the best TSC-offset sample */
 	struct cpu_gdt gdt;
 	struct call_queue calls;

@@ -20,6 +20,7 @@
 
 struct smp_boot_stats {
 	uint64_t wake_ns;      /* first INIT sent -> last AP online */
+	uint64_t init_delay_ns; /* the wait after INIT (0 on modern CPUs; smp.init_delay_us=) */
 	uint64_t tsc_skew_ns;  /* largest |TSC offset| of any AP (offsets within the uncertainty count as 0) */
 	uint64_t tsc_uncertainty_ns; /* largest half round trip of the best offset sample */
 	unsigned requested;    /* APs we tried to wake */

@@ -218,6 +218,7 @@ void report_topology(void)
 	rec_str(&r, "numa_source", numa.source);
 	rec_bool(&r, "slit", numa.slit_used);
 	rec_str(&r, "apic_mode", smp_stats.apic_mode ? smp_stats.apic_mode : "");
+	rec_u64(&r, "init_delay_ns", smp_stats.init_delay_ns);
 	rec_u64(&r, "cpus_requested", smp_stats.requested + 1);
 	rec_u64(&r, "cpus_failed", smp_stats.failed);
 	rec_u64(&r, "memblock_node_fallbacks", boot_memblock.node_fallbacks);

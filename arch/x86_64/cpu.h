@@ -63,6 +63,33 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 static inline uint32_t cpuid_max_leaf(void) { return cpuid(0, 0).eax; }
 static inline uint32_t cpuid_max_ext_leaf(void) { return cpuid(0x80000000, 0).eax; }
 
+/* The vendor string of leaf 0 ("GenuineIntel", "AuthenticAMD", ...) into @out[13]. */
+static inline void cpuid_vendor(char out[13])
+{
+	struct cpuid_regs r = cpuid(0, 0);
+
+	__builtin_memcpy(out, &r.ebx, 4);
+	__builtin_memcpy(out + 4, &r.edx, 4);
+	__builtin_memcpy(out + 8, &r.ecx, 4);
+	out[12] = '\0';
+}
+
+/* The display family (SDM vol. 2A, CPUID leaf 1: the extended family counts only under family 0Fh). */
+static inline unsigned cpuid_family(void)
+{
+	uint32_t eax = cpuid(1, 0).eax, family = (eax >> 8) & 0xf;
+
+	return family == 0xf ? family + ((eax >> 20) & 0xff) : family;
+}
+
+/* The display model (the extended model counts under families 06h and 0Fh). */
+static inline unsigned cpuid_model(void)
+{
+	uint32_t eax = cpuid(1, 0).eax, family = (eax >> 8) & 0xf, model = (eax >> 4) & 0xf;
+
+	return family == 6 || family == 0xf ? model + (((eax >> 16) & 0xf) << 4) : model;
+}
+
 static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
 static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
 static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }

@@ -15,10 +15,12 @@ static uint64_t ns_per_cycle_q32 = 1ull << 32;
 #define PIT_CMD 0x43
 #define PORT_B 0x61 /* bit 0: channel 2 gate, bit 1: speaker, bit 5: channel 2 output */
 #define PM_TIMER_HZ 3579545
-#define CALIBRATION_ROUNDS 5
-#define CALIBRATION_WINDOW_MS 10
-/* A reference clock that stops mid-window must not hang the boot: ~4 s at 4 GHz, ~17 s at 1 GHz. */
-#define WINDOW_GIVE_UP_CYCLES (1ull << 34)
+#define PIT_WINDOWS 5
+#define PIT_WINDOW_MS 10
+#define CALIBRATION_TARGET_PPM 100 /* the worst-case error the chosen measured source must reach */
+#define CHECK_TARGET_PPM (TSC_AGREE_PPM / 5) /* a checking source's: noise cannot fake a disagreement */
+#define CALIBRATION_MAX_NS 25000000ull /* refine no longer than this (at 4 GHz; longer when slower) */
+#define READ_TRIES 3 /* reads of a counter per sample; the tightest-bracketed is kept */
 
 uint64_t tsc_to_ns(uint64_t cycles)
 {
@@ -53,11 +55,17 @@ static void set_frequency(uint64_t hz)
 	ns_per_cycle_q32 = (uint64_t)((1000000000ull << 32) / hz);
 }
 
-/* CPUID 15h (SDM vol. 2A, CPUID: TSC and core crystal clock), with 16h for the crystal. */
-static uint64_t tsc_hz_from_cpuid(void)
+/*
+ * CPUID 15h (SDM vol. 2A, CPUID: TSC and core crystal clock). Trusted only
+ * when the CPU states its crystal (ECX): the TSC rate is then exact by
+ * definition. Without it, 16h's base frequency is a rounded MHz figure: a
+ * last resort (@nominal), not a calibration.
+ */
+static uint64_t tsc_hz_from_cpuid(bool *nominal)
 {
 	struct cpuid_regs r;
 
+	*nominal = false;
 	if (cpuid_max_leaf() < 0x15)
 		return 0;
 	r = cpuid(0x15, 0);
@@ -65,11 +73,9 @@ static uint64_t tsc_hz_from_cpuid(void)
 		return 0;
 	if (r.ecx)
 		return (uint64_t)r.ecx * r.ebx / r.eax;
-	if (cpuid_max_leaf() >= 0x16) {
-		uint64_t base_hz = (uint64_t)(cpuid(0x16, 0).eax & 0xffff) * 1000000;
-
-		return base_hz; /* the base frequency is the TSC rate when 15h lacks the crystal */
-	}
+	*nominal = true;
+	if (cpuid_max_leaf() >= 0x16)
+		return (uint64_t)(cpuid(0x16, 0).eax & 0xffff) * 1000000;
 	return 0;
 }
 
@@ -84,10 +90,9 @@ static uint64_t tsc_hz_from_hypervisor(void)
 }
 
 /* One PIT window: channel 2 in mode 0 counts down, OUT2 rises at zero. */
-static uint64_t pit_window_hz(const struct tsc_references *ref)
+static uint64_t pit_window_hz(void)
 {
-	(void)ref;
-	uint16_t count = PIT_HZ / (1000 / CALIBRATION_WINDOW_MS);
+	uint16_t count = PIT_HZ / (1000 / PIT_WINDOW_MS);
 	uint64_t t0, t1;
 	unsigned long spins = 0;
 
@@ -103,37 +108,32 @@ static uint64_t pit_window_hz(const struct tsc_references *ref)
 	return (t1 - t0) * PIT_HZ / count;
 }
 
-static uint32_t pm_timer_read(uint16_t port, uint32_t mask)
+/*
+ * The PIT, only when no PM timer or HPET could be read: the median of a
+ * few windows, since a window is only as exact as the polling of OUT2.
+ */
+static uint64_t pit_hz(void)
 {
-	return inl(port) & mask;
-}
+	uint64_t v[PIT_WINDOWS];
 
-/* One PM-timer window: count TSC cycles while the 3.58 MHz timer advances a fixed amount. */
-static uint64_t pm_timer_window_hz(const struct tsc_references *ref)
-{
-	uint16_t port = ref->pm_timer_port;
-	uint32_t mask = ref->pm_timer_32bit ? 0xffffffffu : 0xffffffu;
-	uint32_t ticks = PM_TIMER_HZ / (1000 / CALIBRATION_WINDOW_MS), start, now;
-	uint64_t t0, t1;
-	unsigned long spins = 0;
-
-	start = pm_timer_read(port, mask);
-	/* Start on an edge so the window begins on a tick boundary. */
-	while ((now = pm_timer_read(port, mask)) == start)
-		if (++spins > 10000000ul)
-			return 0; /* a timer that does not move */
-	t0 = rdtsc_ordered();
-	start = now;
-	do {
-		now = pm_timer_read(port, mask);
-		if (rdtsc() - t0 > WINDOW_GIVE_UP_CYCLES)
+	for (int i = 0; i < PIT_WINDOWS; i++) {
+		v[i] = pit_window_hz();
+		if (!v[i])
 			return 0;
-	} while (((now - start) & mask) < ticks);
-	t1 = rdtsc_ordered();
-	return (t1 - t0) * PM_TIMER_HZ / ((now - start) & mask);
+		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+			uint64_t t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	}
+	return v[PIT_WINDOWS / 2];
 }
+
+/* ---- counting the TSC against the PM timer and the HPET, both in one window ---- */
 
 #define HPET_CAPABILITIES 0x000 /* bits 63:32: counter period in femtoseconds */
+#define  HPET_COUNT_SIZE_64 (1u << 13)
 #define HPET_CONFIG 0x010
 #define  HPET_ENABLE 1u
 #define HPET_COUNTER 0x0f0
@@ -144,59 +144,132 @@ static uint64_t hpet_reg(const struct tsc_references *ref, unsigned off)
 	return *(volatile uint64_t *)((volatile uint8_t *)ref->hpet + off);
 }
 
-/* One HPET window: the main counter's period is stated in femtoseconds. */
-static uint64_t hpet_window_hz(const struct tsc_references *ref)
+static uint64_t pm_timer_count(const struct tsc_references *ref)
 {
-	uint64_t period_fs = hpet_reg(ref, HPET_CAPABILITIES) >> 32;
-	uint64_t ticks, c0, c1, t0, t1;
+	return inl(ref->pm_timer_port);
+}
 
-	if (!period_fs || period_fs > 100000000ull) /* the spec caps the period at 100 ns */
-		return 0;
-	*(volatile uint64_t *)((volatile uint8_t *)ref->hpet + HPET_CONFIG) =
-		hpet_reg(ref, HPET_CONFIG) | HPET_ENABLE;
-	ticks = FS_PER_S / 1000 * CALIBRATION_WINDOW_MS / period_fs;
-	c0 = hpet_reg(ref, HPET_COUNTER);
-	t0 = rdtsc_ordered();
-	do {
-		c1 = hpet_reg(ref, HPET_COUNTER);
-		if (rdtsc() - t0 > WINDOW_GIVE_UP_CYCLES)
-			return 0;
-	} while (c1 - c0 < ticks);
-	t1 = rdtsc_ordered();
-	/* cycles per second = cycles * HPET Hz / HPET ticks (fits 64 bits for 10 ms windows) */
-	return (t1 - t0) * (FS_PER_S / period_fs) / (c1 - c0);
+static uint64_t hpet_count(const struct tsc_references *ref)
+{
+	return hpet_reg(ref, HPET_COUNTER);
+}
+
+/* A reference clock: a counter at a known rate, read at a known TSC time. */
+struct ref_clock {
+	const char *name;
+	uint64_t (*read)(const struct tsc_references *ref);
+	uint64_t mask, hz;
+	uint64_t target_ppm;         /* the window may end for it when bound_ppm is within this */
+	uint64_t count0, tsc0, err0; /* the window's first reading: counter, TSC, TSC uncertainty */
+	uint64_t tsc_hz, bound_ppm;  /* the estimate so far and its worst-case error */
+};
+
+/*
+ * Read @c's counter between two TSC readings, a few times, and keep the
+ * tightest: the counter was read somewhere in [before, after], so the
+ * middle is its TSC time within half the bracket. A read stretched by an
+ * SMI or by the host descheduling the vCPU widens its bracket and loses.
+ */
+static void read_bracketed(const struct ref_clock *c, const struct tsc_references *ref,
+			   uint64_t *count, uint64_t *tsc_at, uint64_t *err)
+{
+	*err = UINT64_MAX;
+	for (int i = 0; i < READ_TRIES; i++) {
+		uint64_t before = rdtsc_ordered(), v = c->read(ref) & c->mask;
+		uint64_t after = rdtsc_ordered();
+
+		if ((after - before) / 2 < *err) {
+			*count = v;
+			*tsc_at = before + (after - before) / 2;
+			*err = (after - before) / 2;
+		}
+	}
+}
+
+static void ref_start(struct ref_clock *c, const struct tsc_references *ref)
+{
+	read_bracketed(c, ref, &c->count0, &c->tsc0, &c->err0);
 }
 
 /*
- * The median of several short windows: under emulation a window can be
- * stretched when the host deschedules the vCPU, and the median ignores it.
+ * Read @c again and update its estimate. The error bound counts both
+ * readings' brackets and one counter tick, against the cycles elapsed.
  */
-static uint64_t median_of_windows(uint64_t (*window)(const struct tsc_references *),
-				  const struct tsc_references *ref)
+static void ref_update(struct ref_clock *c, const struct tsc_references *ref)
 {
-	uint64_t v[CALIBRATION_ROUNDS];
+	uint64_t count, tsc_at, err, ticks, cycles;
 
-	for (int i = 0; i < CALIBRATION_ROUNDS; i++) {
-		v[i] = window(ref);
-		if (!v[i])
-			return 0;
-		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
-			uint64_t t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	}
-	return v[CALIBRATION_ROUNDS / 2];
+	read_bracketed(c, ref, &count, &tsc_at, &err);
+	ticks = (count - c->count0) & c->mask;
+	cycles = tsc_at - c->tsc0;
+	if (!ticks || !cycles)
+		return;
+	/* A window is at most ~1e8 cycles and a counter at most ~1e9 Hz: the products fit 64 bits. */
+	c->tsc_hz = cycles * c->hz / ticks;
+	c->bound_ppm = (c->err0 + err + cycles / ticks) * 1000000 / cycles;
 }
 
-static void take_source(uint64_t hz, const char *name)
+/*
+ * The references the firmware described, in order of preference; returns
+ * how many. The HPET first: its tick is ~25 TSC cycles against the PM
+ * timer's ~700, so its estimate tightens several times faster.
+ */
+static unsigned ref_clocks(const struct tsc_references *ref, struct ref_clock *out)
+{
+	unsigned n = 0;
+
+	if (ref->hpet) {
+		uint64_t cap = hpet_reg(ref, HPET_CAPABILITIES), period_fs = cap >> 32;
+
+		/* The spec caps the period at 100 ns; a zero or larger one is no HPET. */
+		if (period_fs && period_fs <= 100000000ull) {
+			*(volatile uint64_t *)((volatile uint8_t *)ref->hpet + HPET_CONFIG) =
+				hpet_reg(ref, HPET_CONFIG) | HPET_ENABLE;
+			out[n++] = (struct ref_clock){ .name = "hpet", .read = hpet_count,
+						       .mask = cap & HPET_COUNT_SIZE_64 ? UINT64_MAX : 0xffffffffu,
+						       .hz = FS_PER_S / period_fs };
+		}
+	}
+	if (ref->pm_timer_port)
+		out[n++] = (struct ref_clock){ .name = "pmtimer", .read = pm_timer_count,
+					       .mask = ref->pm_timer_32bit ? 0xffffffffu : 0xffffffu,
+					       .hz = PM_TIMER_HZ };
+	return n;
+}
+
+/*
+ * One window for every reference at once: it lasts until each estimate's
+ * worst-case error is within its target (how long that takes depends on
+ * how fast the counters can be read), or CALIBRATION_MAX_NS. A counter
+ * that never moves gives no estimate.
+ */
+static void measure_refs(struct ref_clock *c, unsigned n, const struct tsc_references *ref)
+{
+	uint64_t start = rdtsc();
+	bool done;
+
+	for (unsigned i = 0; i < n; i++)
+		ref_start(&c[i], ref);
+	do {
+		done = true;
+		for (unsigned i = 0; i < n; i++) {
+			if (c[i].tsc_hz && c[i].bound_ppm <= c[i].target_ppm)
+				continue;
+			ref_update(&c[i], ref);
+			done &= c[i].tsc_hz && c[i].bound_ppm <= c[i].target_ppm;
+		}
+		/* The give-up time in cycles, at most 4 GHz: ~CALIBRATION_MAX_NS at 4 GHz, 4x that at 1 GHz. */
+	} while (!done && rdtsc() - start < CALIBRATION_MAX_NS * 4);
+}
+
+static void take_source(uint64_t hz, const char *name, uint64_t bound_ppm)
 {
 	if (!hz)
 		return;
 	if (!tsc.hz) {
 		tsc.hz = hz;
 		tsc.source = name;
+		tsc.bound_ppm = bound_ppm;
 	} else if (!tsc.check_hz) {
 		tsc.check_hz = hz;
 		tsc.check_source = name;
@@ -205,21 +278,35 @@ static void take_source(uint64_t hz, const char *name)
 
 void tsc_calibrate(const struct tsc_references *ref)
 {
-	uint64_t start = rdtsc();
+	uint64_t start = rdtsc(), nominal_hz;
+	struct ref_clock refs[2];
+	unsigned n;
+	bool nominal;
 
 	/*
-	 * Stated frequencies first, then measured ones; the first found is used,
-	 * the next checks it. The PIT comes last: under QEMU it has been seen to
-	 * run 1.193 times slow in some boots (as if clocked at 1 MHz).
+	 * A frequency the CPU or the hypervisor states exactly comes first;
+	 * then the measured ones (ref_clocks()); the first found is used and
+	 * the next checks it. A checking source needs only enough precision to
+	 * tell a disagreement of TSC_AGREE_PPM from measuring noise. The PIT
+	 * only when neither timer answers: under QEMU it has been seen to run
+	 * 1.193 times slow.
 	 */
-	take_source(tsc_hz_from_cpuid(), "cpuid-15h");
-	take_source(tsc_hz_from_hypervisor(), "hypervisor");
-	if (ref->pm_timer_port && !tsc.check_hz)
-		take_source(median_of_windows(pm_timer_window_hz, ref), "pmtimer");
-	if (ref->hpet && !tsc.check_hz)
-		take_source(median_of_windows(hpet_window_hz, ref), "hpet");
+	nominal_hz = tsc_hz_from_cpuid(&nominal);
+	if (!nominal)
+		take_source(nominal_hz, "cpuid-15h", 0);
+	take_source(tsc_hz_from_hypervisor(), "hypervisor", 0);
+	n = tsc.check_hz ? 0 : ref_clocks(ref, refs);
+	if (tsc.hz && n > 1)
+		n = 1; /* a stated frequency needs one check */
+	for (unsigned i = 0; i < n; i++)
+		refs[i].target_ppm = i == 0 && !tsc.hz ? CALIBRATION_TARGET_PPM : CHECK_TARGET_PPM;
+	measure_refs(refs, n, ref);
+	for (unsigned i = 0; i < n; i++)
+		take_source(refs[i].tsc_hz, refs[i].name, refs[i].bound_ppm);
 	if (!tsc.check_hz)
-		take_source(median_of_windows(pit_window_hz, ref), "pit");
+		take_source(pit_hz(), "pit", 0);
+	if (nominal)
+		take_source(nominal_hz, "cpuid-16h", 0);
 	if (!tsc.hz) {
 		tsc.source = "assumed-1ghz";
 		tsc.hz = 1000000000ull;

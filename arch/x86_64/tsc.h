@@ -3,9 +3,11 @@
  * tsc - time since entry, from the calibrated TSC.
  *
  * boot.S reads the TSC before anything else: that is time zero for every
- * record. tsc_calibrate() finds the TSC frequency from CPUID where the CPU
- * states it, else by timing the TSC against the ACPI PM timer or the PIT,
- * and cross-checks against a second source when there is one.
+ * record. tsc_calibrate() takes the TSC frequency from CPUID 15h or the
+ * hypervisor's leaf where they state it exactly, else counts the TSC
+ * against the ACPI PM timer and the HPET in one window that ends as soon
+ * as both estimates are within 100 ppm (else the PIT), and cross-checks
+ * against a second source when there is one.
  */
 #ifndef MEMINIT_ARCH_TSC_H
 #define MEMINIT_ARCH_TSC_H
@@ -17,7 +19,8 @@ extern uint64_t boot_tsc0;
 
 struct tsc_calibration {
 	uint64_t hz;
-	const char *source;       /* "cpuid-15h", "hypervisor", "pmtimer", "hpet", "pit" */
+	const char *source;       /* "cpuid-15h", "hypervisor", "pmtimer", "hpet", "pit", "cpuid-16h" */
+	uint64_t bound_ppm;       /* a measured source's worst-case error (0: stated, or not bounded) */
 	uint64_t check_hz;        /* a second source's opinion, 0 if none */
 	const char *check_source;
 	int64_t check_ppm;        /* (check_hz - hz) / hz in parts per million */
@@ -26,6 +29,9 @@ struct tsc_calibration {
 };
 
 extern struct tsc_calibration tsc;
+
+/* Two sources further apart than this: one of them is wrong (@error). */
+#define TSC_AGREE_PPM 1000
 
 /* Reference clocks the firmware described (0: absent). */
 struct tsc_references {

@@ -16,9 +16,12 @@ import cases_faults
 import cases_oddmem
 import cases_params
 import cases_strategies
+import cases_timeline
 import cases_topology
 
-CASES = {**cases_boot.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_faults.CASES, **cases_oddmem.CASES, **cases_params.CASES, **cases_strategies.CASES, **cases_bochs.CASES}
+CASES = {**cases_boot.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_faults.CASES,
+         **cases_oddmem.CASES, **cases_params.CASES, **cases_strategies.CASES, **cases_timeline.CASES,
+         **cases_bochs.CASES}
 
 
 def main():

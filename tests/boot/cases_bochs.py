@@ -3,6 +3,7 @@ ACPI PM timer, HPET and APICs) for the same ISO. Assertions read records, never 
 import os
 import subprocess
 
+from cases_timeline import check_timeline
 from bootlib import (MiB, PAGE, ROOT, Boot, check, check_memory, check_no_unparsable, of_type, one,
                      parse_records)
 
@@ -48,6 +49,7 @@ def case_bochs_boot(iso):
 
     exits = of_type(b.records, 'exit')
     check(len(exits) == 1 and exits[0]['ok'] is True, f'@exit ok missing: {exits}')
+    check_timeline(b, cpus)  # Bochs' own CPU model and timers: the same whole-boot timeline
 
 
 CASES = {
