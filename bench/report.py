@@ -19,6 +19,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import baseline  # noqa: E402
+from answers import answers  # noqa: E402
 import summary as S  # noqa: E402
 from results import by_boot, load  # noqa: E402
 from trace import write_traces  # noqa: E402
@@ -138,6 +139,7 @@ def blocks_of(summary, graphs, notes, problems, baseline_part):
               ('p', 'Times are from the start of the mem_map init (ms) unless a graph says otherwise. done: every '
                     'page initialized and in the buddy allocator; usable: boot can go on. "× bsp" is bsp\'s done '
                     'median over the strategy\'s, from the same boot.'),
+              ('h', 2, 'Which strategy, how much faster, and why'), ('list', answers(summary)),
               ('h', 2, 'Summary'), ('table', SUMMARY_HEADER, summary_rows(summary)),
               ('h', 2, 'Linux reference (cold, ms as printed) beside our cold plain boots'),
               ('table', LINUX_HEADER, linux_rows(summary)),
@@ -244,6 +246,7 @@ def make_report(results_dir, baseline_dir=None, out=sys.stdout):
     with open(page, 'w') as f:
         f.write(html_page(blocks))
     print(text_table(SUMMARY_HEADER, summary_rows(summary)), file=out)
+    print('', *answers(summary), sep='\n', file=out)
     print('\n' + text_table(LINUX_HEADER, linux_rows(summary)), file=out)
     if baseline_part:
         header, rows, env = baseline_part

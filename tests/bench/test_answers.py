@@ -1,0 +1,47 @@
+"""The report's answers: one sentence per machine, naming the fastest strategy,
+and a warning when the vCPUs had no parallel headroom in that boot."""
+import copy
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), 'bench'))
+import results  # noqa: E402
+import summary as S  # noqa: E402
+from answers import answers, fastest_synchronous, parallel_headroom  # noqa: E402
+
+SAMPLE = os.path.join(HERE, 'logs', 'sample', 'results.jsonl')
+
+
+class Answers(unittest.TestCase):
+    def setUp(self):
+        lines, problems = results.load(SAMPLE)
+        self.summary = S.summarize(lines)
+
+    def test_one_sentence_per_machine_naming_the_fastest(self):
+        said = answers(self.summary)
+        cases = S.sorted_cases(self.summary)
+        self.assertEqual(len(said), len(cases))
+        for case, sentence in zip(cases, said):
+            self.assertTrue(sentence.startswith(case['case'] + ':'), sentence)
+            best = fastest_synchronous(case)
+            if best:
+                done = S.bench_of(case, best)['done_ns_median']
+                for other in ('bsp', 'migrate', 'xcall'):
+                    self.assertLessEqual(done, S.bench_of(case, other)['done_ns_median'])
+                self.assertIn(f'fastest synchronous is {best}', sentence)
+            else:
+                self.assertIn('no benchmark-mode figures', sentence)  # the hung boot
+
+    def test_no_headroom_is_said(self):
+        case = copy.deepcopy(self.summary['cases']['2n-2c-1G'])
+        for bench in case['all']['bench'].values():
+            bench['fill_all_gbps'] = bench['fill_1cpu_gbps'] * 1.05
+        self.assertAlmostEqual(parallel_headroom(case), 1.05)
+        self.summary['cases'] = {'2n-2c-1G': case}
+        self.assertIn('stored only 1.05×', answers(self.summary)[0])
+
+
+if __name__ == '__main__':
+    unittest.main()
