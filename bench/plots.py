@@ -237,9 +237,20 @@ def scaling(out_dir, cases, vary):
     return graphs, notes
 
 
+def memory_family(cases):
+    """The cases that differ only in memory (same nodes and vCPUs), the family
+    with the most memory sizes; all cases when no two differ only so."""
+    families = {}
+    for case in cases:
+        families.setdefault((case.get('nodes'), case.get('vcpus')), {})[case.get('mem_bytes')] = case
+    best = max(families.values(), key=len, default={})
+    return sorted(best.values(), key=lambda c: c.get('mem_bytes') or 0) if len(best) > 1 else cases
+
+
 def free_memory(out_dir, cases):
-    """Free memory over time while async fills it in, one line per case."""
+    """Free memory over time while async fills it in, one line per memory size."""
     series, sources = [], set()
+    cases = memory_family(cases)
     for case in cases:
         result, source = None, None
         if 'async' in case['plain']:
