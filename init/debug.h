@@ -4,6 +4,8 @@
 #define MEMINIT_INIT_DEBUG_H
 
 void debug_fault_if_asked(void);
+/* debug.undefined=KIND: undefined behaviour for the sanitized kernel to catch. */
+void debug_undefined_if_asked(void);
 /* debug.alloc_fail_node=N: N, or -1. The mem_map layout refuses that node's RAM. */
 int debug_alloc_fail_node(void);
 /* debug.stall_cpu=N: CPU N stops for good inside its first mem_map chunk claim. */

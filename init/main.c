@@ -64,6 +64,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	boot_phase("report");
 	report_boot();                  /* @boot */
 	debug_fault_if_asked();         /* debug.fault=: after @boot, so tests see both */
+	debug_undefined_if_asked();     /* debug.undefined=: the same, for the sanitizers */
 	boot_phase("topology");
 	topology_init();                /* MADT, SRAT, SLIT -> nodes; before any per-node allocation */
 	smp_boot(&numa, madt_lapic_phys); /* phases lapic .. tsc_sync: all APs awake before the mem_map */

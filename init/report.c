@@ -87,6 +87,11 @@ void report_boot(void)
 	rec_str(&r, "loader", boot_info.loader_name);
 	rec_str(&r, "firmware", boot_info.mmap_from_efi ? "uefi" : "bios");
 	rec_str(&r, "mem_source", physmem.source);
+#ifdef MEMINIT_SANITIZED
+	rec_bool(&r, "sanitized", true); /* UBSan and the stack protector: a test kernel, not a measuring one */
+#else
+	rec_bool(&r, "sanitized", false);
+#endif
 	rec_carved_ranges(&r);
 	rec_u64(&r, "direct_map_page", paging.direct_map_page);
 	rec_u64(&r, "page_table_pages", paging.table_pages);

@@ -61,3 +61,29 @@ def case_fault_stalled_worker(iso):
 
 
 CASES.update({'fault_dead_cpu': case_fault_dead_cpu, 'fault_stalled_worker': case_fault_stalled_worker})
+
+
+def case_fault_undefined(iso):
+    # The sanitized kernel stops at each with an @error naming file, line and
+    # kind; the measured kernel has no checks and boots on (index and shift
+    # are harmless there; smash overwrites a return address and faults).
+    for kind, what, where in (('shift', 'undefined behaviour', 'shift out of bounds'),
+                              ('overflow', 'undefined behaviour', 'signed addition overflow'),
+                              ('index', 'undefined behaviour', 'index out of bounds'),
+                              ('smash', 'stack protector', 'canary')):
+        b = boot(iso, cmdline=f'debug.undefined={kind}', qemu_args=['-m', '256M'])
+        check_no_unparsable(b)
+        if not one(b.records, 'boot')['sanitized']:
+            if kind != 'smash':
+                check(b.status == EXIT_OK and not b.errors(), f'{kind}: unsanitized kernel should boot on')
+            continue
+        check(b.status != EXIT_OK, f'{kind}: the sanitized kernel must fail the boot')
+        errors = b.errors()
+        check(len(errors) == 1 and errors[0]['what'] == what and where in errors[0]['detail'],
+              f'{kind}: want one @error {what!r} mentioning {where!r}: {errors}')
+        if what == 'undefined behaviour':
+            check(errors[0]['detail'].startswith('cpu 0: init/debug_undefined.c:'),
+                  f'{kind}: no repository file and line: {errors[0]["detail"]}')
+
+
+CASES['fault_undefined'] = case_fault_undefined

@@ -25,7 +25,11 @@ def case_oddmem_tiny_nodes(iso):
     results = check_all_strategies(b, '64 tiny nodes')
     topo = one(b.records, 'topology')
     check(len(topo['nodes']) == 64 and len(topo['distance']) == 64, 'the 64-node @topology is incomplete')
-    check(not b.errors(), f'unexpected @error records: {b.errors()}')
+    # Node 0 is the kernel image's first 2 MiB: a bigger (sanitized) kernel leaves
+    # its mem_map no room there. That, and only that, may be reported.
+    for e in b.errors():
+        check(e['what'] == 'mem_map' and "node 0's" in e['detail'], f'unexpected @error: {e}')
+        check(results[0]['nodes'][0]['memmap_node'] != 0, 'node 0 reported elsewhere but is not')
     # A 32 KiB mem_map in a 2 MiB page would reserve a third of this machine.
     check(results[0]['reserved_pages'] < results[0]['total_pages'] // 10,
           f'tiny nodes reserve too much: {results[0]["reserved_pages"]} of {results[0]["total_pages"]}')
