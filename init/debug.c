@@ -5,7 +5,9 @@
 
 #include "init/console.h"
 #include "init/params.h"
+#include "init/record.h"
 #include "smp/smp.h"
+#include "smp/wait.h"
 #include "smp/numa.h"
 
 enum fault_kind { FAULT_NONE, FAULT_PF, FAULT_GP, FAULT_UD, FAULT_DE, FAULT_NX, FAULT_WP, FAULT_DF };
@@ -124,6 +126,52 @@ void debug_stall_if_asked(unsigned cpu)
 {
 	if ((int)cpu == stall_cpu)
 		stop_this_cpu(NULL);
+}
+
+static int overflow_cpu = -1;
+
+static const char *set_overflow_cpu(const char *value)
+{
+	unsigned long long n;
+
+	if (!param_parse_u64_in(value, 0, MAX_CPUS - 1, &n))
+		return "expected a CPU number";
+	overflow_cpu = (int)n;
+	return NULL;
+}
+PARAM("debug.stack_overflow", set_overflow_cpu,
+      "this CPU recurses until its kernel stack overflows (tests the guard pages) before the first strategy");
+
+static volatile int recursion_sink;
+
+static int __attribute__((noinline)) recurse(int depth)
+{
+	volatile char frame[256];
+
+	frame[0] = (char)depth;
+	if (recursion_sink >= 0) /* always: the compiler just cannot tell */
+		return recurse(depth + 1) + frame[0];
+	return frame[0];
+}
+
+static void overflow_this_stack(void *unused)
+{
+	(void)unused;
+	recurse(0);
+}
+
+void debug_overflow_if_asked(void)
+{
+	struct cpumask victim = { { 0 } };
+
+	if (overflow_cpu < 0 || !cpumask_test(&cpu_online_mask, (unsigned)overflow_cpu))
+		return;
+	if ((unsigned)overflow_cpu == smp_processor_id())
+		overflow_this_stack(NULL);
+	cpumask_set(&victim, (unsigned)overflow_cpu);
+	smp_call_many(&victim, overflow_this_stack, NULL, false);
+	sleep_ns(2000000000ull); /* its fault report ends the boot; this is only a bound */
+	record_errorf("debug", "boot went on", "cpu %d's stack overflow was not reported", overflow_cpu);
 }
 
 void debug_kill_cpu_if_asked(void)

@@ -12,5 +12,7 @@ int debug_alloc_fail_node(void);
 void debug_stall_if_asked(unsigned cpu);
 /* debug.dead_cpu=N: CPU N stops answering cross-calls before the first strategy runs. */
 void debug_kill_cpu_if_asked(void);
+/* debug.stack_overflow=N: CPU N overflows its kernel stack, before the first strategy runs. */
+void debug_overflow_if_asked(void);
 
 #endif

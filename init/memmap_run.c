@@ -174,6 +174,7 @@ bool meminit_wait(void)
 void memmap_run_start(const struct strategy *s, struct strategy_ctx *ctx)
 {
 	debug_kill_cpu_if_asked();             /* debug.dead_cpu=: before the first run sends it work */
+	debug_overflow_if_asked();             /* debug.stack_overflow=: with every CPU up */
 	buddy_init(&boot_buddy, &boot_memmap); /* empty lists: every run builds them from nothing */
 	strategy_ctx_reset(ctx);
 	ctx->start_ns = time_ns();

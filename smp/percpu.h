@@ -42,7 +42,8 @@ struct percpu {
 	uint32_t apic_id;
 	int node;
 	volatile int state;
-	uint64_t stack_top;
+	uint64_t stack_top;  /* in the stack region, above a guard page (layout.h) */
+	uint64_t ist_base;   /* the IST stacks, in the direct map */
 	uint64_t online_ns;  /* when it reached ap_main, on the boot CPU's clock */
 	uint64_t online_tsc; /* the same moment, raw TSC of this CPU (the boot timeline's ap_wake) */
 	uint64_t tsc_rtt_ns; /* round trip of the best TSC-offset sample */

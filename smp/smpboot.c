@@ -150,7 +150,8 @@ void percpu_init_boot_cpu(void)
 
 /*
  * A CPU's area, kernel stack and IST stacks, in one allocation on its node.
- * Layout: [percpu, page-rounded][kernel stack][double-fault stack][NMI stack].
+ * Layout: [percpu, page-rounded][kernel stack][double-fault stack][NMI stack];
+ * the kernel stack is used through its mapping in the guarded stack region.
  */
 static struct percpu *alloc_cpu_area(unsigned cpu, uint32_t apic_id, int node)
 {
@@ -169,13 +170,15 @@ static struct percpu *alloc_cpu_area(unsigned cpu, uint32_t apic_id, int node)
 	p->cpu = cpu;
 	p->apic_id = apic_id;
 	p->node = node;
-	p->stack_top = (uint64_t)(base + area + KERNEL_STACK_SIZE);
+	p->stack_top = paging_map_stack(cpu, phys + area, KERNEL_STACK_SIZE);
+	p->ist_base = (uint64_t)(base + area + KERNEL_STACK_SIZE);
 	return p;
 }
 
+/* The IST stacks stay in the direct map: a double fault must not need the guarded region. */
 static uint64_t ist_top(const struct percpu *p, int which)
 {
-	return p->stack_top + (uint64_t)which * IST_SIZE;
+	return p->ist_base + (uint64_t)which * IST_SIZE;
 }
 
 /* The AP's first C: its own GDT, TSS, IDT and LAPIC, then report and idle. */

@@ -204,7 +204,10 @@ early_pdpt_high:	.fill 512, 8, 0
 early_pd:	.fill 2048, 8, 0
 
 	.section .bss
-	.balign 16
+	/* A page below the boot stack that paging_init leaves unmapped: an overflow faults. */
+	.balign 4096
+	.globl boot_stack_guard
+boot_stack_guard:	.skip 4096
 	.globl boot_stack_top
 boot_stack:	.skip BOOT_STACK_SIZE
 boot_stack_top:

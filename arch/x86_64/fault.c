@@ -7,10 +7,12 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
 #include "init/console.h"
 #include "init/exit.h"
 #include "init/record.h"
+#include "smp/percpu.h"
 
 #define BACKTRACE_MAX 16
 
@@ -77,10 +79,18 @@ void fault_report_and_exit(struct trap_frame *f)
 	{
 		struct record r;
 
+		/* A fault on a stack's guard page (layout.h) is that stack's overflow: say so. */
+		int overflowed = paging_stack_guard_cpu(cr2);
+
 		record_begin(&r, "error");
-		rec_str(&r, "what", "cpu exception");
-		rec_strf(&r, "detail", "%s: vector %lu error %#lx rip %#lx cr2 %#lx", name, f->vector,
-			 f->error_code, f->rip, cr2);
+		rec_str(&r, "what", overflowed >= 0 ? "stack overflow" : "cpu exception");
+		if (overflowed >= 0)
+			rec_strf(&r, "detail", "cpu %u: %s: cpu %d's kernel stack ran into its guard page at %#lx "
+				 "(rip %#lx)", smp_processor_id(), name, overflowed, cr2, f->rip);
+		else
+			rec_strf(&r, "detail", "cpu %u: %s: vector %lu error %#lx rip %#lx cr2 %#lx",
+				 smp_processor_id(), name, f->vector, f->error_code, f->rip, cr2);
+		rec_u64(&r, "cpu", smp_processor_id());
 		rec_str(&r, "action", "machine stopped with failure status");
 		rec_u64(&r, "vector", f->vector);
 		rec_u64(&r, "error_code", f->error_code);

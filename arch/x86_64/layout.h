@@ -12,7 +12,16 @@
 #define KERNEL_PHYS 0x100000 /* where GRUB loads the image: 1 MiB */
 #define PAGE_OFFSET 0xffff800000000000
 
-#define BOOT_STACK_SIZE 0x4000
+/* As an AP's: records are built on the stack (6 KiB each) and printk adds 1 KiB. */
+#define BOOT_STACK_SIZE 0x8000
+/*
+ * The application processors' kernel stacks, mapped with 4 KiB pages one
+ * STACK_SLOT apart, each with an unmapped guard page below it (paging.h,
+ * paging_map_stack): an overflow faults instead of writing over whatever
+ * lies below.
+ */
+#define STACK_VMA 0xffffc00000000000
+#define STACK_SLOT 0x10000
 
 /* Segment selectors of the kernel GDT (gdt.c and boot.S agree on these). */
 #define GDT_KERNEL_CS 0x08

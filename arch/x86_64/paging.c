@@ -10,6 +10,7 @@
 #include "init/selftest.h"
 #include "init/record.h"
 #include "mm/memblock.h"
+#include "smp/cpumask.h"
 
 #define TABLE_ENTRIES 512
 /* Table pages must be reachable through the boot tables, which map the first 4 GiB. */
@@ -25,6 +26,7 @@ static size_t ram_count;
 
 extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern const char __data_start[], __kernel_end[];
+extern const char boot_stack_guard[];
 
 static uint64_t *new_table(void)
 {
@@ -112,6 +114,34 @@ static void map_kernel_section(const char *start, const char *end, uint64_t flag
 	map_pages(s, s - KERNEL_VMA, e - s, 4096, flags | PTE_GLOBAL);
 }
 
+/* Remove the 4 KiB page at @virt from the kernel image's mapping. */
+static void unmap_kernel_page(uint64_t virt)
+{
+	uint64_t *table = root;
+
+	for (int level = 3; level > 0; level--)
+		table = next_table(&table[index_at(virt, level)]);
+	table[index_at(virt, 0)] = 0;
+}
+
+uint64_t paging_map_stack(unsigned cpu, uint64_t phys, uint64_t size)
+{
+	uint64_t guard = STACK_VMA + (uint64_t)cpu * STACK_SLOT;
+
+	map_pages(guard + 4096, phys, size, 4096, PTE_WRITE | nx_bit);
+	return guard + 4096 + size;
+}
+
+int paging_stack_guard_cpu(uint64_t virt)
+{
+	if (virt - (uint64_t)boot_stack_guard < 4096)
+		return 0;
+	if (virt >= STACK_VMA && virt - STACK_VMA < (uint64_t)MAX_CPUS * STACK_SLOT &&
+	    (virt - STACK_VMA) % STACK_SLOT < 4096)
+		return (int)((virt - STACK_VMA) / STACK_SLOT);
+	return -1;
+}
+
 static bool ram_like(uint32_t type)
 {
 	return type == FW_MEM_USABLE || type == FW_MEM_ACPI_RECLAIM || type == FW_MEM_ACPI_NVS;
@@ -132,6 +162,7 @@ void paging_init(const struct fw_mem_range *map, size_t count)
 	map_kernel_section(__text_start, __text_end, 0);
 	map_kernel_section(__rodata_start, __rodata_end, nx_bit);
 	map_kernel_section(__data_start, __kernel_end, PTE_WRITE | nx_bit);
+	unmap_kernel_page((uint64_t)boot_stack_guard);
 
 	/* Coalesce RAM rounded to 2 MiB first, so that 1 GiB pages span neighbouring ranges. */
 	uint64_t ext_start = 0, ext_end = 0;

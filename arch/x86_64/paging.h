@@ -56,6 +56,14 @@ void paging_init(const struct fw_mem_range *map, size_t count);
 void direct_map_ensure(uint64_t phys, uint64_t size);
 /* Map device memory uncached into the direct map and return its address. */
 void *ioremap(uint64_t phys, uint64_t size);
+/*
+ * Map @size bytes of RAM at @phys as CPU @cpu's kernel stack in the stack
+ * region, below an unmapped guard page; returns the stack's top. Before the
+ * mem_map is laid out (page tables come from the early allocator).
+ */
+uint64_t paging_map_stack(unsigned cpu, uint64_t phys, uint64_t size);
+/* The CPU whose stack guard page holds @virt, or -1 (the boot CPU's is 0). */
+int paging_stack_guard_cpu(uint64_t virt);
 /* The root table's physical address, for other CPUs' CR3. */
 uint64_t paging_root(void);
 

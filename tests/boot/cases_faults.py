@@ -87,3 +87,19 @@ def case_fault_undefined(iso):
 
 
 CASES['fault_undefined'] = case_fault_undefined
+
+
+def case_fault_stack_overflow(iso):
+    # Every CPU's kernel stack sits above an unmapped guard page: running
+    # off its end is a fault report naming the CPU, not silent corruption.
+    for cpu in (0, 1):
+        b = boot(iso, cmdline=f'debug.stack_overflow={cpu}', qemu_args=TWO_NODES)
+        check_no_unparsable(b)
+        check(b.status != EXIT_OK, f'cpu {cpu}: a stack overflow must fail the boot')
+        errors = b.errors()
+        check(len(errors) == 1 and errors[0]['what'] == 'stack overflow' and errors[0]['cpu'] == cpu
+              and f"cpu {cpu}'s kernel stack ran into its guard page" in errors[0]['detail'],
+              f'cpu {cpu}: want one stack overflow @error naming it: {errors}')
+
+
+CASES['fault_stack_overflow'] = case_fault_stack_overflow
