@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "smp/topology.h"
 
+#include <stdarg.h>
+
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/string.h"
 #include "arch/x86_64/tsc.h"
+#include "init/format.h"
 #include "init/params.h"
 #include "init/record.h"
 #include "mm/memblock.h"
@@ -49,6 +52,77 @@ static struct {
 	unsigned slit_n;
 	bool overflow;
 } found;
+
+/*
+ * What the firmware described that the topology does not use, said in
+ * @topology's "ignored" rather than dropped silently: none of it stops the
+ * boot, all of it is something a reader of the tables would want to know.
+ */
+#define IGNORED_MAX 16
+static char ignored[IGNORED_MAX][96];
+static unsigned ignored_count;
+
+static void __attribute__((format(printf, 1, 2))) note_ignored(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ignored_count == IGNORED_MAX)
+		return;
+	va_start(ap, fmt);
+	kvsnprintf(ignored[ignored_count++], sizeof(ignored[0]), fmt, ap);
+	va_end(ap);
+}
+
+static bool srat_domain_is_node(uint32_t pxm)
+{
+	for (unsigned n = 0; n < numa.node_count; n++)
+		if (numa.nodes[n].pxm == pxm)
+			return true;
+	return false;
+}
+
+static bool madt_has_cpu(uint32_t apic_id)
+{
+	for (unsigned i = 0; i < found.cpu_count; i++)
+		if (found.apic_ids[i] == apic_id)
+			return true;
+	return false;
+}
+
+/* After numa_build: second tables, a SLIT the SRAT does not match, domains and CPUs left out. */
+static void note_what_is_ignored(bool srat, bool slit)
+{
+	static const char *const sigs[] = { "APIC", "SRAT", "SLIT" };
+	uint32_t noted[IGNORED_MAX];
+	unsigned noted_count = 0;
+
+	for (unsigned i = 0; i < 3; i++)
+		if (acpi_find(&boot_acpi, sigs[i], 1))
+			note_ignored("a second %s (only the first is read)", sigs[i]);
+	if (slit && !srat)
+		note_ignored("a SLIT without an SRAT: no domains for its distances");
+	if (!srat || fake_nodes || numa_off)
+		return;
+	if (found.slit_n && found.slit_n != numa.node_count && !numa.slit_used)
+		note_ignored("a SLIT of %u localities for %u SRAT nodes", found.slit_n, numa.node_count);
+	else if (found.slit_n > numa.node_count)
+		note_ignored("SLIT rows beyond the %u SRAT nodes (%u localities)", numa.node_count, found.slit_n);
+	for (unsigned i = 0; i < found.srat_cpu_count + found.srat_mem_count; i++) {
+		uint32_t pxm = i < found.srat_cpu_count ? found.srat_cpus[i].pxm
+						       : found.srat_mems[i - found.srat_cpu_count].pxm;
+		bool seen = false;
+
+		for (unsigned k = 0; k < noted_count; k++)
+			seen |= noted[k] == pxm;
+		if (seen || srat_domain_is_node(pxm) || noted_count == IGNORED_MAX)
+			continue;
+		noted[noted_count++] = pxm;
+		note_ignored("SRAT domain %u: no RAM and no present CPU", pxm);
+	}
+	for (unsigned i = 0; i < found.srat_cpu_count; i++)
+		if (!madt_has_cpu(found.srat_cpus[i].apic_id))
+			note_ignored("SRAT CPU with APIC id %u: absent from the MADT", found.srat_cpus[i].apic_id);
+}
 
 static void report_problem(void *cookie, const char *what, const char *detail, const char *action)
 {
@@ -153,6 +227,7 @@ void topology_init(void)
 	in.fake_nodes = fake_nodes;
 	in.numa_off = numa_off;
 	numa_build(&in, &numa, report_problem, NULL);
+	note_what_is_ignored(acpi_find(&boot_acpi, "SRAT", 0) != NULL, acpi_find(&boot_acpi, "SLIT", 0) != NULL);
 	place_nodes_in_memblock();
 }
 
@@ -222,5 +297,9 @@ void report_topology(void)
 	rec_u64(&r, "cpus_requested", smp_stats.requested + 1);
 	rec_u64(&r, "cpus_failed", smp_stats.failed);
 	rec_u64(&r, "memblock_node_fallbacks", boot_memblock.node_fallbacks);
+	rec_array_begin(&r, "ignored");
+	for (unsigned i = 0; i < ignored_count; i++)
+		rec_str(&r, NULL, ignored[i]);
+	rec_array_end(&r);
 	record_end(&r);
 }

@@ -10,6 +10,7 @@ import sys
 
 from bootlib import ROOT
 import cases_boot
+import cases_acpi
 import cases_bochs
 import cases_memmap
 import cases_faults
@@ -19,7 +20,7 @@ import cases_strategies
 import cases_timeline
 import cases_topology
 
-CASES = {**cases_boot.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_faults.CASES,
+CASES = {**cases_boot.CASES, **cases_acpi.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_faults.CASES,
          **cases_oddmem.CASES, **cases_params.CASES, **cases_strategies.CASES, **cases_timeline.CASES,
          **cases_bochs.CASES}
 
