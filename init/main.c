@@ -12,6 +12,7 @@
 #include "init/bootinfo.h"
 #include "init/console.h"
 #include "init/debug.h"
+#include "init/dump.h"
 #include "init/exit.h"
 #include "init/memmap_run.h"
 #include "init/params.h"
@@ -49,6 +50,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 		     boot_info_start, boot_info_end);
 	paging_init(physmem.map, physmem.count); /* needs physmem: tables come from memblock */
 	acpi_boot_init(boot_info.rsdp, boot_info.rsdp_len); /* needs the direct map */
+	dump_if_asked();                /* debug.dump=: the raw input, before anything reads it further */
 	tsc_calibrate(&boot_tsc_references); /* needs ACPI: the PM timer and the HPET */
 	report_boot();                  /* @boot */
 	debug_fault_if_asked();         /* debug.fault=: after @boot, so tests see both */

@@ -10,12 +10,14 @@ import sys
 
 from bootlib import ROOT
 import cases_boot
+import cases_dump
 import cases_bochs
 import cases_memmap
 import cases_strategies
 import cases_topology
 
-CASES = {**cases_boot.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_strategies.CASES, **cases_bochs.CASES}
+CASES = {**cases_boot.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_strategies.CASES, **cases_bochs.CASES,
+         **cases_dump.CASES}
 
 
 def main():
