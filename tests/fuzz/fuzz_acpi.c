@@ -55,43 +55,47 @@ static void fix_sum(uint8_t *p, size_t len, size_t at)
 	p[at] = (uint8_t)-sum;
 }
 
-/* The table at @phys, if its stated length is inside the blob. */
-static uint8_t *fix_table(uint8_t *mem, size_t size, uint64_t phys)
+/*
+ * The length of the table at @phys after fixing its checksum, 0 if its
+ * stated length is not inside the blob. Tables may overlap, so a fix can
+ * change another's fields: every length is read once and used as read.
+ */
+static uint32_t fix_table(uint8_t *mem, size_t size, uint64_t phys)
 {
 	uint32_t len;
 
 	if (!phys || phys > size || size - phys < HEADER_LEN)
-		return NULL;
+		return 0;
 	len = get_le32(mem + phys + 4);
 	if (len < HEADER_LEN || len > size - phys)
-		return NULL;
+		return 0;
 	fix_sum(mem + phys, len, 9);
-	return mem + phys;
+	return len;
 }
 
 static void fix_checksums(uint8_t *mem, size_t size)
 {
 	bool xsdt = size >= RSDP_LEN && mem[15] >= 2;
-	uint8_t *root;
-	uint32_t entry = xsdt ? 8 : 4;
+	uint32_t root_len, entry = xsdt ? 8 : 4;
+	uint64_t root;
 
 	if (size < 20)
 		return;
+	root = xsdt ? get_le64(mem + 24) : get_le32(mem + 16);
 	fix_sum(mem, 20, 8);
 	if (size >= RSDP_LEN)
 		fix_sum(mem, RSDP_LEN, 32);
-	root = fix_table(mem, size, xsdt ? get_le64(mem + 24) : get_le32(mem + 16));
-	if (!root)
-		return;
+	root_len = fix_table(mem, size, root);
 	/* Tables first, the root's own checksum last: it covers nothing of theirs. */
-	for (uint32_t off = HEADER_LEN; off + entry <= get_le32(root + 4); off += entry) {
-		uint64_t phys = xsdt ? get_le64(root + off) : get_le32(root + off);
-		uint8_t *t = fix_table(mem, size, phys);
+	for (uint32_t off = HEADER_LEN; off + entry <= root_len; off += entry) {
+		uint64_t phys = xsdt ? get_le64(mem + root + off) : get_le32(mem + root + off);
+		uint32_t len = fix_table(mem, size, phys);
 
-		if (t && memcmp(t, "FACP", 4) == 0 && get_le32(t + 4) >= 44)
-			fix_table(mem, size, get_le32(t + 40)); /* the DSDT */
+		if (len >= 44 && memcmp(mem + phys, "FACP", 4) == 0)
+			fix_table(mem, size, get_le32(mem + phys + 40)); /* the DSDT */
 	}
-	fix_table(mem, size, (uint64_t)(root - mem));
+	if (root_len)
+		fix_table(mem, size, root);
 }
 
 /* ---- collecting what the walkers report, as smp/topology.c does ---------- */
