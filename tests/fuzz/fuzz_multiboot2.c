@@ -3,10 +3,11 @@
  * fuzz_multiboot2 - init/multiboot2.c on any boot information structure,
  * then its memory map through the normalizer, as the kernel does.
  *
- * Input: the structure itself (libFuzzer's buffer is exactly the input, so
- * a read past it trips AddressSanitizer). It is parsed at an 8-byte aligned
- * address, as GRUB places it, and again at an odd one: the parser must not
- * depend on alignment for its memory safety.
+ * Input: the structure itself, in a heap block of exactly its size, so a
+ * read past it trips AddressSanitizer. An input of even length is parsed at
+ * an 8-byte aligned address, as GRUB places it; one of odd length at an odd
+ * address, where a field read that assumes alignment trips
+ * UndefinedBehaviorSanitizer. (Once each: parsing is most of the cost.)
  */
 #include "init/multiboot2.h"
 #include "tests/fuzz/fuzz.h"
@@ -33,16 +34,15 @@ static void normalize(const struct mb2_info *info)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct mb2_info info;
-	uint8_t *odd = malloc(size + 1);
+	size_t shift = size % 2; /* malloc's blocks are 16-byte aligned */
+	uint8_t *mem = malloc(size + shift);
 
-	FUZZ_CHECK(odd);
-	if (mb2_parse(data, size, &info, fuzz_problem, NULL)) {
+	FUZZ_CHECK(mem);
+	memcpy(mem + shift, data, size);
+	if (mb2_parse(mem + shift, size, &info, fuzz_problem, NULL)) {
 		check_info(&info);
 		normalize(&info);
 	}
-	memcpy(odd + 1, data, size);
-	if (mb2_parse(odd + 1, size, &info, fuzz_problem, NULL))
-		check_info(&info);
-	free(odd);
+	free(mem);
 	return 0;
 }
