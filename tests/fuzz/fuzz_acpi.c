@@ -114,8 +114,13 @@ static struct {
 static void take_madt_cpu(void *cookie, const struct madt_cpu *cpu)
 {
 	(void)cookie;
-	if (cpu->enabled && found.cpu_count < MAX_CPUS)
-		found.apic_ids[found.cpu_count++] = cpu->apic_id;
+	FUZZ_CHECK(!(cpu->enabled && cpu->online_capable));
+	if (!cpu->enabled || found.cpu_count == MAX_CPUS)
+		return;
+	/* madt.h: the same APIC id twice is reported once. */
+	for (unsigned i = 0; i < found.cpu_count; i++)
+		FUZZ_CHECK(found.apic_ids[i] != cpu->apic_id);
+	found.apic_ids[found.cpu_count++] = cpu->apic_id;
 }
 
 static void take_srat_cpu(void *cookie, const struct srat_cpu *cpu)
@@ -131,6 +136,20 @@ static void take_srat_mem(void *cookie, const struct srat_mem *mem)
 	FUZZ_CHECK(mem->start < mem->end);
 	if (found.srat_mem_count < SRAT_MEMS_MAX)
 		found.srat_mems[found.srat_mem_count++] = *mem;
+}
+
+/* acpi_tables.h: a rejected SLIT leaves the matrix untouched; an accepted one is N x N, 10 on the diagonal. */
+static void check_slit(bool ok)
+{
+	if (!ok) {
+		FUZZ_CHECK(found.slit_n == 0);
+		for (size_t i = 0; i < sizeof(found.slit); i++)
+			FUZZ_CHECK(found.slit[i] == 0);
+		return;
+	}
+	FUZZ_CHECK(found.slit_n >= 1 && found.slit_n <= MAX_NODES);
+	for (unsigned i = 0; i < found.slit_n; i++)
+		FUZZ_CHECK(found.slit[i * found.slit_n + i] == SLIT_LOCAL);
 }
 
 /* ---- the NUMA builder ----------------------------------------------------- */
@@ -154,6 +173,12 @@ static void check_topology(const struct numa_topology *t, const struct fw_mem_ra
 	uint64_t pages = 0, node_pages = 0;
 
 	FUZZ_CHECK(t->node_count >= 1 && t->node_count <= MAX_NODES);
+	/* numa.h: dense ids in ascending proximity-domain order; 10/20 without a SLIT. */
+	for (unsigned n = 0; n + 1 < t->node_count; n++)
+		FUZZ_CHECK(strcmp(t->source, "srat") != 0 || t->nodes[n].pxm < t->nodes[n + 1].pxm);
+	for (unsigned i = 0; i < t->node_count && !t->slit_used; i++)
+		for (unsigned j = 0; j < t->node_count; j++)
+			FUZZ_CHECK(t->distance[i][j] == (i == j ? SLIT_LOCAL : SLIT_REMOTE_DEFAULT));
 	FUZZ_CHECK(t->cpu_count == cpus);
 	for (unsigned c = 0; c < t->cpu_count; c++)
 		FUZZ_CHECK(t->cpus[c].node >= 0 && t->cpus[c].node < (int)t->node_count);
@@ -227,9 +252,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		madt_walk(acpi_find(&a, "APIC", 0), take_madt_cpu, NULL, NULL, fuzz_problem, NULL);
 		srat_walk(acpi_find(&a, "SRAT", 0), take_srat_cpu, take_srat_mem, NULL, NULL,
 			  fuzz_problem, NULL);
-		if (!slit_parse(acpi_find(&a, "SLIT", 0), found.slit, MAX_NODES, &found.slit_n,
-				fuzz_problem, NULL))
-			found.slit_n = 0;
+		check_slit(slit_parse(acpi_find(&a, "SLIT", 0), found.slit, MAX_NODES,
+				      &found.slit_n, fuzz_problem, NULL));
 	}
 	build_numa(mode);
 	free(mem);
