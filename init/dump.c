@@ -28,7 +28,7 @@ static const char *set_dump(const char *value)
 {
 	static const char *const names[] = { "mbi", "acpi", "all" };
 	static const unsigned masks[] = { DUMP_MBI, DUMP_ACPI, DUMP_MBI | DUMP_ACPI };
-	int k = param_parse_choice(value, names, 3);
+	int k = param_parse_choice(value, names, sizeof(names) / sizeof(names[0]));
 
 	if (k < 0)
 		return "expected acpi, mbi or all";
