@@ -12,6 +12,7 @@
 #include "init/bootinfo.h"
 #include "init/console.h"
 #include "init/debug.h"
+#include "init/dump.h"
 #include "init/exit.h"
 #include "init/memmap_run.h"
 #include "init/params.h"
@@ -59,6 +60,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	console_use_screen(&boot_info.text_screen); /* needs the final tables: mapped uncached */
 	boot_phase("acpi");
 	acpi_boot_init(boot_info.rsdp, boot_info.rsdp_len); /* needs the direct map */
+	dump_if_asked();                /* debug.dump=: the raw input, before anything reads it further */
 	boot_phase("tsc_calibration");
 	tsc_calibrate(&boot_tsc_references); /* needs ACPI: the PM timer and the HPET */
 	boot_phase("report");

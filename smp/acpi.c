@@ -6,7 +6,6 @@
 
 #define RSDP_V1_LEN 20
 #define RSDP_V2_LEN 36
-#define TABLE_LEN_MAX (16u << 20) /* no honest ACPI table is larger */
 
 static bool sig_equal(const char *a, const char *b)
 {
@@ -55,6 +54,11 @@ bool acpi_table_usable(const struct acpi_header *t, const char sig[4], uint32_t 
 		detail_num(&d, length);
 		detail_add(&d, " below ");
 		detail_num(&d, min_len);
+	} else if (length > ACPI_TABLE_LEN_MAX) {
+		detail_add(&d, "length ");
+		detail_num(&d, length);
+		detail_add(&d, " above ");
+		detail_num(&d, ACPI_TABLE_LEN_MAX);
 	} else if (!acpi_checksum_ok(t, length)) {
 		detail_add(&d, "bad checksum");
 	} else {
@@ -117,7 +121,7 @@ const struct acpi_header *acpi_map_table(struct acpi *a, uint64_t phys, const ch
 		report(a, "acpi table", sig, "unexpected signature; table ignored");
 		return NULL;
 	}
-	if (h->length < sizeof(*h) || h->length > TABLE_LEN_MAX) {
+	if (h->length < sizeof(*h) || h->length > ACPI_TABLE_LEN_MAX) {
 		report(a, "acpi table", sig, "impossible length; table ignored");
 		return NULL;
 	}

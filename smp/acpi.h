@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #define ACPI_MAX_TABLES 64
+#define ACPI_TABLE_LEN_MAX (16u << 20) /* no honest ACPI table is larger */
 
 struct acpi_header {
 	char signature[4];
@@ -59,10 +60,12 @@ bool acpi_checksum_ok(const void *p, size_t len);
 
 /*
  * Can a table handed to a parser be read at all: present, signature @sig,
- * at least @min_len bytes long, checksum right? If not, one report through
- * @problem (may be NULL) as @what: "no table" with @absent_action, else the
- * first failed check ("signature is not XXXX", "length N below M", "bad
- * checksum") with @bad_action.
+ * at least @min_len and at most ACPI_TABLE_LEN_MAX bytes long, checksum
+ * right? If not, one report through @problem (may be NULL) as @what: "no
+ * table" with @absent_action, else the first failed check ("signature is not
+ * XXXX", "length N below M", "length N above M", "bad checksum") with
+ * @bad_action. The length is checked before the checksum reads that many
+ * bytes; that they are all readable is acpi_map_table()'s promise.
  */
 bool acpi_table_usable(const struct acpi_header *t, const char sig[4], uint32_t min_len,
 		       const char *what, const char *absent_action, const char *bad_action,

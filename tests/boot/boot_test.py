@@ -11,6 +11,7 @@ import sys
 from bootlib import ROOT
 import cases_boot
 import cases_acpi
+import cases_dump
 import cases_bochs
 import cases_memmap
 import cases_faults
@@ -22,7 +23,7 @@ import cases_topology
 
 CASES = {**cases_boot.CASES, **cases_acpi.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_faults.CASES,
          **cases_oddmem.CASES, **cases_params.CASES, **cases_strategies.CASES, **cases_timeline.CASES,
-         **cases_bochs.CASES}
+         **cases_dump.CASES, **cases_bochs.CASES}
 
 
 def main():

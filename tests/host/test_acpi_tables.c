@@ -542,6 +542,18 @@ static void test_madt_zero_length_entry(void)
 	CHECK(reported(&probs, "acpi madt", "offset 44 type 0 length 1", "walk stopped"));
 }
 
+/* A length no table has is refused before the checksum would read that far past the table. */
+static void test_madt_absurd_length(void)
+{
+	madt_begin(&tb, 0xfee00000, 1);
+	madt_lapic(&tb, 0, 0, 1);
+	t_finish(&tb);
+	put_u32(tb.buf + 4, 0xfffffff0u);
+	CHECK(!madt_run(&tb));
+	CHECK_EQ_U64(madt_cpu_count, 0);
+	CHECK(reported(&probs, "acpi madt", "length 0xfffffff0 above 0x1000000", "table ignored"));
+}
+
 static void test_madt_entry_below_type_minimum(void)
 {
 	uint8_t *e;
@@ -1242,6 +1254,7 @@ CHECK_MAIN(CHECK_TEST(test_madt_qemu_four_cpus), CHECK_TEST(test_madt_no_pcat_an
 	   CHECK_TEST(test_madt_duplicate_prefers_usable),
 	   CHECK_TEST(test_madt_duplicate_beyond_stop), CHECK_TEST(test_madt_lapic_override),
 	   CHECK_TEST(test_madt_truncated_entry), CHECK_TEST(test_madt_zero_length_entry),
+	   CHECK_TEST(test_madt_absurd_length),
 	   CHECK_TEST(test_madt_entry_below_type_minimum),
 	   CHECK_TEST(test_madt_entry_longer_than_needed), CHECK_TEST(test_madt_trailing_byte),
 	   CHECK_TEST(test_madt_unusable_tables), CHECK_TEST(test_srat_three_types),
