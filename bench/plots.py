@@ -107,11 +107,11 @@ def comparison(out_dir, case):
     if bench:
         one, every = S.fill_limit_ns(bench, 'fill_1cpu_gbps'), S.fill_limit_ns(bench, 'fill_all_gbps')
         if one and every and abs(one - every) < 0.15 * one:  # one CPU online: one line, one label
-            lines.append((S.ms(every), f'fill limit, one CPU ≈ all CPUs: {S.ms(every):.2g} ms'))
+            lines.append((S.ms(every), f'fill limit, one CPU ≈ all CPUs: {fmt(S.ms(every))} ms'))
         else:
             for limit, key, text in ((every, 'fill_all_gbps', 'all CPUs'), (one, 'fill_1cpu_gbps', 'one CPU')):
                 if limit:
-                    lines.append((S.ms(limit), f'fill limit, {text}: {S.ms(limit):.2g} ms ({bench[key]} GB/s)'))
+                    lines.append((S.ms(limit), f'fill limit, {text}: {fmt(S.ms(limit))} ms ({bench[key]} GB/s)'))
     if not any(b[1] for b in bars):
         return None
     rounds = bench.get('rounds') if bench else None

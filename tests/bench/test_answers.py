@@ -30,7 +30,9 @@ class Answers(unittest.TestCase):
                 done = S.bench_of(case, best)['done_ns_median']
                 for other in ('bsp', 'migrate', 'xcall'):
                     self.assertLessEqual(done, S.bench_of(case, other)['done_ns_median'])
-                self.assertIn(f'fastest synchronous is {best}', sentence)
+                # The fastest, or bsp when the fastest leads only within the rounds' noise.
+                self.assertTrue(f'fastest synchronous is {best} ' in sentence
+                                or 'fastest synchronous is bsp (no other strategy beat it' in sentence, sentence)
             else:
                 self.assertIn('no benchmark-mode figures', sentence)  # the hung boot
 
