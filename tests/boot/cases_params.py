@@ -62,4 +62,25 @@ def case_params_repeated_and_bare(iso):
         check(any(d.startswith(want) for d in details), f'no @error starting {want}: {details}')
 
 
-CASES = {'params_bad_values': case_params_bad_values, 'params_repeated_and_bare': case_params_repeated_and_bare}
+def case_params_named_limits(iso):
+    # The values a developer reaches for first when probing the limits.
+    words = ['numa=fake=0', 'strategy.threads=0', 'strategy.rounds=0', 'smp.maxcpus=0', 'strategy=bogus']
+    b = boot(iso, cmdline=' '.join(words), qemu_args=MACHINE)
+    check_verified_boot(b, 'named limits')
+    details = [e['detail'] for e in b.errors() if e['what'] == 'bad parameter value']
+    for word in words:
+        echo = word.replace('=', '="', 1) + '"'
+        check(any(d.startswith(echo) for d in details), f'no @error echoing {echo}: {details}')
+    check(one(b.records, 'result')['strategy'] == 'xcall', 'the default strategy was not kept')
+    # More fake nodes than the memory has room for their mem_maps: placed elsewhere, said so.
+    b = boot(iso, cmdline='numa=fake=64 strategy=all strategy.rounds=1', qemu_args=['-m', '32M', '-smp', '2'])
+    check_no_unparsable(b)
+    check(b.status == EXIT_OK, f'numa=fake=64 on 32 MiB: exit {b.status}')
+    for r in of_type(b.records, 'result'):
+        check(r['verified'] and r['total_pages'] == r['free_pages'] + r['reserved_pages'] + r['allocated_pages'],
+              f'numa=fake=64 on 32 MiB: {r["strategy"]} not verified or loses pages')
+    check(len(one(b.records, 'topology')['nodes']) == 64, 'not 64 nodes')
+    check(all(e['what'] == 'mem_map' for e in b.errors()), f'unexpected @error: {b.errors()}')
+
+
+CASES = {'params_named_limits': case_params_named_limits, 'params_bad_values': case_params_bad_values, 'params_repeated_and_bare': case_params_repeated_and_bare}
