@@ -68,16 +68,22 @@ void __attribute__((noinline)) debug_fault_if_asked(void)
 	printk("meminit: debug.fault=%s did not fault\n", fault_names[requested_fault]);
 }
 
+/* A CPU or node number in [lo, hi] for a debug.* setter; @expected says what when refused. */
+static const char *set_index(const char *value, unsigned lo, unsigned hi, int *out, const char *expected)
+{
+	unsigned long long n;
+
+	if (!param_parse_u64_in(value, lo, hi, &n))
+		return expected;
+	*out = (int)n;
+	return NULL;
+}
+
 static int alloc_fail_node = -1;
 
 static const char *set_alloc_fail_node(const char *value)
 {
-	unsigned long long node;
-
-	if (!param_parse_u64_in(value, 0, MAX_NODES - 1, &node))
-		return "expected a node number";
-	alloc_fail_node = (int)node;
-	return NULL;
+	return set_index(value, 0, MAX_NODES - 1, &alloc_fail_node, "expected a node number");
 }
 PARAM("debug.alloc_fail_node", set_alloc_fail_node,
       "the mem_map layout gets no RAM of this node (falls back by distance; tests placement)");
@@ -89,27 +95,19 @@ int debug_alloc_fail_node(void)
 
 static int stall_cpu = -1, dead_cpu = -1;
 
-static const char *set_cpu(const char *value, int *cpu)
-{
-	unsigned long long n;
-
-	/* CPU 0 is the boot CPU: stopping it would stop the boot, not test a rescue. */
-	if (!param_parse_u64_in(value, 1, MAX_CPUS - 1, &n))
-		return "expected an application processor's CPU number (1 and up)";
-	*cpu = (int)n;
-	return NULL;
-}
+/* CPU 0 is the boot CPU: stopping it would stop the boot, not test a rescue. */
+#define AP_EXPECTED "expected an application processor's CPU number (1 and up)"
 
 static const char *set_stall_cpu(const char *value)
 {
-	return set_cpu(value, &stall_cpu);
+	return set_index(value, 1, MAX_CPUS - 1, &stall_cpu, AP_EXPECTED);
 }
 PARAM("debug.stall_cpu", set_stall_cpu,
       "this CPU stops for good after claiming its first mem_map chunk (tests the rescue)");
 
 static const char *set_dead_cpu(const char *value)
 {
-	return set_cpu(value, &dead_cpu);
+	return set_index(value, 1, MAX_CPUS - 1, &dead_cpu, AP_EXPECTED);
 }
 PARAM("debug.dead_cpu", set_dead_cpu,
       "this CPU stops answering cross-calls before the first strategy (tests the rescue)");
@@ -132,12 +130,7 @@ static int overflow_cpu = -1;
 
 static const char *set_overflow_cpu(const char *value)
 {
-	unsigned long long n;
-
-	if (!param_parse_u64_in(value, 0, MAX_CPUS - 1, &n))
-		return "expected a CPU number";
-	overflow_cpu = (int)n;
-	return NULL;
+	return set_index(value, 0, MAX_CPUS - 1, &overflow_cpu, "expected a CPU number");
 }
 PARAM("debug.stack_overflow", set_overflow_cpu,
       "this CPU recurses until its kernel stack overflows (tests the guard pages) before the first strategy");
