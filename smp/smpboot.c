@@ -26,6 +26,7 @@
 #include "mm/memblock.h"
 #include "mm/physmem.h"
 #include "smp/trampoline.h"
+#include "smp/wait.h"
 
 #define INIT_DELAY_LEGACY_US 10000 /* 10 ms after INIT (SDM, MP spec): CPUs older than modern_cpu() */
 #define INIT_DELAY_MAX_US 1000000   /* the parameter's bound: a second is already absurd */
@@ -36,6 +37,7 @@
 #define TSC_SYNC_MIN_ROUNDS 4
 #define TSC_SYNC_GOOD_RTT_NS 2000 /* an offset known within 1 us is good enough for spans */
 #define TSC_SYNC_BUDGET_NS 2000000ull /* per AP: 2 ms of ping-pong, then take the best so far */
+#define AP_POLL_NS 20000ull          /* 20 us between looks at the waking APs */
 #define TSC_SYNC_TIMEOUT_NS 1000000000ull /* a partner silent for 1 s: give up, never hang */
 #define IST_SIZE IST_STACK_SIZE
 
@@ -419,8 +421,14 @@ static void wait_for_aps(uint64_t start)
 {
 	uint64_t deadline = start + ap_timeout_ms * 1000000ull, last = start;
 
+	/*
+	 * Halt between looks: a spinning boot CPU holds a host core that the
+	 * waking vCPUs need when there are more of them than host cores. The
+	 * APs time their own arrival (online_ns), so the look's grain costs
+	 * the measurement nothing.
+	 */
 	while (count_waking() && time_ns() < deadline)
-		cpu_relax();
+		sleep_ns(AP_POLL_NS);
 	for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
 		struct percpu *p = cpu_area[cpu];
 
