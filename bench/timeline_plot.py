@@ -61,12 +61,20 @@ def bars(spans, lane_of):
     return rows, legend
 
 
+def covered(phase, spans):
+    """True when work spans are drawn over this boot phase on its lane (memmap_run holds
+    the boot CPU's memmap_init bars): their labels are the ones to read."""
+    return phase.get('phase') and any(
+        not s.get('phase') and s['cpu'] == phase['cpu'] and s['start_ns'] < phase['end_ns']
+        and phase['start_ns'] < s['end_ns'] for s in spans)
+
+
 def bar_labels(spans, lane_of, lo, hi):
     """Text inside the bars that are wide enough to hold it, in the window lo..hi ms."""
     out = []
     for span in spans:
         start, end = max(span['start_ns'] / 1e6, lo), min(span['end_ns'] / 1e6, hi)
-        if end <= start or span['cpu'] not in lane_of:
+        if end <= start or span['cpu'] not in lane_of or covered(span, spans):
             continue
         node = span.get('node')
         text = f'n{node}' if span['what'] in MEMMAP else span['what'] + (
