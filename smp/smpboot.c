@@ -172,7 +172,8 @@ static struct percpu *alloc_cpu_area(unsigned cpu, uint32_t apic_id, int node)
 	p->cpu = cpu;
 	p->apic_id = apic_id;
 	p->node = node;
-	p->stack_top = paging_map_stack(cpu, phys + area, KERNEL_STACK_SIZE);
+	/* The boot CPU keeps its guarded stack in the image (move_boot_cpu_area): map APs' only. */
+	p->stack_top = cpu ? paging_map_stack(cpu, phys + area, KERNEL_STACK_SIZE) : 0;
 	p->ist_base = (uint64_t)(base + area + KERNEL_STACK_SIZE);
 	return p;
 }

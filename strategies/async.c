@@ -19,7 +19,6 @@
 #include "arch/x86_64/tsc.h"
 #include "init/format.h"
 #include "init/params.h"
-#include "init/record.h"
 #include "smp/percpu.h"
 #include "smp/smp.h"
 #include "strategies/strategy.h"

@@ -9,7 +9,6 @@
  * by SLIT distance; the boot CPU does its own node itself.
  */
 #include "arch/x86_64/string.h"
-#include "init/format.h"
 #include "smp/smp.h"
 #include "strategies/strategy.h"
 
