@@ -160,18 +160,16 @@ void console_defer(void)
 		deferring = true;
 }
 
-static const char *set_defer(const char *value)
-{
-	bool on;
+static bool defer_wanted = true;
 
-	if (!param_parse_bool(value, &on))
-		return "expected on or off";
-	if (!on)
+/* console.defer=off: what was kept goes out now, and the rest as it is written. */
+static void apply_defer(void)
+{
+	if (!defer_wanted)
 		console_flush();
-	return NULL;
 }
-PARAM("console.defer", set_defer,
-      "keep console output in memory until the mem_map is done: on (default) | off (to see a hang)");
+PARAM_BOOL_THEN("console.defer", defer_wanted, apply_defer,
+		"keep console output in memory until the mem_map is done (default on; off shows a hang)");
 
 void console_drain(void)
 {

@@ -3,9 +3,13 @@
 
 #include <stdint.h>
 
+#include "arch/x86_64/string.h"
+#include "arch/x86_64/tsc.h"
 #include "init/console.h"
+#include "init/format.h"
 #include "init/params.h"
 #include "init/record.h"
+#include "init/span.h"
 #include "smp/smp.h"
 #include "smp/wait.h"
 #include "smp/numa.h"
@@ -18,18 +22,8 @@ static const char *const fault_names[] = {
 };
 
 static enum fault_kind requested_fault;
-
-static const char *set_debug_fault(const char *value)
-{
-	int k = param_parse_choice(value, fault_names, FAULT_DF + 1);
-
-	if (k < 0) /* fault_names[FAULT_NONE] is NULL: "none" is not a choice */
-		return "expected pf, gp, ud, de, nx, wp or df";
-	requested_fault = (enum fault_kind)k;
-	return NULL;
-}
-PARAM("debug.fault", set_debug_fault,
-      "raise a CPU exception after @boot: pf|gp|ud|de|nx (run data)|wp (write text)|df (blow the stack)");
+PARAM_ENUM("debug.fault", requested_fault, fault_names,
+	   "raise a CPU exception after @boot (nx runs data, wp writes text, df blows the stack)");
 
 /* A byte of data that is not executable: executing it must fault when NX is on. */
 static uint8_t nx_landing[16] = { 0xc3 };
@@ -68,49 +62,23 @@ void __attribute__((noinline)) debug_fault_if_asked(void)
 	printk("meminit: debug.fault=%s did not fault\n", fault_names[requested_fault]);
 }
 
-/* A CPU or node number in [lo, hi] for a debug.* setter; @expected says what when refused. */
-static const char *set_index(const char *value, unsigned lo, unsigned hi, int *out, const char *expected)
-{
-	unsigned long long n;
-
-	if (!param_parse_u64_in(value, lo, hi, &n))
-		return expected;
-	*out = (int)n;
-	return NULL;
-}
-
 static int alloc_fail_node = -1;
-
-static const char *set_alloc_fail_node(const char *value)
-{
-	return set_index(value, 0, MAX_NODES - 1, &alloc_fail_node, "expected a node number");
-}
-PARAM("debug.alloc_fail_node", set_alloc_fail_node,
-      "the mem_map layout gets no RAM of this node (falls back by distance; tests placement)");
+PARAM_INT("debug.alloc_fail_node", alloc_fail_node, 0, MAX_NODES - 1,
+	  "the mem_map layout gets no RAM of this node (falls back by distance; tests placement)");
 
 int debug_alloc_fail_node(void)
 {
 	return alloc_fail_node;
 }
 
-static int stall_cpu = -1, dead_cpu = -1;
-
 /* CPU 0 is the boot CPU: stopping it would stop the boot, not test a rescue. */
-#define AP_EXPECTED "expected an application processor's CPU number (1 and up)"
+#define FIRST_AP 1
 
-static const char *set_stall_cpu(const char *value)
-{
-	return set_index(value, 1, MAX_CPUS - 1, &stall_cpu, AP_EXPECTED);
-}
-PARAM("debug.stall_cpu", set_stall_cpu,
-      "this CPU stops for good after claiming its first mem_map chunk (tests the rescue)");
-
-static const char *set_dead_cpu(const char *value)
-{
-	return set_index(value, 1, MAX_CPUS - 1, &dead_cpu, AP_EXPECTED);
-}
-PARAM("debug.dead_cpu", set_dead_cpu,
-      "this CPU stops answering cross-calls before the first strategy (tests the rescue)");
+static int stall_cpu = -1, dead_cpu = -1;
+PARAM_INT("debug.stall_cpu", stall_cpu, FIRST_AP, MAX_CPUS - 1,
+	  "this CPU stops for good after claiming its first mem_map chunk (tests the rescue)");
+PARAM_INT("debug.dead_cpu", dead_cpu, FIRST_AP, MAX_CPUS - 1,
+	  "this CPU stops answering cross-calls before the first strategy (tests the rescue)");
 
 /* A CPU that stopped answering: interrupts off, halted, for good. */
 static void __attribute__((noreturn)) stop_this_cpu(void *unused)
@@ -126,14 +94,57 @@ void debug_stall_if_asked(unsigned cpu)
 		stop_this_cpu(NULL);
 }
 
-static int overflow_cpu = -1;
+/* ---- debug.slow_cpu=CPU,MS: a worker late, not dead ---- */
 
-static const char *set_overflow_cpu(const char *value)
+#define SLOW_MS_MAX 60000 /* a minute: far past any rescue timeout a test sets */
+
+static int slow_cpu = -1;
+static uint64_t slow_ns;
+
+static const char *set_slow_cpu(const char *value)
 {
-	return set_index(value, 0, MAX_CPUS - 1, &overflow_cpu, "expected a CPU number");
+	static char why[96];
+	const char *comma = value ? strchr(value, ',') : NULL;
+	char cpu_text[24];
+	unsigned long long cpu, ms;
+	size_t len = comma ? (size_t)(comma - value) : 0;
+
+	if (comma && len < sizeof(cpu_text)) {
+		memcpy(cpu_text, value, len);
+		cpu_text[len] = '\0';
+		if (param_parse_u64_in(cpu_text, FIRST_AP, MAX_CPUS - 1, &cpu) &&
+		    param_parse_u64_in(comma + 1, 1, SLOW_MS_MAX, &ms)) {
+			slow_cpu = (int)cpu;
+			slow_ns = ms * 1000000ull;
+			return NULL;
+		}
+	}
+	ksnprintf(why, sizeof(why), "expected CPU,MS: a CPU from %u to %u, MS from 1 to %u",
+		  FIRST_AP, MAX_CPUS - 1, SLOW_MS_MAX);
+	return why;
 }
-PARAM("debug.stack_overflow", set_overflow_cpu,
-      "this CPU recurses until its kernel stack overflows (tests the guard pages) before the first strategy");
+PARAM("debug.slow_cpu", set_slow_cpu,
+      "CPU,MS: this CPU pauses MS ms once per run, holding a claimed chunk it has not started (tests the rescue of a live worker)");
+
+void debug_slow_if_asked(unsigned cpu, uint64_t run)
+{
+	/* Only the slow CPU reads or writes these: its own calls are one after another. */
+	static bool paused;
+	static uint64_t paused_run;
+	uint64_t t0;
+
+	if ((int)cpu != slow_cpu || (paused && paused_run == run))
+		return;
+	paused = true;
+	paused_run = run;
+	t0 = time_ns();
+	sleep_ns(slow_ns); /* halted on the LAPIC timer: the host core goes to the other vCPUs */
+	span_log(cpu_area[cpu]->node, "debug_slow", t0, time_ns(), 0);
+}
+
+static int overflow_cpu = -1;
+PARAM_INT("debug.stack_overflow", overflow_cpu, 0, MAX_CPUS - 1,
+	  "this CPU recurses until its kernel stack overflows (tests the guard pages) before the first strategy");
 
 static volatile int recursion_sink;
 

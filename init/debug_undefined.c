@@ -19,17 +19,8 @@ static const char *const undefined_names[] = {
 
 static enum undefined_kind requested;
 
-static const char *set_undefined(const char *value)
-{
-	int k = param_parse_choice(value, undefined_names, UB_SMASH + 1);
-
-	if (k < 0)
-		return "expected shift, overflow, index or smash";
-	requested = (enum undefined_kind)k;
-	return NULL;
-}
-PARAM("debug.undefined", set_undefined,
-      "commit undefined behaviour after @boot: shift|overflow|index|smash (stack buffer); the sanitized kernel stops");
+PARAM_ENUM("debug.undefined", requested, undefined_names,
+	   "commit undefined behaviour after @boot (smash: a stack buffer); the sanitized kernel stops");
 
 /* Values the compiler cannot see through, so the checks stay in. */
 static volatile int opaque_int = 40;

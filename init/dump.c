@@ -20,22 +20,12 @@
 
 #define DUMP_CHUNK 2048 /* 4096 hex digits a record */
 
-enum { DUMP_MBI = 1, DUMP_ACPI = 2 };
+/* Bits of what to dump; each value's name sits at its bits' index. */
+enum { DUMP_MBI = 1, DUMP_ACPI = 2, DUMP_ALL = DUMP_MBI | DUMP_ACPI };
 
+static const char *const dump_names[] = { [DUMP_MBI] = "mbi", [DUMP_ACPI] = "acpi", [DUMP_ALL] = "all" };
 static unsigned dump_mask;
-
-static const char *set_dump(const char *value)
-{
-	static const char *const names[] = { "mbi", "acpi", "all" };
-	static const unsigned masks[] = { DUMP_MBI, DUMP_ACPI, DUMP_MBI | DUMP_ACPI };
-	int k = param_parse_choice(value, names, sizeof(names) / sizeof(names[0]));
-
-	if (k < 0)
-		return "expected acpi, mbi or all";
-	dump_mask = masks[k];
-	return NULL;
-}
-PARAM("debug.dump", set_dump, "print raw firmware input as @dump records: acpi|mbi|all");
+PARAM_ENUM("debug.dump", dump_mask, dump_names, "print raw firmware input as @dump records");
 
 static void dump_blob(const char *what, const char *sig, uint64_t addr, const uint8_t *p,
 		      uint64_t len)

@@ -175,6 +175,7 @@ unsigned params_parse(const char *cmdline, const struct kernel_param *begin,
 	const char *pos = cmdline;
 	unsigned problems = 0;
 	struct param_word w;
+	char why[PARAM_REASON_MAX];
 
 	if (!cmdline)
 		return 0;
@@ -200,7 +201,7 @@ unsigned params_parse(const char *cmdline, const struct kernel_param *begin,
 			problems++;
 			continue;
 		}
-		reason = p->set(w.has_value ? w.value : NULL);
+		reason = param_set(p, w.has_value ? w.value : NULL, why);
 		if (reason) {
 			report(problem, cookie, "bad parameter value", &w, reason,
 			       "ignored, setting unchanged (the default unless given before)");
@@ -209,6 +210,152 @@ unsigned params_parse(const char *cmdline, const struct kernel_param *begin,
 	}
 	return problems;
 }
+
+/* ---- typed parameters -------------------------------------------------- */
+
+static size_t append_u64(char *buf, size_t n, size_t size, uint64_t v)
+{
+	char digits[20];
+	unsigned count = 0;
+
+	do
+		digits[count++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (count && n < size - 1)
+		buf[n++] = digits[--count];
+	buf[n] = '\0';
+	return n;
+}
+
+/* "a|b|c", or "a, b or c" with @last_sep " or ": the choices, NULL entries left out. */
+static size_t append_choices(char *buf, size_t n, size_t size, const struct kernel_param *p,
+			     const char *sep, const char *last_sep)
+{
+	unsigned left = 0;
+
+	for (unsigned i = 0; i < p->name_count; i++)
+		left += p->names[i] != NULL;
+	for (unsigned i = 0; i < p->name_count; i++) {
+		if (!p->names[i])
+			continue;
+		n = append(buf, n, size, p->names[i]);
+		if (--left)
+			n = append(buf, n, size, left == 1 ? last_sep : sep);
+	}
+	return n;
+}
+
+/* The whole range of a u64: no bounds worth naming. */
+static bool any_number(const struct kernel_param *p)
+{
+	return p->kind == PARAM_KIND_U64 && p->lo == 0 && p->hi == UINT64_MAX;
+}
+
+static const char *refusal(const struct kernel_param *p, char why[PARAM_REASON_MAX])
+{
+	size_t n;
+
+	switch (p->kind) {
+	case PARAM_KIND_BOOL:
+		return "expected on or off";
+	case PARAM_KIND_FLAG:
+		return "takes no value";
+	case PARAM_KIND_ENUM:
+		n = append(why, 0, PARAM_REASON_MAX, "expected ");
+		append_choices(why, n, PARAM_REASON_MAX, p, ", ", " or ");
+		return why;
+	default:
+		if (any_number(p))
+			return "expected a number";
+		n = append(why, 0, PARAM_REASON_MAX, "expected a number from ");
+		n = append_u64(why, n, PARAM_REASON_MAX, p->lo);
+		n = append(why, n, PARAM_REASON_MAX, " to ");
+		append_u64(why, n, PARAM_REASON_MAX, p->hi);
+		return why;
+	}
+}
+
+/* Parse @value as @p's kind into its variable; false (the variable untouched) if refused. */
+static bool set_typed(const struct kernel_param *p, const char *value)
+{
+	unsigned long long v;
+	bool b;
+	int choice;
+
+	switch (p->kind) {
+	case PARAM_KIND_UINT:
+	case PARAM_KIND_INT:
+	case PARAM_KIND_U64:
+		if (!param_parse_u64_in(value, p->lo, p->hi, &v))
+			return false;
+		if (p->kind == PARAM_KIND_UINT)
+			*p->var.uint = (unsigned)v;
+		else if (p->kind == PARAM_KIND_INT)
+			*p->var.sint = (int)v;
+		else
+			*p->var.u64 = v;
+		return true;
+	case PARAM_KIND_BOOL:
+		if (!param_parse_bool(value, &b))
+			return false;
+		*p->var.flag = b;
+		return true;
+	case PARAM_KIND_FLAG:
+		if (value)
+			return false;
+		*p->var.flag = true;
+		return true;
+	case PARAM_KIND_ENUM:
+		choice = param_parse_choice(value, p->names, p->name_count);
+		if (choice < 0)
+			return false;
+		*p->var.uint = (unsigned)choice;
+		return true;
+	default:
+		return false;
+	}
+}
+
+const char *param_set(const struct kernel_param *p, const char *value, char why[PARAM_REASON_MAX])
+{
+	if (p->kind == PARAM_KIND_SETTER)
+		return p->set(value);
+	if (!set_typed(p, value))
+		return refusal(p, why);
+	if (p->then)
+		p->then();
+	return NULL;
+}
+
+const char *param_describe(const struct kernel_param *p, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	switch (p->kind) {
+	case PARAM_KIND_UINT:
+	case PARAM_KIND_INT:
+	case PARAM_KIND_U64:
+		if (!any_number(p)) {
+			n = append_u64(buf, n, size, p->lo);
+			n = append(buf, n, size, "-");
+			append_u64(buf, n, size, p->hi);
+		}
+		return "number";
+	case PARAM_KIND_BOOL:
+		append(buf, n, size, "on|off");
+		return "bool";
+	case PARAM_KIND_FLAG:
+		return "flag";
+	case PARAM_KIND_ENUM:
+		append_choices(buf, n, size, p, "|", "|");
+		return "choice";
+	default:
+		return "custom";
+	}
+}
+
+/* ---- helpers for setters ------------------------------------------------ */
 
 bool param_parse_u64_in(const char *value, unsigned long long lo, unsigned long long hi,
 			unsigned long long *out)

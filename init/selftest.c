@@ -34,7 +34,7 @@ static const char *set_selftest(const char *value)
 	if (!value || !*value)
 		return "needs a test name or 'all'";
 	if (strlen(value) >= sizeof(selftest_request))
-		return "list too long";
+		return "list too long (under " PARAM_STR(SELFTEST_NAMES_MAX) " characters)";
 	/* Every name must exist, or a typo would silently run nothing. */
 	for (const char *p = value; *p;) {
 		const char *comma = strchr(p, ',');

@@ -11,16 +11,11 @@
 
 #define WORKLOAD_ORDER 8 /* 1 MiB blocks: big enough to need whole buddy blocks, small enough to spread */
 
-static unsigned long long workload_mb;
+#define WORKLOAD_MB_MAX (1ull << 24) /* 16 TiB */
 
-static const char *set_workload_mb(const char *value)
-{
-	if (!param_parse_u64_in(value, 0, 1ull << 24, &workload_mb))
-		return "expected MiB (up to 16 TiB)";
-	return NULL;
-}
-PARAM("boot.workload_mb", set_workload_mb,
-      "after the mem_map: allocate, touch and free this many MiB over all nodes (default 0)");
+static uint64_t workload_mb;
+PARAM_U64("boot.workload_mb", workload_mb, 0, WORKLOAD_MB_MAX,
+	  "after the mem_map: allocate, touch and free this many MiB over all nodes (default 0)");
 
 /* One store per 4 KiB page: the first touch, which is what costs on lazily backed memory. */
 static void touch_block(struct page *head)
@@ -48,7 +43,7 @@ bool boot_workload(void)
 			record_errorf("workload", "freed what it had and went on",
 				      "no %u KiB block on any node after %llu of %llu MiB", 4u << WORKLOAD_ORDER,
 				      (unsigned long long)(got * (PAGE_SIZE << WORKLOAD_ORDER) >> 20),
-				      workload_mb);
+				      (unsigned long long)workload_mb);
 			break;
 		}
 		touch_block(p);

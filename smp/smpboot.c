@@ -30,6 +30,8 @@
 
 #define INIT_DELAY_LEGACY_US 10000 /* 10 ms after INIT (SDM, MP spec): CPUs older than modern_cpu() */
 #define INIT_DELAY_MAX_US 1000000   /* the parameter's bound: a second is already absurd */
+#define INIT_DELAY_BY_FAMILY UINT64_MAX /* smp.init_delay_us not given: init_delay_ns() decides */
+#define AP_TIMEOUT_MAX_MS 600000    /* smp.timeout_ms's bound: ten minutes */
 #define STARTUP_DELAY_NS 200000ull  /* 200 us between the STARTUP IPIs (SDM) */
 #define STARTUP_DELAY_MODERN_NS 10000ull /* 10 us when INIT needed no wait (as Linux) */
 #define TRAMPOLINE_LIMIT 0x100000   /* STARTUP's vector addresses pages below 1 MiB */
@@ -54,51 +56,16 @@ volatile uint32_t ap_unknown_apic_id = UINT32_MAX;
 static struct percpu boot_percpu;
 static uint32_t silent_apic_id = UINT32_MAX; /* debug: never send this AP its IPIs */
 static unsigned max_cpus = MAX_CPUS;
+static bool nosmp;
 static uint64_t ap_timeout_ms = 2000;
-static long long init_delay_us = -1; /* -1: by CPU family (init_delay_ns()) */
+static uint64_t init_delay_us = INIT_DELAY_BY_FAMILY;
 
-static const char *set_maxcpus(const char *value)
-{
-	unsigned long long n;
-
-	if (!param_parse_u64(value, &n) || n < 1)
-		return "expected a number of CPUs >= 1";
-	max_cpus = n > MAX_CPUS ? MAX_CPUS : (unsigned)n;
-	return NULL;
-}
-PARAM("smp.maxcpus", set_maxcpus, "bring up at most N CPUs (the boot CPU included)");
-
-static const char *set_nosmp(const char *value)
-{
-	if (value)
-		return "takes no value";
-	max_cpus = 1;
-	return NULL;
-}
-PARAM("nosmp", set_nosmp, "run on the boot CPU only (same as smp.maxcpus=1)");
-
-static const char *set_ap_timeout(const char *value)
-{
-	unsigned long long ms;
-
-	if (!param_parse_u64(value, &ms) || ms < 1 || ms > 600000)
-		return "expected milliseconds, 1-600000";
-	ap_timeout_ms = ms;
-	return NULL;
-}
-PARAM("smp.timeout_ms", set_ap_timeout, "how long to wait for the APs to answer (default 2000)");
-
-static const char *set_init_delay(const char *value)
-{
-	unsigned long long us;
-
-	if (!param_parse_u64_in(value, 0, INIT_DELAY_MAX_US, &us))
-		return "expected microseconds, 0-1000000";
-	init_delay_us = (long long)us;
-	return NULL;
-}
-PARAM("smp.init_delay_us", set_init_delay,
-      "wait N us after INIT before STARTUP (default: 0 on modern CPUs, 10000 on older ones)");
+PARAM_UINT("smp.maxcpus", max_cpus, 1, MAX_CPUS, "bring up at most N CPUs (the boot CPU included)");
+PARAM_FLAG("nosmp", nosmp, "run on the boot CPU only (same as smp.maxcpus=1)");
+PARAM_U64("smp.timeout_ms", ap_timeout_ms, 1, AP_TIMEOUT_MAX_MS,
+	  "how long to wait for the APs to answer (default 2000)");
+PARAM_U64("smp.init_delay_us", init_delay_us, 0, INIT_DELAY_MAX_US,
+	  "wait N us after INIT before STARTUP (default: 0 on modern CPUs, 10000 on older ones)");
 
 /* Intel family 6 and later, AMD 0Fh and later, Hygon 18h and later: no wait after INIT (Linux). */
 static bool modern_cpu(void)
@@ -118,22 +85,13 @@ static bool modern_cpu(void)
 
 static uint64_t init_delay_ns(void)
 {
-	if (init_delay_us >= 0)
-		return (uint64_t)init_delay_us * 1000;
+	if (init_delay_us != INIT_DELAY_BY_FAMILY)
+		return init_delay_us * 1000;
 	return modern_cpu() ? 0 : INIT_DELAY_LEGACY_US * 1000ull;
 }
 
-static const char *set_silent_ap(const char *value)
-{
-	unsigned long long id;
-
-	if (!param_parse_u64(value, &id) || id >= UINT32_MAX)
-		return "expected an APIC id";
-	silent_apic_id = (uint32_t)id;
-	return NULL;
-}
-PARAM("debug.ap_silent", set_silent_ap,
-      "never wake the AP with this APIC id (tests the path of an AP that does not answer)");
+PARAM_UINT("debug.ap_silent", silent_apic_id, 0, UINT32_MAX - 1,
+	   "never wake the AP with this APIC id (tests the path of an AP that does not answer)");
 
 void percpu_install(struct percpu *p)
 {
@@ -395,10 +353,11 @@ static void move_boot_cpu_area(int node)
 static void prepare_aps(const struct numa_topology *topo)
 {
 	uint32_t boot_apic = cpuid_apic_id();
+	unsigned cpus_wanted = nosmp ? 1 : max_cpus;
 
 	move_boot_cpu_area(topo->cpu_count ? topo->cpus[0].node : 0);
 	cpu_area[0]->apic_id = boot_apic;
-	for (unsigned i = 1; i < topo->cpu_count && nr_cpus < max_cpus; i++) {
+	for (unsigned i = 1; i < topo->cpu_count && nr_cpus < cpus_wanted; i++) {
 		struct percpu *p;
 
 		if (topo->cpus[i].apic_id == boot_apic)

@@ -31,12 +31,11 @@ static const char *set_numa(const char *value)
 		numa_off = true;
 		return NULL;
 	}
-	if (value && strncmp(value, "fake=", 5) == 0 && param_parse_u64(value + 5, &n) && n >= 1 &&
-	    n <= MAX_NODES) {
+	if (value && strncmp(value, "fake=", 5) == 0 && param_parse_u64_in(value + 5, 1, MAX_NODES, &n)) {
 		fake_nodes = (unsigned)n;
 		return NULL;
 	}
-	return "expected off or fake=N (1-64)";
+	return "expected off or fake=N, N from 1 to " PARAM_STR(MAX_NODES);
 }
 PARAM("numa", set_numa, "off: one node; fake=N: split RAM into N nodes, CPUs round-robin");
 

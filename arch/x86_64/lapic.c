@@ -42,19 +42,11 @@ static volatile uint32_t *lapic_mmio;
 static bool x2apic;
 static enum apic_mode_request apic_request = APIC_AUTO;
 
-static const char *set_apic(const char *value)
-{
-	static const char *const names[] = {
-		[APIC_AUTO] = "auto", [APIC_FORCE_XAPIC] = "xapic", [APIC_FORCE_X2APIC] = "x2apic",
-	};
-	int i = param_parse_choice(value, names, 3);
-
-	if (i < 0)
-		return "expected auto, xapic or x2apic";
-	apic_request = (enum apic_mode_request)i;
-	return NULL;
-}
-PARAM("apic", set_apic, "local APIC mode: auto (x2APIC when the CPU has it) | xapic | x2apic");
+static const char *const apic_mode_names[] = {
+	[APIC_AUTO] = "auto", [APIC_FORCE_XAPIC] = "xapic", [APIC_FORCE_X2APIC] = "x2apic",
+};
+PARAM_ENUM("apic", apic_request, apic_mode_names,
+	   "local APIC mode: auto (x2APIC when the CPU has it) or forced");
 
 static uint32_t lapic_read(uint32_t reg)
 {

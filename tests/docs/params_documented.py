@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Every parameter the kernel registers (PARAM("name", ...) in its sources)
+"""Every parameter the kernel registers (PARAM("name", ...), PARAM_UINT(...) and
+the other typed forms in its sources)
 has a row in README.md's "## Kernel command line" table, and the table names
 no parameter the kernel lacks."""
 import os
@@ -17,7 +18,7 @@ def registered():
             for name in files:
                 if name.endswith('.c'):
                     with open(os.path.join(dirpath, name)) as f:
-                        names |= set(re.findall(r'\bPARAM\(\s*"([^"]+)"', f.read()))
+                        names |= set(re.findall(r'\bPARAM(?:_[A-Z0-9]+)*\(\s*"([^"]+)"', f.read()))
     return names
 
 

@@ -6,7 +6,8 @@
  * Input: the command line (cut at MB2_CMDLINE_MAX - 1 bytes and
  * NUL-terminated, as the multiboot2 parser hands it on). A local table of
  * parameters stands in for the kernel's: its setters feed each value to the
- * helpers setters use and check what the dispatcher promises a setter.
+ * helpers setters use and check what the dispatcher promises a setter, and
+ * its typed entries must end holding their default or a value in range.
  */
 #include "init/multiboot2.h" /* MB2_CMDLINE_MAX */
 #include "init/params.h"
@@ -70,14 +71,40 @@ static const char *set_refuse(const char *value)
 	return "never takes anything";
 }
 
+/* Typed parameters: whatever the line says, each variable holds its default or a value in range. */
+#define ROUNDS_DEFAULT 5
+#define ROUNDS_MAX 64
+
+static unsigned rounds = ROUNDS_DEFAULT;
+static int cpu = -1;
+static uint64_t timeout_ms;
+static bool steal = true, nosmp;
+static const char *const faults[] = { NULL, "pf", "gp", "df" };
+static unsigned fault;
+static unsigned thens;
+
+static void count_then(void)
+{
+	thens++;
+}
+
 static const struct kernel_param table[] = {
-	{ "plain", set_plain, "any value" },
-	{ "n", set_u64, "a number" },
-	{ "numa.nodes", set_range, "1-64" },
-	{ "flag", set_bool, "a boolean" },
-	{ "strategy", set_choice, "a choice" },
-	{ "refuse", set_refuse, "refuses" },
-	{ "", set_plain, "an empty name" },
+	{ .name = "plain", .set = set_plain, .help = "any value" },
+	{ .name = "n", .set = set_u64, .help = "a number" },
+	{ .name = "numa.nodes", .set = set_range, .help = "1-64" },
+	{ .name = "flag", .set = set_bool, .help = "a boolean" },
+	{ .name = "strategy", .set = set_choice, .help = "a choice" },
+	{ .name = "refuse", .set = set_refuse, .help = "refuses" },
+	{ .name = "", .set = set_plain, .help = "an empty name" },
+	{ .name = "rounds", .help = "uint", .kind = PARAM_KIND_UINT, .var.uint = &rounds, .lo = 1,
+	  .hi = ROUNDS_MAX, .then = count_then },
+	{ .name = "cpu", .help = "int", .kind = PARAM_KIND_INT, .var.sint = &cpu, .lo = 1, .hi = 255 },
+	{ .name = "timeout_ms", .help = "u64", .kind = PARAM_KIND_U64, .var.u64 = &timeout_ms, .lo = 1,
+	  .hi = 3600000 },
+	{ .name = "steal", .help = "bool", .kind = PARAM_KIND_BOOL, .var.flag = &steal },
+	{ .name = "nosmp", .help = "flag", .kind = PARAM_KIND_FLAG, .var.flag = &nosmp },
+	{ .name = "fault", .help = "enum", .kind = PARAM_KIND_ENUM, .var.uint = &fault, .names = faults,
+	  .name_count = sizeof(faults) / sizeof(faults[0]) },
 };
 
 #define TABLE_END (table + sizeof(table) / sizeof(table[0]))
@@ -91,7 +118,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(cmdline, data, len);
 	cmdline[len] = '\0';
+	rounds = ROUNDS_DEFAULT;
+	cpu = -1;
+	timeout_ms = 0;
+	fault = 0;
+	thens = 0;
 	params_parse(cmdline, table, TABLE_END, fuzz_problem, NULL);
+	FUZZ_CHECK(rounds >= 1 && rounds <= ROUNDS_MAX);
+	FUZZ_CHECK(thens || rounds == ROUNDS_DEFAULT); /* a changed value always ran its hook */
+	FUZZ_CHECK(cpu == -1 || (cpu >= 1 && cpu <= 255));
+	FUZZ_CHECK(timeout_ms <= 3600000);
+	FUZZ_CHECK(fault < 4 && (fault == 0 || faults[fault]));
+	for (const struct kernel_param *p = table; p < TABLE_END; p++) {
+		char values[PARAM_REASON_MAX], why[PARAM_REASON_MAX];
+		const char *reason;
+
+		FUZZ_CHECK(strlen(param_describe(p, values, sizeof(values))) > 0);
+		FUZZ_CHECK(strlen(values) < sizeof(values));
+		if (p->kind == PARAM_KIND_SETTER)
+			continue; /* the dispatcher never hands a setter more than PARAM_VALUE_MAX */
+		reason = param_set(p, cmdline, why); /* the whole line as one value */
+		if (reason)
+			FUZZ_CHECK(strlen(reason) < PARAM_REASON_MAX);
+	}
 	/* The helpers on the whole line too: setters may be handed anything. */
 	(void)param_parse_u64(cmdline, &v);
 	(void)param_parse_bool(cmdline, &b);

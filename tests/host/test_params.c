@@ -2,7 +2,9 @@
 /*
  * Host tests for init/params.c, written against the contract in params.h:
  * a local table whose setters record what they were handed, the helpers
- * for setters, and the "kparams" section that PARAM() fills.
+ * for setters, the "kparams" section that PARAM() fills, and the typed
+ * declarations (PARAM_UINT and the others): their parse, range check,
+ * refusal text and description, each from the declaration alone.
  */
 #include <stdbool.h>
 
@@ -75,11 +77,11 @@ static const char *set_debug_fault(const char *value)
 }
 
 static const struct kernel_param table[] = {
-	{ "alpha", set_alpha, "first test parameter" },
-	{ "beta", set_beta, "second test parameter" },
-	{ "picky", set_picky, "refuses all but 'good'" },
-	{ "debug", set_debug, "a prefix of the next one" },
-	{ "debug.fault", set_debug_fault, "a dotted name" },
+	{ .name = "alpha", .set = set_alpha, .help = "first test parameter" },
+	{ .name = "beta", .set = set_beta, .help = "second test parameter" },
+	{ .name = "picky", .set = set_picky, .help = "refuses all but 'good'" },
+	{ .name = "debug", .set = set_debug, .help = "a prefix of the next one" },
+	{ .name = "debug.fault", .set = set_debug_fault, .help = "a dotted name" },
 };
 
 #define TABLE_END (table + sizeof(table) / sizeof(table[0]))
@@ -523,6 +525,266 @@ static void test_parse_u64_in(void)
 	CHECK(param_parse_u64_in("1K", 0, 1ull << 20, &v) && v == 1024);
 }
 
+/* ---- typed declarations ------------------------------------------------ */
+
+/*
+ * Each typed kind declared as the kernel declares its parameters, into the
+ * same section, and driven through params_parse as the kernel drives them.
+ * The limits are named constants: the refusal texts are checked against
+ * text built from the same constants, so a limit changes in one place.
+ */
+#define TEST_ROUNDS_MAX 64
+#define TEST_CPUS 256
+#define TEST_TIMEOUT_MAX_MS 3600000
+
+static unsigned typed_rounds = 5;
+PARAM_UINT("typed.rounds", typed_rounds, 1, TEST_ROUNDS_MAX, "rounds");
+
+static int typed_cpu = -1; /* -1: not asked */
+PARAM_INT("typed.cpu", typed_cpu, 1, TEST_CPUS - 1, "an application processor");
+
+static uint64_t typed_timeout_ms;
+PARAM_U64("typed.timeout_ms", typed_timeout_ms, 1, TEST_TIMEOUT_MAX_MS, "a timeout");
+
+static uint64_t typed_pfn = UINT64_MAX;
+PARAM_U64("typed.pfn", typed_pfn, 0, UINT64_MAX, "any number");
+
+static unsigned thens;
+
+static void count_then(void)
+{
+	thens++;
+}
+
+static bool typed_steal = true;
+PARAM_BOOL_THEN("typed.steal", typed_steal, count_then, "on or off, with a side effect");
+
+/* A bool field of a struct, as memmap.streaming is. */
+static struct {
+	unsigned other;
+	bool streaming;
+} typed_memmap = { 0, true };
+PARAM_BOOL("typed.streaming", typed_memmap.streaming, "a field");
+
+static bool typed_nosmp;
+PARAM_FLAG("typed.nosmp", typed_nosmp, "a bare word");
+
+enum typed_fault { TYPED_NONE, TYPED_PF, TYPED_GP, TYPED_DF };
+static const char *const typed_fault_names[] = { [TYPED_PF] = "pf", [TYPED_GP] = "gp", [TYPED_DF] = "df" };
+static enum typed_fault typed_fault;
+PARAM_ENUM("typed.fault", typed_fault, typed_fault_names, "NULL names are no choice");
+
+static const char *const typed_model_names[] = { "off", "slit" };
+static unsigned typed_model;
+PARAM_ENUM_THEN("typed.model", typed_model, typed_model_names, count_then, "two choices, a side effect");
+
+static const char *const typed_one_name[] = { "only" };
+static unsigned typed_one;
+PARAM_ENUM("typed.one", typed_one, typed_one_name, "one choice");
+
+/* So many long names that the refusal is cut at PARAM_REASON_MAX. */
+static const char *const typed_many_names[] = {
+	"aaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb", "cccccccccccccccccccc", "dddddddddddddddddddd",
+	"eeeeeeeeeeeeeeeeeeee", "ffffffffffffffffffff", "gggggggggggggggggggg", "hhhhhhhhhhhhhhhhhhhh",
+};
+static unsigned typed_many;
+PARAM_ENUM("typed.many", typed_many, typed_many_names, "many long choices");
+
+static unsigned parse_section(const char *cmdline)
+{
+	memset(&probs, 0, sizeof(probs));
+	return params_parse(cmdline, __start_kparams, __stop_kparams, on_problem, &probs);
+}
+
+/* @cmdline (one word) refused with exactly @detail, the variable kept (checked by the caller). */
+static bool refused_with(const char *cmdline, const char *detail)
+{
+	if (parse_section(cmdline) != 1 || probs.count != 1)
+		return false;
+	if (strcmp(probs.detail[0], detail) != 0 || strcmp(probs.what[0], "bad parameter value") != 0) {
+		if (check_should_print())
+			fprintf(stderr, "  %s: got \"%s\" (%s), wanted \"%s\"\n", cmdline, probs.detail[0],
+				probs.what[0], detail);
+		return false;
+	}
+	return true;
+}
+
+static void test_typed_uint(void)
+{
+	char want[PARAM_NAME_MAX + PARAM_REASON_MAX];
+
+	CHECK_EQ_U64(parse_section("typed.rounds=1"), 0);
+	CHECK_EQ_U64(typed_rounds, 1);
+	CHECK_EQ_U64(parse_section("typed.rounds=64"), 0);
+	CHECK_EQ_U64(typed_rounds, TEST_ROUNDS_MAX);
+	CHECK_EQ_U64(parse_section("typed.rounds=0x20"), 0); /* the number syntax of param_parse_u64 */
+	CHECK_EQ_U64(typed_rounds, 32);
+
+	snprintf(want, sizeof(want), "typed.rounds=\"0\": expected a number from 1 to %d", TEST_ROUNDS_MAX);
+	CHECK(refused_with("typed.rounds=0", want));
+	snprintf(want, sizeof(want), "typed.rounds=\"65\": expected a number from 1 to %d", TEST_ROUNDS_MAX);
+	CHECK(refused_with("typed.rounds=65", want));
+	CHECK(refused_with("typed.rounds=1K", "typed.rounds=\"1K\": expected a number from 1 to 64"));
+	CHECK(refused_with("typed.rounds=-1", "typed.rounds=\"-1\": expected a number from 1 to 64"));
+	CHECK(refused_with("typed.rounds=", "typed.rounds=\"\": expected a number from 1 to 64"));
+	CHECK(refused_with("typed.rounds", "typed.rounds (no value): expected a number from 1 to 64"));
+	CHECK_EQ_U64(typed_rounds, 32); /* every refusal left it alone */
+}
+
+static void test_typed_int(void)
+{
+	char want[PARAM_NAME_MAX + PARAM_REASON_MAX], word[PARAM_NAME_MAX];
+
+	CHECK(typed_cpu == -1);
+	snprintf(want, sizeof(want), "typed.cpu=\"0\": expected a number from 1 to %d", TEST_CPUS - 1);
+	CHECK(refused_with("typed.cpu=0", want));
+	CHECK(typed_cpu == -1);
+	snprintf(word, sizeof(word), "typed.cpu=%d", TEST_CPUS);
+	snprintf(want, sizeof(want), "typed.cpu=\"%d\": expected a number from 1 to %d", TEST_CPUS, TEST_CPUS - 1);
+	CHECK(refused_with(word, want));
+	CHECK(refused_with("typed.cpu=4294967297", "typed.cpu=\"4294967297\": expected a number from 1 to 255"));
+	CHECK(typed_cpu == -1);
+	CHECK_EQ_U64(parse_section("typed.cpu=255"), 0);
+	CHECK(typed_cpu == TEST_CPUS - 1);
+	CHECK_EQ_U64(parse_section("typed.cpu=1"), 0);
+	CHECK(typed_cpu == 1);
+}
+
+static void test_typed_u64(void)
+{
+	CHECK_EQ_U64(parse_section("typed.timeout_ms=3600000"), 0);
+	CHECK_EQ_U64(typed_timeout_ms, TEST_TIMEOUT_MAX_MS);
+	CHECK(refused_with("typed.timeout_ms=3600001",
+			   "typed.timeout_ms=\"3600001\": expected a number from 1 to 3600000"));
+	CHECK(refused_with("typed.timeout_ms=0", "typed.timeout_ms=\"0\": expected a number from 1 to 3600000"));
+	CHECK_EQ_U64(typed_timeout_ms, TEST_TIMEOUT_MAX_MS);
+
+	/* The whole range: nothing to name but that it is a number. */
+	CHECK_EQ_U64(parse_section("typed.pfn=0"), 0);
+	CHECK_EQ_U64(typed_pfn, 0);
+	CHECK_EQ_U64(parse_section("typed.pfn=18446744073709551615"), 0);
+	CHECK_EQ_U64(typed_pfn, UINT64_MAX);
+	CHECK(refused_with("typed.pfn=18446744073709551616",
+			   "typed.pfn=\"18446744073709551616\": expected a number"));
+	CHECK(refused_with("typed.pfn=x", "typed.pfn=\"x\": expected a number"));
+	CHECK_EQ_U64(typed_pfn, UINT64_MAX);
+}
+
+static void test_typed_bool(void)
+{
+	thens = 0;
+	CHECK_EQ_U64(parse_section("typed.steal=off"), 0);
+	CHECK(!typed_steal);
+	CHECK_EQ_U64(thens, 1); /* after the variable changed */
+	CHECK_EQ_U64(parse_section("typed.steal"), 0); /* bare: on */
+	CHECK(typed_steal);
+	CHECK_EQ_U64(thens, 2);
+	CHECK(refused_with("typed.steal=maybe", "typed.steal=\"maybe\": expected on or off"));
+	CHECK(typed_steal);
+	CHECK_EQ_U64(thens, 2); /* a refusal has no side effect */
+
+	CHECK_EQ_U64(parse_section("typed.streaming=no"), 0);
+	CHECK(!typed_memmap.streaming);
+	CHECK_EQ_U64(typed_memmap.other, 0);
+	CHECK_EQ_U64(parse_section("typed.streaming=1"), 0);
+	CHECK(typed_memmap.streaming);
+}
+
+static void test_typed_flag(void)
+{
+	CHECK(refused_with("typed.nosmp=1", "typed.nosmp=\"1\": takes no value"));
+	CHECK(refused_with("typed.nosmp=", "typed.nosmp=\"\": takes no value"));
+	CHECK(!typed_nosmp);
+	CHECK_EQ_U64(parse_section("typed.nosmp"), 0);
+	CHECK(typed_nosmp);
+}
+
+static void test_typed_enum(void)
+{
+	CHECK_EQ_U64(parse_section("typed.fault=gp"), 0);
+	CHECK(typed_fault == TYPED_GP);
+	CHECK_EQ_U64(parse_section("typed.fault=df"), 0);
+	CHECK(typed_fault == TYPED_DF);
+	/* The choices named in order, the NULL one left out of the list and of the choices. */
+	CHECK(refused_with("typed.fault=none", "typed.fault=\"none\": expected pf, gp or df"));
+	CHECK(refused_with("typed.fault", "typed.fault (no value): expected pf, gp or df"));
+	CHECK(refused_with("typed.fault=", "typed.fault=\"\": expected pf, gp or df"));
+	CHECK(typed_fault == TYPED_DF);
+
+	thens = 0;
+	CHECK_EQ_U64(parse_section("typed.model=slit"), 0);
+	CHECK_EQ_U64(typed_model, 1);
+	CHECK_EQ_U64(thens, 1);
+	CHECK(refused_with("typed.model=on", "typed.model=\"on\": expected off or slit"));
+	CHECK_EQ_U64(thens, 1);
+	CHECK_EQ_U64(typed_model, 1);
+
+	CHECK(refused_with("typed.one=two", "typed.one=\"two\": expected only"));
+	CHECK_EQ_U64(parse_section("typed.one=only"), 0);
+	CHECK_EQ_U64(typed_one, 0);
+
+	/* A refusal longer than PARAM_REASON_MAX is cut, never overflows (ASan watches). */
+	CHECK_EQ_U64(parse_section("typed.many=z"), 1);
+	CHECK(reported("typed.many=\"z\": expected aaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbb"));
+	CHECK_EQ_U64(parse_section("typed.many=hhhhhhhhhhhhhhhhhhhh"), 0);
+	CHECK_EQ_U64(typed_many, 7);
+}
+
+/* What "help" and @param say of a parameter. */
+static bool described(const char *name, const char *type, const char *values)
+{
+	const struct kernel_param *p = params_find(__start_kparams, __stop_kparams, name, strlen(name));
+	char buf[PARAM_REASON_MAX];
+	const char *got;
+
+	if (!p)
+		return false;
+	memset(buf, 'x', sizeof(buf));
+	got = param_describe(p, buf, sizeof(buf));
+	if (strcmp(got, type) == 0 && strcmp(buf, values) == 0)
+		return true;
+	if (check_should_print())
+		fprintf(stderr, "  %s: described as %s \"%s\", wanted %s \"%s\"\n", name, got, buf, type, values);
+	return false;
+}
+
+static void test_typed_describe(void)
+{
+	char buf[8];
+	const struct kernel_param *p;
+
+	CHECK(described("typed.rounds", "number", "1-64"));
+	CHECK(described("typed.cpu", "number", "1-255"));
+	CHECK(described("typed.timeout_ms", "number", "1-3600000"));
+	CHECK(described("typed.pfn", "number", ""));
+	CHECK(described("typed.steal", "bool", "on|off"));
+	CHECK(described("typed.nosmp", "flag", ""));
+	CHECK(described("typed.fault", "choice", "pf|gp|df"));
+	CHECK(described("typed.model", "choice", "off|slit"));
+	CHECK(described("test.section_one", "custom", ""));
+
+	/* A small buffer: cut, terminated. */
+	p = params_find(__start_kparams, __stop_kparams, "typed.timeout_ms", 16);
+	CHECK(p != NULL);
+	if (p) {
+		param_describe(p, buf, sizeof(buf));
+		CHECK_STR_EQ(buf, "1-36000");
+	}
+}
+
+/* param_set on its own: a hand setter's reason comes back as it is. */
+static void test_param_set(void)
+{
+	char why[PARAM_REASON_MAX];
+
+	CHECK(param_set(&table[2], "bad", why) != NULL);
+	CHECK_STR_EQ(param_set(&table[2], "bad", why), "only 'good' will do");
+	CHECK(param_set(&table[2], "good", why) == NULL);
+	CHECK(param_set(params_find(__start_kparams, __stop_kparams, "typed.rounds", 12), "7", why) == NULL);
+	CHECK_EQ_U64(typed_rounds, 7);
+}
+
 CHECK_MAIN(CHECK_TEST(test_bare_name), CHECK_TEST(test_name_value), CHECK_TEST(test_quoted_value),
 	   CHECK_TEST(test_empty_value), CHECK_TEST(test_unknown_name),
 	   CHECK_TEST(test_setter_refusal), CHECK_TEST(test_unterminated_quote), CHECK_TEST(test_grub_escaped_words),
@@ -531,4 +793,6 @@ CHECK_MAIN(CHECK_TEST(test_bare_name), CHECK_TEST(test_name_value), CHECK_TEST(t
 	   CHECK_TEST(test_empty_cmdline), CHECK_TEST(test_dotted_names),
 	   CHECK_TEST(test_params_find), CHECK_TEST(test_empty_table),
 	   CHECK_TEST(test_parse_u64), CHECK_TEST(test_parse_u64_in), CHECK_TEST(test_parse_bool), CHECK_TEST(test_parse_choice),
-	   CHECK_TEST(test_section))
+	   CHECK_TEST(test_section), CHECK_TEST(test_typed_uint), CHECK_TEST(test_typed_int),
+	   CHECK_TEST(test_typed_u64), CHECK_TEST(test_typed_bool), CHECK_TEST(test_typed_flag),
+	   CHECK_TEST(test_typed_enum), CHECK_TEST(test_typed_describe), CHECK_TEST(test_param_set))
