@@ -1,12 +1,13 @@
 """What every boot test needs: boot the ISO through bench/run-qemu, read its
-records (bench/records.py) and check them. Assertions read records, never prose."""
+records (bench/records.py) and check them. Assertions read records, never prose.
+Every record of every boot is validated against init/records.schema.json."""
 import os
 import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'bench'))
-from records import of_type, one, parse_records  # noqa: E402
+from records import kernel_elf, of_type, one, parse_records, strategy_names, validate_all  # noqa: E402
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -16,13 +17,19 @@ PAGE = 4096
 EXIT_OK, EXIT_KERNEL_FAILURE = 0, 1
 
 
+SCHEMA_PROBLEMS_SHOWN = 20
+
+
 class Boot:
-    """One boot's records and exit status."""
+    """One boot's records and exit status; a record the schema refuses fails the test here."""
 
     def __init__(self, status, records, output):
         self.status = status
         self.records = records
         self.output = output
+        problems = validate_all(records)
+        check(not problems, f'{len(problems)} record problems against init/records.schema.json:\n  ' +
+              '\n  '.join(problems[:SCHEMA_PROBLEMS_SHOWN]))
 
     def errors(self):
         return of_type(self.records, 'error')
@@ -37,6 +44,11 @@ def boot(iso, cmdline='', qemu_args=(), runner_args=(), timeout=120):
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, errors='replace', timeout=timeout + 60)
     return Boot(proc.returncode, parse_records(proc.stdout), proc.stdout)
+
+
+def strategies(iso):
+    """The strategies registered in the kernel on this ISO (read from the ELF built beside it)."""
+    return strategy_names(kernel_elf(iso))
 
 
 def check(cond, what):

@@ -1,11 +1,9 @@
 """Boot tests of the strategies: each leaves the mem_map bsp leaves (verified, one digest) on every
 kind of machine; async grows instead of failing; strategy=all runs them all; the NUMA model labels."""
-from bootlib import GiB, MiB, boot, check, expect_clean_success, of_type
+from bootlib import GiB, MiB, boot, check, expect_clean_success, of_type, strategies
 from cases_memmap import check_result
 from cases_topology import SLIT4
 from topology import DEFAULT, Node, Topology, even
-
-STRATEGIES = ['bsp', 'migrate', 'xcall', 'async']
 
 # The machines the topology tests boot, each with something a strategy could get wrong.
 MACHINES = {
@@ -52,7 +50,7 @@ def all_strategies_case(name):
         expect_clean_success(b)
         topo_rec = of_type(b.records, 'topology')[0]
         runs = results(b)
-        check(sorted(r['strategy'] for r in runs if not r['cold']) == sorted(STRATEGIES),
+        check(sorted(r['strategy'] for r in runs if not r['cold']) == sorted(strategies(iso)),
               f'warm runs: {[r["strategy"] for r in runs]}')
         for r in runs:
             check_run(r, topo_rec, f'{r["strategy"]} run {r["run"]}')
@@ -64,7 +62,7 @@ def case_each_strategy_alone(iso):
     """Each strategy in a boot of its own (the path a user takes) leaves bsp's digest."""
     topo, _ = MACHINES['cpuless']
     digests = {}
-    for s in STRATEGIES:
+    for s in strategies(iso):
         b = boot(iso, cmdline=f'strategy={s}', qemu_args=topo.qemu_args())
         expect_clean_success(b)
         res = check_result(b)
@@ -133,11 +131,11 @@ def case_bench_mode(iso):
     b = boot(iso, cmdline='strategy=all strategy.rounds=2', qemu_args=DEFAULT.qemu_args(), timeout=240)
     expect_clean_success(b)
     runs = results(b)
-    check(len(runs) == 1 + 2 * len(STRATEGIES), f'{len(runs)} runs')
+    check(len(runs) == 1 + 2 * len(strategies(iso)), f'{len(runs)} runs')
     check(sum(r['cold'] for r in runs) == 1, 'one cold pass')
     check(all(r['verified'] for r in runs) and len({r['digest'] for r in runs}) == 1, 'a run did not verify')
     benches = {r['strategy']: r for r in of_type(b.records, 'bench')}
-    check(sorted(benches) == sorted(STRATEGIES), f'@bench for {sorted(benches)}')
+    check(list(benches) == strategies(iso), f'@bench for {list(benches)}, the ELF registers {strategies(iso)}')
     for s, r in benches.items():
         check(r['rounds'] == 2 and 0 < r['done_ns_min'] <= r['done_ns_median'] <= r['done_ns_max'],
               f'{s}: {r}')
@@ -178,7 +176,7 @@ def case_numa_model(iso):
 def case_unknown_strategy(iso):
     b = boot(iso, cmdline='strategy=bogus', qemu_args=DEFAULT.qemu_args())
     errs = [e for e in b.errors() if 'bogus' in e['detail'] + e['what']]
-    check(errs and all(s in errs[0]['detail'] for s in STRATEGIES), f'@error must echo bogus and list: {b.errors()}')
+    check(errs and all(s in errs[0]['detail'] for s in strategies(iso)), f'@error must echo bogus and list: {b.errors()}')
     res = check_result(b)
     check(res['strategy'] == 'xcall', f'fallback ran {res["strategy"]}, expected the default xcall')
 
