@@ -10,6 +10,7 @@ The kernel hands a `what` down in a few fixed ways; each is one pattern
 below. A `what` passed on in a variable is found where it is written down
 as a literal.
 """
+import argparse
 import os
 import re
 import sys
@@ -68,8 +69,12 @@ def readme_whats():
 
 
 def main(argv):
+    ap = argparse.ArgumentParser(prog='tests/docs/error_whats.py', description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--list', action='store_true', help='print the names the code uses, and where')
+    args = ap.parse_args(argv)
     code = code_whats()
-    if '--list' in argv:
+    if args.list:
         for what, where in sorted(code.items()):
             print(f'{what:32} {where}')
         return 0

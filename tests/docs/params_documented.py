@@ -3,6 +3,7 @@
 the other typed forms in its sources)
 has a row in README.md's "## Kernel command line" table, and the table names
 no parameter the kernel lacks."""
+import argparse
 import os
 import re
 import sys
@@ -36,6 +37,7 @@ def documented():
 
 
 def main():
+    argparse.ArgumentParser(prog='tests/docs/params_documented.py', description=__doc__).parse_args()
     code, readme = registered(), documented()
     for name in sorted(code - readme):
         print(f'not in README.md\'s parameter table: {name}')
