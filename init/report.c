@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/tsc.h"
+#include "init/boot_count.h"
 #include "init/bootinfo.h"
 #include "init/console.h"
 #include "init/format.h"
@@ -107,6 +108,7 @@ void report_boot(void)
 	rec_str(&r, "cpu_vendor", vendor);
 	rec_u64(&r, "cpu_family", cpuid_family());
 	rec_u64(&r, "cpu_model", cpuid_model());
+	rec_u64(&r, "boot_count", boot_count_advance()); /* which boot of this emulator process */
 	rec_u64(&r, "ns", time_ns());
 	record_end(&r);
 }
