@@ -1,11 +1,19 @@
+#!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """The kernel command line without a rebuild: append words to the
 "multiboot2" line of the ISO's /boot/grub/grub.cfg in a patched copy made by
 xorriso, and cache the copies (bench/README.md, "Kernel command line").
 Shared by bench/run-qemu and bench/run-bochs; the patched ISO boots in either.
 
+As a command it writes the patched ISO under a name of your choosing (by
+default beside the source: build/meminit.iso gives build/meminit-cmdline.iso),
+to boot by hand or to write to a USB stick:
+
+    bench/isopatch.py [--iso ISO] [--out ISO] WORD...
+
 Python 3 standard library only."""
 
+import argparse
 import hashlib
 import json
 import os
@@ -13,6 +21,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import sys
 import time
 
 from console import EXIT_EMU, Failure
@@ -157,3 +166,43 @@ def patched_iso(iso, words, tmpdir):
     if cache_dir != tmpdir:
         _prune_cache(cache_dir, out)
     return out, "%.2fs: %s" % (time.monotonic() - t0, line)
+
+
+def default_out(iso):
+    """build/meminit.iso -> build/meminit-cmdline.iso"""
+    return os.path.splitext(iso)[0] + "-cmdline.iso"
+
+
+def main(argv):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(prog="bench/isopatch.py", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("words", nargs="+", metavar="WORD",
+                    help="kernel command-line words to append, e.g. strategy=async")
+    ap.add_argument("--iso", default=os.path.join(root, "build", "meminit.iso"),
+                    help="the ISO to patch (default build/meminit.iso)")
+    ap.add_argument("--out", metavar="ISO",
+                    help="where to write the patched ISO (default: the source's name with -cmdline)")
+    args = ap.parse_args(argv)
+    if not os.path.isfile(args.iso):
+        ap.error("no ISO at %s: build it first (cmake --build build)" % args.iso)
+    out = args.out or default_out(args.iso)
+    if os.path.realpath(out) == os.path.realpath(args.iso):
+        ap.error("--out must differ from --iso")
+    with tempfile.TemporaryDirectory(prefix="isopatch.") as tmp:
+        try:
+            cached, how = patched_iso(args.iso, args.words, tmp)
+            shutil.copyfile(cached, out + ".tmp")
+            os.replace(out + ".tmp", out)
+        except Failure as e:
+            print("isopatch: %s" % e.text, file=sys.stderr)
+            return e.code
+        except OSError as e:
+            print("isopatch: cannot write %s: %s" % (out, e), file=sys.stderr)
+            return EXIT_EMU
+    print("isopatch: %s (%s)" % (out, how))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
