@@ -63,16 +63,16 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	dump_if_asked();                /* debug.dump=: the raw input, before anything reads it further */
 	boot_phase("tsc_calibration");
 	tsc_calibrate(&boot_tsc_references); /* needs ACPI: the PM timer and the HPET */
-	boot_phase("report");
+	boot_phase("report_boot");
 	report_boot();                  /* @boot */
 	debug_fault_if_asked();         /* debug.fault=: after @boot, so tests see both */
 	debug_undefined_if_asked();     /* debug.undefined=: the same, for the sanitizers */
 	boot_phase("topology");
 	topology_init();                /* MADT, SRAT, SLIT -> nodes; before any per-node allocation */
 	smp_boot(&numa, madt_lapic_phys); /* phases lapic .. tsc_sync: all APs awake before the mem_map */
-	boot_phase("report");
+	boot_phase("report_topology");
 	report_topology();              /* @topology: after smp_boot, it lists online CPUs */
-	ok = memmap_run();              /* phases memmap_setup .. report: the measured part, @result */
+	ok = memmap_run();              /* phases memmap_setup .. report_run: the measured part, @result */
 	boot_phase("selftest");
 	ok &= selftests_run();
 	machine_exit(ok);               /* ends the last phase, prints what is left, @exit */

@@ -267,7 +267,7 @@ bool memmap_run(void)
 	if (!memmap_boot_setup(&numa))
 		return false;
 	if (!s) { /* strategy=all: its runs' spans and results are the detail */
-		boot_phase("report");
+		boot_phase("console_flush");
 		console_flush();
 		boot_phase("bench");
 		return bench_run(&boot_ctx);
@@ -281,7 +281,7 @@ bool memmap_run(void)
 	boot_phase("verify");
 	corrupt_if_asked();
 	run_verify(&check);
-	boot_phase("report");
+	boot_phase("report_run");
 	console_flush();                /* what the boot said so far, kept out of the timed part */
 	return run_report(s, &boot_ctx, &check, &label) && ok;
 }

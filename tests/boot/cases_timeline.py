@@ -1,23 +1,28 @@
 """Boot tests of the boot timeline: every phase a span, the phases tiling the boot CPU's
-time (bench/spancheck.py), the TSC calibration's sources, and the AP wake-up's INIT wait."""
+time (bench/spancheck.py), in both modes (one strategy, benchmark mode), the TSC
+calibration's sources, and the AP wake-up's INIT wait."""
 from bootlib import EXIT_OK, boot, check, check_no_unparsable, expect_clean_success, of_type, one
 from topology import DEFAULT, even, MiB
 
 import spancheck
 
-# The boot CPU's phases in every boot that runs one strategy (init/main.c, smp/smpboot.c, init/memmap_run.c).
-PHASES = ['entry', 'console', 'idt', 'bootinfo', 'params', 'memory_map', 'direct_map', 'acpi',
-          'tsc_calibration', 'report', 'topology', 'lapic', 'percpu', 'ap_wake', 'tsc_sync', 'report',
-          'memmap_setup', 'memmap_run', 'boot_rest', 'memmap_wait', 'verify', 'report', 'selftest']
+# The boot CPU's phases (init/main.c, smp/smpboot.c, init/memmap_run.c), each name once: up to
+# the mem_map's set-up, then those of a boot that runs one strategy or of benchmark mode.
+BEFORE_MEMMAP = ['entry', 'console', 'idt', 'bootinfo', 'params', 'memory_map', 'direct_map', 'acpi',
+                 'tsc_calibration', 'report_boot', 'topology', 'lapic', 'percpu', 'ap_wake', 'tsc_sync',
+                 'report_topology', 'memmap_setup']
+PHASES = BEFORE_MEMMAP + ['memmap_run', 'boot_rest', 'memmap_wait', 'verify', 'report_run', 'selftest']
+BENCH_PHASES = BEFORE_MEMMAP + ['console_flush', 'bench', 'selftest']
 MAX_GAP_PCT = 1.0
 TSC_AGREE_PPM = 1000  # arch/x86_64/tsc.h
 
 
-def check_timeline(b, cpus):
+def check_timeline(b, cpus, expected=PHASES):
     """The boot CPU's phases in order, tiling its time; one ap_wake span on each AP's row."""
     phases = [s for s in of_type(b.records, 'span') if s.get('phase')]
     boot_phases = [s for s in phases if s['cpu'] == 0]
-    check([s['what'] for s in boot_phases] == PHASES, f'boot phases {[s["what"] for s in boot_phases]}')
+    check([s['what'] for s in boot_phases] == expected, f'boot phases {[s["what"] for s in boot_phases]}, '
+          f'expected {expected}')
     for s in phases:
         check(s['pages'] == 0 and s['run'] == 0 and s['start_ns'] <= s['end_ns'], f'bad phase span {s}')
     check(boot_phases[0]['start_ns'] == 0, 'the first phase does not start at time zero')
@@ -65,6 +70,12 @@ def case_timeline_8cpus(iso):
     check_timeline(b, 8)
 
 
+def case_timeline_bench(iso):
+    b = boot(iso, cmdline='strategy=all strategy.rounds=1', qemu_args=even(2, 1, 256 * MiB).qemu_args())
+    expect_clean_success(b)
+    check_timeline(b, 2, BENCH_PHASES)
+
+
 def case_init_delay_forced(iso):
     b = boot(iso, cmdline='smp.init_delay_us=10000', qemu_args=DEFAULT.qemu_args())
     expect_clean_success(b)
@@ -95,6 +106,7 @@ def case_uefi_tsc(iso):
 CASES = {
     'timeline': case_timeline,
     'timeline_8cpus': case_timeline_8cpus,
+    'timeline_bench': case_timeline_bench,
     'init_delay_forced': case_init_delay_forced,
     'init_delay_bad': case_init_delay_bad,
     'uefi_tsc': case_uefi_tsc,
