@@ -2,10 +2,13 @@
 /*
  * params - the kernel command line, as a registry of parameters.
  *
- * Each parameter is declared right under its parser with PARAM(), which
+ * Each parameter is declared beside its variable, and each declaration
  * places a struct kernel_param in the "kparams" section; nobody edits a
- * central list to add one. The tokenizer and dispatcher here are pure C and
- * take the table as a [begin, end) pair, so host tests can hand it their own.
+ * central list to add one. Most are typed (PARAM_UINT, PARAM_ENUM, ...
+ * below): the registry parses them and words their refusals from the same
+ * limits. A parameter with its own syntax keeps a hand setter, PARAM().
+ * The tokenizer and dispatcher here are pure C and take the table as a
+ * [begin, end) pair, so host tests can hand it their own.
  *
  * Syntax: words separated by blanks; a word is NAME, NAME=VALUE or
  * NAME="VALUE WITH BLANKS" (a backslash escapes the next character, but
