@@ -12,7 +12,9 @@
 #include "init/workload.h"
 #include "mm/memmap_boot.h"
 #include "mm/verify.h"
+#include "smp/percpu.h"
 #include "smp/topology.h"
+#include "strategies/numa_model.h"
 #include "strategies/strategy.h"
 
 static enum verify_mode verify_mode = VERIFY_FULL;
@@ -71,12 +73,13 @@ static void corrupt_if_asked(void)
 	p->mapping ^= 0xdead0000ull; /* a field no code path writes after init */
 }
 
-static void report_mismatch(const struct verify_result *v)
+static void report_mismatch(const struct verify_result *v, const struct run_label *label)
 {
 	struct record r;
 
 	record_begin(&r, "error");
 	rec_str(&r, "what", "mem_map verification");
+	rec_u64(&r, "run", label->run);
 	if (v->bad_pfn == UINT64_MAX) /* a counter or a list head, not a page */
 		rec_strf(&r, "detail", "%s is %#llx, expected %#llx (%s)", v->bad_field,
 			 (unsigned long long)v->bad_value, (unsigned long long)v->expected_value,
@@ -95,9 +98,18 @@ static void report_mismatch(const struct verify_result *v)
 	record_end(&r);
 }
 
+/* Did every CPU that wrote node @n's struct pages sit on the node they live on? */
+static bool writers_local(const struct strategy_ctx *ctx, unsigned n)
+{
+	for_each_cpu_in(cpu, &ctx->nodes[n].cpus)
+		if (cpu_node(cpu) != boot_memmap.nodes[n].map_node)
+			return false;
+	return true;
+}
+
 static void report_result(const struct strategy *s, const struct strategy_ctx *ctx,
 			  const struct verify_result *v, uint64_t digest, uint64_t verify_ns,
-			  const struct run_label *label)
+			  const struct run_label *label, bool account_ok)
 {
 	/* Grows with the nodes (64 of them pass 6 KiB); only the boot CPU reports. */
 	static char storage[32 << 10];
@@ -111,7 +123,7 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	rec_u64(&r, "reserved_pages", v->reserved_pages);
 	rec_u64(&r, "allocated_pages", v->allocated_pages);
 	rec_strf(&r, "digest", "%016llx", (unsigned long long)digest);
-	rec_bool(&r, "verified", v->ok);
+	rec_bool(&r, "verified", v->ok && account_ok);
 	rec_u64(&r, "usable_ns", ctx->usable_ns);
 	rec_u64(&r, "done_ns", ctx->done_ns);
 	rec_array_begin(&r, "nodes");
@@ -128,6 +140,7 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 		rec_array_end(&r);
 		rec_u64(&r, "span_pages", boot_memmap.nodes[n].end_pfn - boot_memmap.nodes[n].start_pfn);
 		rec_i64(&r, "memmap_node", boot_memmap.nodes[n].map_node);
+		rec_bool(&r, "writers_local", writers_local(ctx, n));
 		rec_object_end(&r);
 	}
 	rec_array_end(&r);
@@ -148,11 +161,13 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	rec_bool(&r, "streaming", boot_memmap.streaming);
 	rec_str(&r, "model", numa_model_on() ? "slit" : "off");
 	rec_u64(&r, "cpus", ctx->parallel_cpus);
-	if (ctx->boot_budget_pages || s->wait) {
-		rec_u64(&r, "boot_budget_pages", ctx->boot_budget_pages);
-		rec_u64(&r, "grow_events", ctx->grow_events);
-	}
+	if (s->report)
+		s->report(ctx, &r);
 	rec_u64(&r, "run", label->run);
+	rec_u64(&r, "generation", ctx->engine.generation);
+	rec_u64(&r, "chunks", engine_chunks(&ctx->engine));
+	rec_u64(&r, "chunks_written", ctx->engine.chunks_written);
+	rec_u64(&r, "pages_written", ctx->pages_written);
 	rec_bool(&r, "cold", label->cold);
 	if (label->round >= 0)
 		rec_i64(&r, "round", label->round);
@@ -176,10 +191,13 @@ void memmap_run_start(const struct strategy *s, struct strategy_ctx *ctx)
 	debug_kill_cpu_if_asked();             /* debug.dead_cpu=: before the first run sends it work */
 	debug_overflow_if_asked();             /* debug.stack_overflow=: with every CPU up */
 	buddy_init(&boot_buddy, &boot_memmap); /* empty lists: every run builds them from nothing */
-	strategy_ctx_reset(ctx);
+	strategy_run_begin(ctx, WORK_INIT);
 	ctx->start_ns = time_ns();
 	s->run(ctx);
-	/* A strategy that leaves work behind says when the boot could go on; for the rest, now. */
+	/*
+	 * A strategy that leaves work behind says when the boot could go on;
+	 * for the rest it is now, when run() has returned on the boot CPU.
+	 */
 	ctx->usable_ns = ctx->usable_ns ? ctx->usable_ns : time_ns();
 	if (s->wait) {
 		arriving = s;
@@ -195,10 +213,9 @@ bool memmap_run_finish(const struct strategy *s, struct strategy_ctx *ctx)
 	for (unsigned n = 0; n < boot_memmap.node_count; n++)
 		if (ctx->nodes[n].end_ns > ctx->done_ns)
 			ctx->done_ns = ctx->nodes[n].end_ns;
-	if (ctx->done_ns < ctx->usable_ns)
-		ctx->done_ns = ctx->usable_ns;
-	if (!s->wait)
-		ctx->usable_ns = ctx->done_ns; /* synchronous: usable exactly when done */
+	if (ctx->done_ns < ctx->start_ns) /* no work at all */
+		ctx->done_ns = ctx->start_ns;
+	ctx->account_ok = strategy_run_account(ctx);
 	/* CPUs take samples concurrently: put them in time order. Then the last: everything has arrived. */
 	if (ctx->nr_samples > FREE_SAMPLES_MAX - 1)
 		ctx->nr_samples = FREE_SAMPLES_MAX - 1;
@@ -236,11 +253,11 @@ static bool run_report(const struct strategy *s, const struct strategy_ctx *ctx,
 		       const struct run_check *c, const struct run_label *label)
 {
 	if (!c->v.ok)
-		report_mismatch(&c->v);
+		report_mismatch(&c->v, label);
 	span_set_run(label->run);
 	spans_report();
-	report_result(s, ctx, &c->v, c->digest, c->verify_ns, label);
-	return c->v.ok;
+	report_result(s, ctx, &c->v, c->digest, c->verify_ns, label, ctx->account_ok);
+	return c->v.ok && ctx->account_ok;
 }
 
 bool memmap_run_check(const struct strategy *s, const struct strategy_ctx *ctx,

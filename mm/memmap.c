@@ -258,7 +258,7 @@ static inline void store_nt(uint64_t *dst, uint64_t v)
 		store(&(p)->private, priv);                                   \
 		store(&(p)->mapping, mapping);                                \
 		store(&(p)->index, index);                                    \
-		store(&(p)->spare, spare);                                    \
+		store(&(p)->init_gen, init_gen);                                    \
 	} while (0)
 
 static inline void store_plain(uint64_t *dst, uint64_t v)
@@ -270,7 +270,7 @@ void __memmap_fill(struct page *first, uint64_t n, const struct page *tmpl, bool
 {
 	/* The template in registers: the stores below must not make the compiler reload it. */
 	const uint64_t flags = tmpl->flags, priv = tmpl->private, mapping = tmpl->mapping;
-	const uint64_t index = tmpl->index, spare = tmpl->spare;
+	const uint64_t index = tmpl->index, init_gen = tmpl->init_gen;
 	uint64_t counts; /* refcount and mapcount: one 8-byte store */
 	struct page *p = first, *end = first + n;
 
@@ -292,6 +292,7 @@ static void init_run(void *cookie, int node, uint64_t start_pfn, uint64_t end_pf
 	const struct node_memmap *nm = &mm->nodes[node];
 	struct page tmpl = memmap_initial_page(node, zone, kind);
 
+	tmpl.init_gen = mm->generation;
 	__memmap_fill(nm->map + (start_pfn - nm->start_pfn), end_pfn - start_pfn, &tmpl, mm->streaming);
 }
 
@@ -303,9 +304,10 @@ void memmap_init_range(const struct memmap *mm, int node, uint64_t start_pfn, ui
 void memmap_fill_raw(const struct memmap *mm, int node, uint64_t start_pfn, uint64_t end_pfn)
 {
 	const struct node_memmap *nm = &mm->nodes[node];
-	const struct page blank = { 0 };
+	/* No run's generation: whatever a later run fails to write cannot pass for its own. */
+	const struct page blank = { .init_gen = ~mm->generation };
 
-	__memmap_fill(nm->map + (start_pfn - nm->start_pfn), end_pfn - start_pfn, &blank, true);
+	__memmap_fill(nm->map + (start_pfn - nm->start_pfn), end_pfn - start_pfn, &blank, mm->streaming);
 }
 
 uint64_t memmap_node_ram_pages(const struct memmap *mm, int node)

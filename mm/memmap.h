@@ -47,6 +47,12 @@ struct memmap {
 	const struct numa_topology *topo;
 	const struct memblock *mb;
 	bool streaming;          /* non-temporal stores in __memmap_fill */
+	/*
+	 * Stamped into every struct page written (init_gen): each run of a
+	 * strategy sets a new one, so a page the run never wrote keeps an old
+	 * stamp and fails verification, even though its other fields are right.
+	 */
+	uint64_t generation;
 };
 
 /* A run of pages of one kind inside a node's span. */
@@ -125,7 +131,7 @@ void __memmap_fill(struct page *first, uint64_t n, const struct page *tmpl, bool
  * memmap_fill_raw - stream the bytes of [start_pfn, end_pfn)'s struct pages
  * with one constant page, ignoring the layout: the physical limit any
  * initialization of the same bytes is measured against (strategy=all).
- * Leaves the range uninitialized.
+ * Leaves the range uninitialized (stamped with no run's generation).
  */
 void memmap_fill_raw(const struct memmap *mm, int node, uint64_t start_pfn, uint64_t end_pfn);
 

@@ -24,7 +24,7 @@ struct page {
 	uint64_t private;      /* buddy order while PG_buddy */
 	uint64_t mapping;      /* owner (unused here; the field real allocators need) */
 	uint64_t index;        /* offset within the owner (unused here) */
-	uint64_t spare;
+	uint64_t init_gen;     /* the run that initialized it: verification proves each run wrote every page */
 };
 
 _Static_assert(sizeof(struct page) == 64, "struct page must be one cache line");

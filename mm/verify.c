@@ -10,7 +10,8 @@
  *   hole       flags = node|zone|PG_reserved|PG_hole, refcount 1
  *   reserved   flags = node|zone|PG_reserved,         refcount 1
  *   free       flags = node|zone,                     refcount 0
- *   all three: mapcount -1, lru self-linked, private/mapping/index/spare 0.
+ *   all three: mapcount -1, lru self-linked, private/mapping/index 0, and
+ *   init_gen the mem_map's generation (the run that must have written it).
  *
  * In a free run the pages form aligned blocks of 2^k pages that never leave
  * the run: the head is either in the buddy allocator (PG_buddy, private k,
@@ -215,34 +216,34 @@ static inline bool link_target_ok(const struct vctx *c, const struct list_head *
  * Does @q differ from the template (@flags, @refcount, mapcount -1, lru
  * self-linked, the rest 0)? One OR of XORs: the hottest test of the walk.
  */
-static inline bool page_differs(const struct page *q, uint64_t flags, int32_t refcount)
+static inline bool page_differs(const struct page *q, uint64_t flags, int32_t refcount, uint64_t gen)
 {
 	uintptr_t self = (uintptr_t)&q->lru;
 
 	return ((q->flags ^ flags) | (uint32_t)(q->refcount ^ refcount) | (uint32_t)(q->mapcount ^ -1) |
 		((uintptr_t)q->lru.next ^ self) | ((uintptr_t)q->lru.prev ^ self) | q->private |
-		q->mapping | q->index | q->spare) != 0;
+		q->mapping | q->index | (q->init_gen ^ gen)) != 0;
 }
 
 /* The index of the first page of @p[0, @n) that differs from the template, or @n. */
 static inline uint64_t first_mismatch(const struct page *p, uint64_t n, uint64_t flags,
-				      int32_t refcount)
+				      int32_t refcount, uint64_t gen)
 {
 	for (uint64_t i = 0; i < n; i++)
-		if (page_differs(p + i, flags, refcount))
+		if (page_differs(p + i, flags, refcount, gen))
 			return i;
 	return n;
 }
 
-/* The fields every state ends with: mapping, index and spare 0. Reports the first that is not. */
+/* The fields every state ends with: mapping and index 0, this run's init_gen. Reports the first that is not. */
 static void report_unused(struct vctx *c, const struct page *p, uint64_t pfn, const char *what)
 {
 	if (p->mapping)
 		fail(c, pfn, "mapping", p->mapping, 0, what);
 	else if (p->index)
 		fail(c, pfn, "index", p->index, 0, what);
-	else if (p->spare)
-		fail(c, pfn, "spare", p->spare, 0, what);
+	else if (p->init_gen != c->mm->generation)
+		fail(c, pfn, "init_gen", p->init_gen, c->mm->generation, what);
 }
 
 /*
@@ -275,7 +276,7 @@ static inline void check_one(struct vctx *c, uint64_t pfn, uint64_t flags, int32
 	const struct page *p = page_at(c, pfn);
 
 	c->out->pages_checked++;
-	if (page_differs(p, flags, refcount))
+	if (page_differs(p, flags, refcount, c->mm->generation))
 		report_template(c, p, pfn, flags, refcount, 0, what);
 }
 
@@ -284,7 +285,7 @@ static void check_uniform(struct vctx *c, uint64_t s, uint64_t e, uint64_t flags
 			  const char *what)
 {
 	if (c->mode == VERIFY_FULL) {
-		uint64_t i = first_mismatch(page_at(c, s), e - s, flags, refcount);
+		uint64_t i = first_mismatch(page_at(c, s), e - s, flags, refcount, c->mm->generation);
 
 		c->out->pages_checked += i;
 		if (i < e - s) {
@@ -336,7 +337,7 @@ static void stray_page(struct vctx *c, uint64_t pfn, uint64_t last_head, uint64_
 {
 	const struct page *p = page_at(c, pfn);
 
-	if (page_differs(p, base, 0)) {
+	if (page_differs(p, base, 0, c->mm->generation)) {
 		if ((p->flags & ~(PG_buddy | PG_head)) != base)
 			report_template(c, p, pfn, base, 0, 0, "free page");
 		else
@@ -422,7 +423,7 @@ static void check_tails(struct vctx *c, uint64_t head_pfn, uint64_t s, uint64_t 
 	uint64_t pfn;
 
 	if (c->mode == VERIFY_FULL) {
-		uint64_t i = first_mismatch(page_at(c, s), e - s, base, 0);
+		uint64_t i = first_mismatch(page_at(c, s), e - s, base, 0, c->mm->generation);
 
 		c->out->pages_checked += i;
 		if (i == e - s)
@@ -433,7 +434,7 @@ static void check_tails(struct vctx *c, uint64_t head_pfn, uint64_t s, uint64_t 
 			if (c->next_sample < s)
 				continue;
 			c->out->pages_checked++;
-			if (page_differs(page_at(c, c->next_sample), base, 0)) {
+			if (page_differs(page_at(c, c->next_sample), base, 0, c->mm->generation)) {
 				pfn = c->next_sample;
 				break;
 			}
@@ -739,7 +740,9 @@ bool memmap_verify(const struct memmap *mm, const struct buddy *b, enum verify_m
 
 /*
  * Two independent lanes, so the multiplies of one page overlap:
- *   lane a: flags, private, index;  lane b: refcount|mapcount, mapping, spare
+ *   lane a: flags, private, index;  lane b: refcount|mapcount, mapping
+ * (not init_gen: the digest says what the mem_map holds, the same for every
+ * run, and the generation is what differs between runs),
  * each word absorbed as h = (h ^ w) * P (P odd), and after each page
  * a ^= (a >> 29) ^ selflinked; b ^= b >> 32 (bringing high bits down).
  * Every step is a bijection of the lane for a fixed input word, so a change
@@ -782,7 +785,6 @@ uint64_t memmap_digest(const struct memmap *mm)
 			a = (a ^ p->private) * DIGEST_PA;
 			b = (b ^ p->mapping) * DIGEST_PB;
 			a = (a ^ p->index) * DIGEST_PA;
-			b = (b ^ p->spare) * DIGEST_PB;
 			a ^= (a >> 29) ^ self;
 			b ^= b >> 32;
 		}

@@ -26,7 +26,7 @@ struct verify_result {
 	/* The first mismatch, when !ok; bad_pfn is UINT64_MAX when no page is to blame (a counter). */
 	uint64_t bad_pfn;
 	const char *bad_field; /* "flags", "refcount", "mapcount", "lru", "private", "mapping",
-				  "index", "spare", "free lists", "accounting" */
+				  "index", "init_gen", "free lists", "accounting" */
 	uint64_t bad_value, expected_value;
 	char detail[160];
 };

@@ -72,6 +72,12 @@ extern struct percpu *cpu_area[MAX_CPUS];
 extern unsigned nr_cpus;             /* ids handed out (online or not) */
 extern struct cpumask cpu_online_mask;
 
+/* The node of a CPU by id (0 for a CPU the kernel does not know). */
+static inline int cpu_node(unsigned cpu)
+{
+	return cpu < MAX_CPUS && cpu_area[cpu] ? cpu_area[cpu]->node : 0;
+}
+
 /* Point GS at @p on the calling CPU. */
 void percpu_install(struct percpu *p);
 /* The boot CPU's static area, until smp_init gives it one on its node. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Waiting without spinning (wait.h). */
+/* Waiting without spinning (wait.h); the counting is in completion.c. */
 #include "smp/wait.h"
 
 #include "arch/x86_64/cpu.h"
@@ -10,29 +10,9 @@
 
 #define RFLAGS_IF (1ul << 9)
 
-void completion_init(struct completion *c, int pending)
+void completion_wake(unsigned cpu)
 {
-	c->waiter = smp_processor_id();
-	__atomic_store_n(&c->pending, pending, __ATOMIC_RELEASE);
-}
-
-void completion_add(struct completion *c, int n)
-{
-	__atomic_add_fetch(&c->pending, n, __ATOMIC_RELAXED);
-}
-
-bool completion_done(const struct completion *c)
-{
-	return __atomic_load_n(&c->pending, __ATOMIC_ACQUIRE) == 0;
-}
-
-void complete(struct completion *c)
-{
-	/* Read before the decrement: once pending is 0 the waiter may return and free *c. */
-	unsigned waiter = c->waiter;
-
-	if (__atomic_sub_fetch(&c->pending, 1, __ATOMIC_ACQ_REL) == 0 && waiter != smp_processor_id())
-		lapic_send_ipi(cpu_area[waiter]->apic_id, VEC_WAKEUP);
+	lapic_send_ipi(cpu_area[cpu]->apic_id, VEC_WAKEUP);
 }
 
 /*

@@ -37,16 +37,20 @@ static const char *set_boot_mb(const char *value)
 PARAM("strategy.async_boot_mb", set_boot_mb,
       "async: MiB at the start of each node initialized before the boot goes on (default 128)");
 
+/* async's own part of a run. */
+struct async_run {
+	uint64_t boot_budget_pages;  /* initialized before the boot went on */
+	volatile unsigned grow_events;
+};
+
+static struct async_run async_state;
+
 /* Initialize @node's next deferred chunk on this CPU. False: none left to claim. */
 static bool grow_node(struct strategy_ctx *ctx, int node)
 {
-	uint64_t s, e;
-
-	if (!memmap_job_claim(&ctx->jobs[node], &s, &e))
+	if (!engine_work_one(&ctx->engine, node, WORK_GROW))
 		return false;
-	strategy_init_chunk(ctx, node, s, e, "grow");
-	strategy_flush(ctx);
-	__atomic_add_fetch(&ctx->grow_events, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&async_state.grow_events, 1, __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -64,17 +68,20 @@ static bool async_grow(void *cookie, int node)
 	for (unsigned n = 0; n < ctx->mm->node_count; n++)
 		if (grow_node(ctx, (int)n))
 			return true;
-	if (completion_done(&ctx->workers_left))
+	if (engine_workers_back(&ctx->engine))
 		return false;
-	return wait_for_completion_timeout(&ctx->workers_left, strategy_timeout_ns(ctx));
+	return wait_for_completion_timeout(&ctx->engine.workers_left, strategy_timeout_ns(ctx));
 }
 
 static void async_run(struct strategy_ctx *ctx)
 {
+	struct engine *e = &ctx->engine;
 	struct cpumask workers = cpu_online_mask;
 	uint64_t budget = boot_mb * ((1ull << 20) / PAGE_SIZE);
 	uint64_t budget_end[MAX_NODES];
 
+	async_state = (struct async_run){ 0 };
+	ctx->priv = &async_state;
 	/* Everything past each node's budget is deferred: one job per node, fixed-size chunks. */
 	for (unsigned n = 0; n < ctx->mm->node_count; n++) {
 		const struct node_memmap *nm = &ctx->mm->nodes[n];
@@ -83,24 +90,22 @@ static void async_run(struct strategy_ctx *ctx)
 		budget_end[n] = end < nm->end_pfn ? end : nm->end_pfn;
 		if (budget_end[n] < nm->start_pfn)
 			budget_end[n] = nm->start_pfn;
-		ctx->boot_budget_pages += budget_end[n] - nm->start_pfn;
-		memmap_job_init(&ctx->jobs[n], (int)n, budget_end[n], nm->end_pfn, MAX_ORDER_NR_PAGES,
-				ASYNC_CHUNK_PAGES, ~0u);
+		async_state.boot_budget_pages += budget_end[n] - nm->start_pfn;
+		engine_job_fixed(e, (int)n, budget_end[n], nm->end_pfn, ASYNC_CHUNK_PAGES);
 	}
 	/* The boot CPU goes on booting: the others do the background work. */
 	cpumask_clear(&workers, smp_processor_id());
-	strategy_plan(ctx, &workers, true);
+	engine_plan(e, &workers, true);
 	ctx->parallel_cpus = cpumask_weight(&workers) + 1; /* the boot CPU joins in meminit_wait() */
 	ksnprintf(ctx->params, sizeof(ctx->params), "boot_mb=%llu chunk_mb=%llu workers=%u", boot_mb,
 		  (unsigned long long)(ASYNC_CHUNK_PAGES * PAGE_SIZE >> 20), cpumask_weight(&workers));
 	ctx->buddy->grow_cookie = ctx;
 	ctx->buddy->grow = async_grow;
-	strategy_start_workers(ctx, false);
+	engine_start(e, false);
 
 	for (unsigned n = 0; n < ctx->mm->node_count; n++)
 		if (budget_end[n] > ctx->mm->nodes[n].start_pfn)
-			strategy_init_chunk(ctx, (int)n, ctx->mm->nodes[n].start_pfn, budget_end[n],
-					    "memmap_init");
+			strategy_init_chunk(ctx, (int)n, ctx->mm->nodes[n].start_pfn, budget_end[n], WORK_INIT);
 	strategy_flush(ctx);
 	ctx->usable_ns = time_ns();
 }
@@ -108,17 +113,25 @@ static void async_run(struct strategy_ctx *ctx)
 /*
  * The completion barrier: the boot CPU takes what nobody has claimed yet
  * (all of it under nosmp), then halts until every background CPU is back
- * (or gives up on one and does its work: workers.c).
+ * (or gives up on one and does its work: engine.h).
  */
 static bool async_wait(struct strategy_ctx *ctx)
 {
 	bool ok;
 
-	strategy_plan_all(ctx, smp_processor_id());
-	strategy_work(ctx);
-	ok = strategy_wait_workers(ctx);
+	engine_plan_all(&ctx->engine, smp_processor_id());
+	engine_work(&ctx->engine);
+	ok = engine_wait(&ctx->engine);
 	ctx->buddy->grow = NULL;
 	return ok;
+}
+
+static void async_report(const struct strategy_ctx *ctx, struct record *r)
+{
+	const struct async_run *a = ctx->priv;
+
+	rec_u64(r, "boot_budget_pages", a->boot_budget_pages);
+	rec_u64(r, "grow_events", a->grow_events);
 }
 
 static const struct strategy async = {
@@ -126,5 +139,6 @@ static const struct strategy async = {
 	.help = "a budget per node now, the rest in the background on the other CPUs; allocations grow it",
 	.run = async_run,
 	.wait = async_wait,
+	.report = async_report,
 };
 STRATEGY(async);

@@ -10,6 +10,7 @@
 #include "init/span.h"
 #include "smp/percpu.h"
 #include "smp/smp.h"
+#include "strategies/numa_model.h"
 
 /*
  * The default: xcall, the fastest strategy that is done when it returns.
@@ -17,7 +18,6 @@
  */
 #define DEFAULT_STRATEGY "xcall"
 #define ROUNDS_DEFAULT 5
-#define ROUNDS_MAX 64
 
 static const char *chosen_name = DEFAULT_STRATEGY;
 static unsigned rounds = ROUNDS_DEFAULT;
@@ -56,8 +56,9 @@ static const char *set_rounds(const char *value)
 {
 	unsigned long long r;
 
-	if (!param_parse_u64_in(value, 1, ROUNDS_MAX, &r))
+	if (!param_parse_u64_in(value, 1, STRATEGY_ROUNDS_MAX, &r))
 		return "expected a number of rounds from 1 to 64";
+	_Static_assert(STRATEGY_ROUNDS_MAX == 64, "the message above names the limit");
 	rounds = (unsigned)r;
 	return NULL;
 }
@@ -78,9 +79,25 @@ unsigned strategy_rounds(void)
 	return rounds;
 }
 
-int cpu_node(unsigned cpu)
+/* ---- strategy.timeout_ms ---- */
+
+#define TIMEOUT_BASE_NS 10000000000ull
+#define TIMEOUT_NS_PER_PAGE 1000ull
+
+static unsigned long long timeout_ms; /* 0: the default bound */
+
+static const char *set_timeout(const char *value)
 {
-	return cpu_area[cpu] ? cpu_area[cpu]->node : 0;
+	if (!param_parse_u64_in(value, 1, 3600000, &timeout_ms))
+		return "expected milliseconds, 1-3600000";
+	return NULL;
+}
+PARAM("strategy.timeout_ms", set_timeout,
+      "give up on a worker CPU after this long, and do its work elsewhere (default 10 s + 1 us per page)");
+
+uint64_t strategy_timeout_ns(const struct strategy_ctx *ctx)
+{
+	return timeout_ms ? timeout_ms * 1000000ull : TIMEOUT_BASE_NS + ctx->span_pages * TIMEOUT_NS_PER_PAGE;
 }
 
 /* ---- per run ---- */
@@ -88,21 +105,47 @@ int cpu_node(unsigned cpu)
 /* About 24 groups per CPU even when one CPU does everything: ~50 spans a run at most. */
 #define GROUPS_PER_RUN 24
 
-void strategy_ctx_reset(struct strategy_ctx *ctx)
+static void engine_write(struct engine *e, int node, uint64_t start, uint64_t end, enum work_kind kind)
+{
+	strategy_init_chunk((struct strategy_ctx *)e, node, start, end, kind);
+}
+
+static void engine_flush(struct engine *e)
+{
+	strategy_flush((struct strategy_ctx *)e);
+}
+
+static const struct engine_ops strategy_engine_ops = { .write = engine_write, .flush = engine_flush };
+
+void strategy_run_begin(struct strategy_ctx *ctx, enum work_kind kind)
 {
 	struct memmap *mm = ctx->mm;
 	struct buddy *b = ctx->buddy;
 
-	memset(ctx, 0, sizeof(*ctx));
+	/* Everything but the engine (which keeps its generation) and the pointers. */
+	memset((char *)ctx + sizeof(ctx->engine), 0, sizeof(*ctx) - sizeof(ctx->engine));
 	ctx->mm = mm;
 	ctx->buddy = b;
 	for (unsigned n = 0; n < mm->node_count; n++)
 		ctx->span_pages += mm->nodes[n].end_pfn - mm->nodes[n].start_pfn;
 	ctx->group_pages = ctx->span_pages / GROUPS_PER_RUN + 1;
 	ctx->parallel_cpus = 1;
-	completion_init(&ctx->workers_left, 0);
+	engine_begin_run(&ctx->engine, mm, &strategy_engine_ops, kind, strategy_timeout_ns(ctx));
+	mm->generation = ctx->engine.generation;
 }
 
+bool strategy_run_account(const struct strategy_ctx *ctx)
+{
+	bool ok = engine_check_account(&ctx->engine);
+
+	if (ctx->engine.kind != WORK_FILL && ctx->pages_written != ctx->span_pages) {
+		record_errorf("engine", "result reported as failed",
+			      "run %u wrote %llu struct pages of a span of %llu", ctx->engine.generation,
+			      (unsigned long long)ctx->pages_written, (unsigned long long)ctx->span_pages);
+		ok = false;
+	}
+	return ok;
+}
 static void atomic_min(volatile uint64_t *v, uint64_t x)
 {
 	uint64_t cur = __atomic_load_n(v, __ATOMIC_RELAXED);
@@ -124,7 +167,7 @@ static void atomic_max(volatile uint64_t *v, uint64_t x)
 /* A [ns, free pages] sample each time another 1/63 of the mem_map has arrived; the last is done_ns's. */
 static void sample_free_memory(struct strategy_ctx *ctx, uint64_t pages, uint64_t now)
 {
-	uint64_t done = __atomic_add_fetch(&ctx->pages_done, pages, __ATOMIC_RELAXED);
+	uint64_t done = __atomic_add_fetch(&ctx->pages_written, pages, __ATOMIC_RELAXED);
 	unsigned slot = (unsigned)(done * (FREE_SAMPLES_MAX - 1) / (ctx->span_pages ? ctx->span_pages : 1));
 	unsigned prev = __atomic_load_n(&ctx->sample_slot, __ATOMIC_RELAXED);
 	unsigned i;
@@ -140,13 +183,13 @@ static void sample_free_memory(struct strategy_ctx *ctx, uint64_t pages, uint64_
 }
 
 void strategy_init_chunk(struct strategy_ctx *ctx, int node, uint64_t start_pfn, uint64_t end_pfn,
-			 const char *what)
+			 enum work_kind kind)
 {
 	struct chunk_group *g = &ctx->groups[smp_processor_id()];
-	bool fill = strcmp(what, STRATEGY_FILL) == 0;
+	bool fill = kind == WORK_FILL;
 	uint64_t t0, t1, t2;
 
-	if (g->chunks && (g->node != node || strcmp(g->what, what) != 0 || g->pages >= ctx->group_pages))
+	if (g->chunks && (g->node != node || g->kind != kind || g->pages >= ctx->group_pages))
 		strategy_flush(ctx);
 	t0 = time_ns();
 	if (fill) { /* the physical limit: the same bytes, no layout, no hand-off */
@@ -159,7 +202,7 @@ void strategy_init_chunk(struct strategy_ctx *ctx, int node, uint64_t start_pfn,
 		t2 = time_ns();
 	}
 	if (!g->chunks) {
-		g->what = what;
+		g->kind = kind;
 		g->node = node;
 		g->start_ns = t0;
 	}
@@ -176,144 +219,15 @@ void strategy_init_chunk(struct strategy_ctx *ctx, int node, uint64_t start_pfn,
 		sample_free_memory(ctx, end_pfn - start_pfn, t2);
 }
 
-/*
- * The model: writing a node's mem_map from a CPU at SLIT distance d costs
- * d / 10 times the local time, so after t ns of remote writing the CPU
- * waits t * (d - 10) / 10 more, halted (a spinning vCPU would steal a host
- * core from the others). Emulators have no memory latency of their own.
- */
-static uint64_t numa_model_wait(struct strategy_ctx *ctx, const struct chunk_group *g)
-{
-	int from = cpu_node(smp_processor_id()), to = ctx->mm->nodes[g->node].map_node;
-	unsigned d = ctx->mm->topo->distance[from][to];
-	uint64_t t0, t1, extra;
-
-	/* Fills stay unmodelled: they are the emulator's store limit that efficiency divides by. */
-	if (!numa_model_on() || d <= 10 || strcmp(g->what, STRATEGY_FILL) == 0)
-		return g->end_ns;
-	extra = g->write_ns * (d - 10) / 10;
-	t0 = time_ns();
-	sleep_ns(extra);
-	t1 = time_ns();
-	span_log(g->node, "numa_model", t0, t1, g->pages);
-	return t1; /* the span's end is the node's: one clock reading for both */
-}
-
 void strategy_flush(struct strategy_ctx *ctx)
 {
 	struct chunk_group *g = &ctx->groups[smp_processor_id()];
 
 	if (!g->chunks)
 		return;
-	span_log_group(g->node, g->what, g->start_ns, g->end_ns, g->pages, g->chunks, g->buddy_ns);
-	atomic_max(&ctx->nodes[g->node].end_ns, numa_model_wait(ctx, g));
+	span_log_group(g->node, work_kind_name(g->kind), g->start_ns, g->end_ns, g->pages, g->chunks,
+		       g->buddy_ns);
+	atomic_max(&ctx->nodes[g->node].end_ns, numa_model_wait(ctx->mm, g));
 	memset(g, 0, sizeof(*g));
 }
 
-/* ---- chunked work: plans and jobs ---- */
-
-static bool node_has_pages(const struct strategy_ctx *ctx, unsigned n)
-{
-	return ctx->mm->nodes[n].end_pfn > ctx->mm->nodes[n].start_pfn;
-}
-
-void strategy_plan_node(struct claim_plan *p, unsigned cpu, unsigned node)
-{
-	for (unsigned i = 0; i < p->count[cpu]; i++)
-		if (p->order[cpu][i] == node)
-			return;
-	p->order[cpu][p->count[cpu]++] = (uint8_t)node;
-}
-
-void strategy_plan_all(struct strategy_ctx *ctx, unsigned cpu)
-{
-	int order[MAX_NODES];
-	unsigned count = numa_nodes_by_distance(ctx->mm->topo, cpu_node(cpu), order);
-
-	for (unsigned i = 0; i < count; i++)
-		if (node_has_pages(ctx, (unsigned)order[i]))
-			strategy_plan_node(&ctx->plan, cpu, (unsigned)order[i]);
-}
-
-void strategy_plan(struct strategy_ctx *ctx, const struct cpumask *workers, bool steal)
-{
-	const struct numa_topology *topo = ctx->mm->topo;
-	struct claim_plan *p = &ctx->plan;
-	bool has_worker[MAX_NODES] = { false };
-	int adopter[MAX_NODES], order[MAX_NODES];
-
-	/* Only the counts: order[cpu][i] is read below count[cpu] alone (16 KiB not cleared in the timed run). */
-	memset(p->count, 0, sizeof(p->count));
-	p->workers = *workers;
-	for_each_cpu_in(cpu, workers)
-		has_worker[cpu_node(cpu)] = true;
-	/* A node nobody works on goes to the nearest node somebody works on. */
-	for (unsigned n = 0; n < topo->node_count; n++) {
-		unsigned count = numa_nodes_by_distance(topo, (int)n, order);
-
-		adopter[n] = -1;
-		for (unsigned i = 0; i < count && adopter[n] < 0; i++)
-			if (has_worker[order[i]])
-				adopter[n] = order[i];
-	}
-	for_each_cpu_in(cpu, workers) {
-		int home = cpu_node(cpu);
-		unsigned count = numa_nodes_by_distance(topo, home, order);
-
-		for (unsigned i = 0; i < count; i++)
-			if (node_has_pages(ctx, (unsigned)order[i]) && adopter[order[i]] == home)
-				strategy_plan_node(p, cpu, (unsigned)order[i]);
-		if (steal)
-			strategy_plan_all(ctx, cpu);
-	}
-}
-
-/* The CPUs a node's job is sized for: its own workers, else every CPU that plans to claim from it. */
-static unsigned node_threads(const struct strategy_ctx *ctx, unsigned node)
-{
-	unsigned own = 0, planned = 0;
-
-	for_each_cpu_in(cpu, &ctx->plan.workers) {
-		if (cpu_node(cpu) == (int)node)
-			own++;
-		for (unsigned i = 0; i < ctx->plan.count[cpu]; i++)
-			if (ctx->plan.order[cpu][i] == node)
-				planned++;
-	}
-	return own ? own : planned ? planned : 1;
-}
-
-void strategy_jobs_init(struct strategy_ctx *ctx, uint64_t min_chunk, unsigned max_threads)
-{
-	for (unsigned n = 0; n < ctx->mm->node_count; n++) {
-		const struct node_memmap *nm = &ctx->mm->nodes[n];
-		unsigned threads = max_threads ? max_threads : node_threads(ctx, n);
-
-		memmap_job_init(&ctx->jobs[n], (int)n, nm->start_pfn, nm->end_pfn, MAX_ORDER_NR_PAGES,
-				min_chunk, threads);
-	}
-}
-
-/* ---- numa.model= ---- */
-
-static bool model_slit;
-
-static const char *set_numa_model(const char *value)
-{
-	static const char *const names[] = { "off", "slit" };
-	int i = param_parse_choice(value, names, 2);
-
-	if (i < 0)
-		return "expected off or slit";
-	model_slit = i == 1;
-	/* Modelled time must never pass for measured time: label every record of this boot. */
-	record_tag_all(model_slit ? "model" : NULL, "slit");
-	return NULL;
-}
-PARAM("numa.model", set_numa_model,
-      "off (default) | slit: add modelled remote-memory waits, SLIT distance / 10 times the write time");
-
-bool numa_model_on(void)
-{
-	return model_slit;
-}

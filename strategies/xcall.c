@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * xcall - per-node parallel init through cross-calls: every node at once,
- * each node's span cut into MAX_ORDER-aligned chunks (strategies/job.h)
+ * each node's span cut into MAX_ORDER-aligned chunks (strategies/engine.h)
  * that its own CPUs claim, the boot CPU working on its node too and then
  * halting until the last worker wakes it. Nodes without CPUs are claimed
  * by the nearest nodes' CPUs. With stealing, a CPU whose nodes are done
@@ -58,8 +58,8 @@ static void xcall_run(struct strategy_ctx *ctx)
 	struct cpumask workers;
 
 	pick_workers(&workers);
-	strategy_plan(ctx, &workers, steal);
-	strategy_jobs_init(ctx, MAX_ORDER_NR_PAGES, 0);
+	engine_plan(&ctx->engine, &workers, steal);
+	engine_jobs_sized(&ctx->engine, MAX_ORDER_NR_PAGES, 0);
 	ctx->parallel_cpus = cpumask_weight(&workers);
 	if (max_threads_per_node)
 		ksnprintf(ctx->params, sizeof(ctx->params), "threads=%u steal=%s cpus=%u",
@@ -67,7 +67,7 @@ static void xcall_run(struct strategy_ctx *ctx)
 	else
 		ksnprintf(ctx->params, sizeof(ctx->params), "threads=all steal=%s cpus=%u",
 			  steal ? "on" : "off", ctx->parallel_cpus);
-	strategy_start_workers(ctx, true);
+	engine_start(&ctx->engine, true);
 }
 
 static const struct strategy xcall = {

@@ -179,7 +179,7 @@ static uint64_t pages_differ(const struct fixture *f, const struct snapshot *s)
 
 			bad += p->flags != q->flags || p->refcount != q->refcount ||
 			       p->mapcount != q->mapcount || p->private != q->private ||
-			       p->mapping != q->mapping || p->index != q->index || p->spare != q->spare ||
+			       p->mapping != q->mapping || p->index != q->index || p->init_gen != q->init_gen ||
 			       p_self != q_self;
 		}
 	}

@@ -259,7 +259,7 @@ static uint64_t pages_not_initial(const struct fixture *f)
 				  p->mapcount == want.mapcount && p->lru.next == &p->lru &&
 				  p->lru.prev == &p->lru && p->private == want.private &&
 				  p->mapping == want.mapping && p->index == want.index &&
-				  p->spare == want.spare;
+				  p->init_gen == want.init_gen;
 
 			if (!ok && !bad && check_should_print())
 				fprintf(stderr, "  node %u pfn %#llx: flags %#llx refcount %d, want %#llx %d\n",
@@ -294,7 +294,7 @@ static void test_initial_page_states(void)
 		CHECK_EQ_U64(p.private, 0);
 		CHECK_EQ_U64(p.mapping, 0);
 		CHECK_EQ_U64(p.index, 0);
-		CHECK_EQ_U64(p.spare, 0);
+		CHECK_EQ_U64(p.init_gen, 0);
 	}
 }
 
@@ -391,7 +391,7 @@ static void test_fill_edges(void)
 	tmpl.private = 0x1111;
 	tmpl.mapping = 0x2222;
 	tmpl.index = 0x3333;
-	tmpl.spare = 0x4444;
+	tmpl.init_gen = 0x4444;
 	for (int streaming = 0; streaming < 2; streaming++) {
 		memset(buf, 0x5a, sizeof(buf));
 		memset(want, 0x5a, sizeof(want));
@@ -405,13 +405,13 @@ static void test_fill_edges(void)
 		CHECK_EQ_U64(buf[2].private, 0x1111);
 		CHECK_EQ_U64(buf[2].mapping, 0x2222);
 		CHECK_EQ_U64(buf[2].index, 0x3333);
-		CHECK_EQ_U64(buf[2].spare, 0x4444);
+		CHECK_EQ_U64(buf[2].init_gen, 0x4444);
 		CHECK(memcmp(buf, want, 2 * sizeof(struct page)) == 0);
 		CHECK(memcmp(&buf[3], want, 3 * sizeof(struct page)) == 0);
 		__memmap_fill(&buf[3], 3, &tmpl, streaming);
 		for (int i = 3; i < 6; i++)
 			CHECK(buf[i].flags == tmpl.flags && buf[i].lru.next == &buf[i].lru &&
-			      buf[i].spare == 0x4444);
+			      buf[i].init_gen == 0x4444);
 		CHECK(memcmp(buf, want, 2 * sizeof(struct page)) == 0);
 	}
 }

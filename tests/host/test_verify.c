@@ -161,10 +161,10 @@ static uint64_t find_buddy_head(struct fixture *f, unsigned node, unsigned min_o
 /* ---- corruptions ---------------------------------------------------------------- */
 
 enum op { OP_FLAGS, OP_REFCOUNT, OP_MAPCOUNT, OP_LRU_NEXT, OP_LRU_PREV, OP_PRIVATE, OP_MAPPING,
-	  OP_INDEX, OP_SPARE, OP_COUNT };
+	  OP_INDEX, OP_INIT_GEN, OP_COUNT };
 
 static const char *const op_field[OP_COUNT] = { "flags", "refcount", "mapcount", "lru", "lru",
-						 "private", "mapping", "index", "spare" };
+						 "private", "mapping", "index", "init_gen" };
 
 static void corrupt(struct page *p, enum op op)
 {
@@ -193,8 +193,8 @@ static void corrupt(struct page *p, enum op op)
 	case OP_INDEX:
 		p->index ^= 42;
 		break;
-	case OP_SPARE:
-		p->spare ^= 1ull << 63;
+	case OP_INIT_GEN:
+		p->init_gen ^= 1ull << 63;
 		break;
 	case OP_COUNT:
 		break;
@@ -515,9 +515,9 @@ static void test_detail_text(void)
 	CHECK_EQ_U64(r.expected_value, 1);
 	CHECK(strlen(r.detail) < sizeof(r.detail));
 	page_of(f, 0x9f)->refcount = 1;
-	page_of(f, 0x9f)->spare = UINT64_MAX;
+	page_of(f, 0x9f)->init_gen = UINT64_MAX;
 	memmap_verify(&f->mm, &f->b, VERIFY_FULL, &r);
-	CHECK(strstr(r.detail, "spare 0xffffffffffffffff, expected 0x0") != NULL);
+	CHECK(strstr(r.detail, "init_gen 0xffffffffffffffff, expected 0x0") != NULL);
 	fx_free(f);
 }
 
