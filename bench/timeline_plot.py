@@ -182,7 +182,7 @@ def free_beside(taken, lo, hi, width):
     """(px lo, px hi) for a name right of the bar lo..hi, else left of it, where no
     bar or name is; None when neither side has room."""
     for a, b in ((hi + 3, hi + 3 + width), (lo - 3 - width, lo - 3)):
-        if a >= 0 and b <= PLOT_PX and not any(a < t_hi and t_lo < b for t_lo, t_hi in taken):
+        if a >= 6 and b <= PLOT_PX - 6 and not any(a < t_hi and t_lo < b for t_lo, t_hi in taken):
             return a, b
     return None
 
