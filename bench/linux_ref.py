@@ -4,13 +4,24 @@ Xms") so that bench/compare can put Linux's figures beside meminit's.
 
     vmlinux(cache_dir)      Debian's kernel, fetched once, as an ELF vmlinux
     run(topology, ...)      boot it under QEMU and return the figures (a dict)
-    parse(text, topology)   the figures from a console log; never raises
+    run_boots(topology, boots=N, host_memory=...)
+                            boot it N times in one QEMU (bench/hostmem.py): a
+                            list of figures, one per boot
+    parse(text, topology, hz)  the figures from a console log; never raises
 
 The kernel is fetched with apt (never installed) and booted through its PVH
 ELF note with QEMU's -kernel, so no firmware disk, initramfs or root file
 system is needed: memory init happens long before the kernel panics for want
 of a root, and as soon as every node has reported its deferred init the run
-is stopped. Python 3 standard library only.
+is stopped, or the machine reset for the next boot (QMP system_reset; a
+panic=-1 reboot would come too, seconds later). Python 3 standard library only.
+
+Linux prints its deferred init in whole jiffies (1000/CONFIG_HZ ms). Each
+figure carries the band its slowest node surely lies in
+(slowest_node_bounds_ms): the printed ms plus or minus one jiffy, its upper
+end narrowed by the printk time stamps (the node's line, less the
+"smpboot: Total of N processors activated" line that precedes every node's
+start) when they say less.
 """
 import bz2
 import glob
@@ -30,7 +41,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostmem  # noqa: E402
 from console import kill_group  # noqa: E402
+from qmp import Qmp, QmpError  # noqa: E402
 
 PAGE_SIZE = 4096
 PAGES_PER_SECTION = 1 << 15   # x86_64 SECTION_SIZE_BITS 27: 128 MiB
@@ -43,7 +56,8 @@ DEFAULT_TIMEOUT = 300.0
 # 4 GiB 2-node deferred init 80-112 ms without, 24-64 ms with). A real
 # machine's TSC is stable, and the TSC under TCG is the host's. Nothing else
 # is changed, to time the kernel as Debian ships it. panic=-1 with QEMU's
-# -no-reboot ends the run if it is not stopped earlier.
+# -no-reboot ends a single boot if it is not stopped earlier; with several
+# boots in one QEMU the runner resets the machine.
 KERNEL_CMDLINE = 'console=ttyS0 panic=-1 loglevel=7 tsc=reliable'
 
 
@@ -368,21 +382,37 @@ def _scan(text):
     return found, node_lines, memory, zones, srat_cpus, panic, unreadable
 
 
-def parse(console_text, topology=None):
+def parse(console_text, topology=None, hz=None):
     """The figures in a Linux console log, in run()'s dict shape (less
     status, seconds, accel and command). Anything missing or unreadable is
     left out or None and said in 'problems'; this never raises."""
     try:
-        return _figures(console_text if isinstance(console_text, str) else '', topology)
+        return _figures(console_text if isinstance(console_text, str) else '', topology, hz)
     except Exception as e:  # noqa: BLE001 -- a log we cannot read is a problem to report
         return {'kernel': None, 'cpus_activated': None, 'smpboot_ms': None, 'nodes': [],
                 'deferred_pages_how': 'unknown: the log could not be parsed', 'deferred_pages': None,
                 'slowest_node_ms': None, 'last_node_end_ms': None, 'smpboot_to_last_ms': None,
-                'ns_per_page_machine': None, 'ns_per_page_per_thread': None,
-                'problems': [f'parser error: {type(e).__name__}: {e}']}
+                'ns_per_page_machine': None, 'ns_per_page_per_thread': None, 'jiffy_ms': None,
+                'slowest_node_bounds_ms': None, 'problems': [f'parser error: {type(e).__name__}: {e}']}
 
 
-def _figures(text, topology):
+def slowest_bounds(nodes, smpboot_ms, jiffy_ms):
+    """[low, high] ms the slowest node's deferred init surely took: each node
+    within one jiffy of what it printed, and no longer than from the smpboot
+    line to its own line; None without the jiffy length."""
+    if not nodes or not jiffy_ms:
+        return None
+    low = max(max(0.0, n['ms'] - jiffy_ms) for n in nodes)
+    highs = []
+    for n in nodes:
+        high = n['ms'] + jiffy_ms
+        if smpboot_ms is not None and n.get('end_ms') is not None:
+            high = min(high, n['end_ms'] - smpboot_ms)
+        highs.append(high)
+    return [_round(low, 3), _round(max(max(highs), low), 3)]
+
+
+def _figures(text, topology, hz):
     problems = []
     if not text.strip():
         problems.append('empty console log')
@@ -424,6 +454,7 @@ def _figures(text, topology):
 
     total = sum(pages for _, pages in deferred.values()) if deferred is not None else None
     slowest = max((n['ms'] for n in nodes), default=None)
+    jiffy_ms = 1000 / hz if hz else None  # None: CONFIG_HZ unknown, no band
     last_end = max((n['end_ms'] for n in nodes), default=None)
     measured = [n for n in nodes if n['deferred_pages']]
     measured_pages = sum(n['deferred_pages'] for n in measured)
@@ -433,6 +464,8 @@ def _figures(text, topology):
         'deferred_pages_how': how,
         'deferred_pages': total,
         'slowest_node_ms': slowest,
+        'jiffy_ms': jiffy_ms,
+        'slowest_node_bounds_ms': slowest_bounds(nodes, found['smpboot_ms'], jiffy_ms),
         'last_node_end_ms': last_end,
         'smpboot_to_last_ms': _round(last_end - found['smpboot_ms'], 3)
         if last_end is not None and found['smpboot_ms'] is not None else None,
@@ -472,66 +505,118 @@ def _deferred_pages(memory, zones, topology, problems):
 # ---------------------------------------------------------------------------
 # Booting it
 
-def qemu_command(kernel, topology, accel='tcg'):
+def qemu_command(kernel, topology, accel='tcg', host_memory='lazy', qmp=None):
+    """QEMU for Linux on @topology. With @qmp (a socket path) it starts paused
+    for the runner and a reset (or a panic) reboots it; without, -no-reboot
+    ends it at the panic."""
     accelerator = 'tcg,thread=multi' if accel == 'tcg' else accel
-    return [os.environ.get('QEMU', 'qemu-system-x86_64'),
-            '-machine', 'q35', '-accel', accelerator, '-cpu', 'max',
-            '-nodefaults', '-display', 'none', '-serial', 'stdio', '-no-reboot', '-monitor', 'none',
-            '-kernel', kernel, '-append', KERNEL_CMDLINE] + topology.qemu_args()
+    cmd = [os.environ.get('QEMU', 'qemu-system-x86_64'),
+           '-machine', 'q35', '-accel', accelerator, '-cpu', 'max',
+           '-nodefaults', '-display', 'none', '-serial', 'stdio', '-monitor', 'none']
+    cmd += ['-S', '-qmp', f'unix:{qmp},server=on,wait=off'] if qmp else ['-no-reboot']
+    cmd += ['-kernel', kernel, '-append', KERNEL_CMDLINE] + topology.qemu_args()
+    return hostmem.backed(cmd, host_memory)
 
 
-def _boot(cmd, timeout, expected_nodes, log_path):
-    """Run QEMU until it exits, @timeout passes, or every node in
-    @expected_nodes has printed its deferred init line (nothing after that
-    is measured, so the rest of the boot is not waited for).
-    Returns (console text, seconds, 'exited'|'measured'|'timeout', stderr)."""
-    started = time.monotonic()
+def kernel_hz(kernel):
+    """CONFIG_HZ of the cached kernel (its config file beside it), or None."""
+    config = os.path.join(os.path.dirname(kernel), os.path.basename(kernel).replace('vmlinux-', 'config-', 1))
+    try:
+        with open(config) as f:
+            for line in f:
+                if line.startswith('CONFIG_HZ='):
+                    return int(line.split('=', 1)[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+class _Boots:
+    """The console of one QEMU cut into boots, each beginning at its "Linux
+    version" line, and which nodes each has reported."""
+
+    def __init__(self, expected_nodes):
+        self.expected = expected_nodes
+        self.pieces = []            # [{'lines': [...], 'seen': set(), 'measured_at': t or None}]
+        self.changed = threading.Condition()
+
+    def line(self, line):
+        with self.changed:
+            if VERSION.search(line) or not self.pieces:
+                self.pieces.append({'lines': [], 'seen': set(), 'started': time.monotonic(), 'measured': None})
+            piece = self.pieces[-1]
+            piece['lines'].append(line)
+            if m := DEFERRED.search(line):
+                piece['seen'].add(int(m.group(1)))
+                if self.expected and self.expected <= piece['seen'] and piece['measured'] is None:
+                    piece['measured'] = time.monotonic()
+            self.changed.notify_all()
+
+    def wait(self, index, deadline, proc):
+        """'measured' once boot @index (0-based) reported every node, 'exited' when
+        QEMU ended or the machine rebooted before that, 'timeout' at @deadline."""
+        with self.changed:
+            while True:
+                if len(self.pieces) > index and self.pieces[index]['measured'] is not None:
+                    return 'measured'
+                if len(self.pieces) > index + 1 or proc.poll() is not None:
+                    return 'exited'
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return 'timeout'
+                self.changed.wait(min(left, 0.2))
+
+
+def _session(cmd, boots, timeout, expected_nodes, qmp_path):
+    """Run one QEMU for @boots boots, resetting it after each boot has
+    reported every node in @expected_nodes (nothing after that is measured).
+    Returns ([(console text, seconds, 'measured'|'exited'|'timeout')] per boot
+    reached, stderr)."""
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True)
     except OSError as e:
-        return '', 0.0, 'exited', f'{cmd[0]}: {e.strerror or e}'
-    lines, seen, done = [], set(), threading.Event()
-    stderr = []
+        return [('', 0.0, 'exited')], f'{cmd[0]}: {e.strerror or e}'
+    console, stderr = _Boots(expected_nodes), []
 
     def read_console():
         for raw in proc.stdout:
             # The serial console ends lines with CR LF; keep plain lines.
-            line = raw.decode('utf-8', 'replace').rstrip('\r\n') + ('\n' if raw.endswith(b'\n') else '')
-            lines.append(line)
-            if m := DEFERRED.search(line):
-                seen.add(int(m.group(1)))
-                if expected_nodes and expected_nodes <= seen:
-                    done.set()
-        done.set()
+            console.line(raw.decode('utf-8', 'replace').rstrip('\r\n') + ('\n' if raw.endswith(b'\n') else ''))
+        with console.changed:
+            console.changed.notify_all()
 
     readers = [threading.Thread(target=read_console, daemon=True),
                threading.Thread(target=lambda: stderr.append(proc.stderr.read()), daemon=True)]
     for reader in readers:
         reader.start()
-    finished = done.wait(timeout)
-    how = 'timeout' if not finished else \
-        'measured' if expected_nodes and expected_nodes <= seen else 'exited'
-    kill_group(proc)
-    for reader in readers:
-        reader.join(timeout=5)
-    seconds = time.monotonic() - started
-    text = ''.join(lines)
-    if log_path:
-        os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
-        with open(log_path, 'w') as f:
-            f.write(text)
-    return text, seconds, how, b''.join(stderr).decode('utf-8', 'replace')
+    outcomes, qmp = [], None
+    try:
+        qmp = Qmp(qmp_path, proc, timeout)
+        qmp.command('cont')
+        for index in range(boots):
+            started = time.monotonic()
+            how = console.wait(index, started + timeout, proc)
+            outcomes.append((how, time.monotonic() - started))
+            if how != 'measured' and (how == 'timeout' or proc.poll() is not None):
+                break
+            if index + 1 < boots and how == 'measured':
+                qmp.command('system_reset')
+    except QmpError as e:
+        stderr.append(f'QMP: {e}\n'.encode())
+    finally:
+        if qmp is not None:
+            qmp.close()
+        kill_group(proc)
+        for reader in readers:
+            reader.join(timeout=5)
+    texts = [''.join(p['lines']) for p in console.pieces]
+    result = [(texts[i] if i < len(texts) else '', seconds, how) for i, (how, seconds) in enumerate(outcomes)]
+    return result, b''.join(stderr).decode('utf-8', 'replace')
 
 
-def run(topology, accel='tcg', timeout=DEFAULT_TIMEOUT, log_path=None, cache_dir=None):
-    """Boot Debian's kernel on @topology and return its deferred-init figures.
-    Raises Unavailable when the kernel cannot be had."""
-    kernel = vmlinux(cache_dir)
-    cmd = qemu_command(kernel, topology, accel)
-    expected = {n for n, (_, pages) in deferred_pages(q35_node_ranges(topology)).items() if pages}
-    text, seconds, how, stderr = _boot(cmd, timeout, expected, log_path)
-    result = parse(text, topology)
+def _figures_of_boot(text, seconds, how, topology, hz, timeout, stderr):
+    result = parse(text, topology, hz)
     complete = bool(result['nodes']) and not any(MISSING_LINE in p for p in result['problems'])
     if how == 'timeout' and not complete:
         status = 'hang'
@@ -541,5 +626,40 @@ def run(topology, accel='tcg', timeout=DEFAULT_TIMEOUT, log_path=None, cache_dir
     errors = [ln for ln in stderr.splitlines() if ln.strip() and 'warning:' not in ln]
     if errors and status != 'ok':
         result['problems'].append('QEMU: ' + ' / '.join(errors[-3:]))
-    return {'status': status, 'kernel': result.pop('kernel'), 'seconds': round(seconds, 3),
-            'accel': accel, **result, 'command': cmd}
+    return status, result
+
+
+def run_boots(topology, accel='tcg', timeout=DEFAULT_TIMEOUT, log_path=None, cache_dir=None, boots=1,
+              host_memory='lazy'):
+    """Boot Debian's kernel on @topology as @host_memory says (bench/hostmem.py:
+    lazy, one QEMU per boot; prealloc or warm, all boots in one QEMU, warm
+    with a host-cold warm-up first) and return one figures dict per boot
+    reached, each with its "host_memory" and "repeat". Raises Unavailable
+    when the kernel cannot be had."""
+    kernel = vmlinux(cache_dir)
+    hz = kernel_hz(kernel)
+    plan = hostmem.boot_plan(host_memory, boots)
+    expected = {n for n, (_, pages) in deferred_pages(q35_node_ranges(topology)).items() if pages}
+    sessions = [plan] if host_memory != 'lazy' else [[step] for step in plan]
+    figures, log = [], []
+    with tempfile.TemporaryDirectory(prefix='linux-ref.') as tmp:
+        for steps in sessions:
+            cmd = qemu_command(kernel, topology, accel, host_memory, os.path.join(tmp, 'qmp.sock'))
+            reached, stderr = _session(cmd, len(steps), timeout, expected, os.path.join(tmp, 'qmp.sock'))
+            for (mode, repeat), (text, seconds, how) in zip(steps, reached):
+                status, result = _figures_of_boot(text, seconds, how, topology, hz, timeout, stderr)
+                log.append(hostmem.marker(len(figures) + 1, len(plan), mode, repeat) + '\n' + text)
+                figures.append({'status': status, 'kernel': result.pop('kernel'), 'seconds': round(seconds, 3),
+                                'accel': accel, 'host_memory': mode, 'repeat': repeat, **result, 'command': cmd})
+            if len(reached) < len(steps) or any(f['status'] != 'ok' for f in figures):
+                break
+    if log_path:
+        os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
+        with open(log_path, 'w') as f:
+            f.write(''.join(log))
+    return figures
+
+
+def run(topology, accel='tcg', timeout=DEFAULT_TIMEOUT, log_path=None, cache_dir=None):
+    """One lazily backed boot of Debian's kernel on @topology: its figures."""
+    return run_boots(topology, accel, timeout, log_path, cache_dir)[0]
