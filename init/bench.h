@@ -6,9 +6,12 @@
  * One cold pass first (the default strategy on untouched memory, which
  * under emulation is mostly the host faulting guest memory in), reported
  * on its own; then strategy.rounds rounds of: a streaming fill of the
- * mem_map's bytes by one CPU and by all CPUs, then bsp, migrate, xcall,
- * async. Every run is verified (untimed) and must leave the same digest.
- * Then one @bench per strategy: min, median and max of its warm runs.
+ * mem_map's bytes by one CPU and by all CPUs, then every strategy, the
+ * order rotated by one each round (a Latin square). Each run stamps its
+ * generation into every struct page, so its verification (untimed) proves
+ * it wrote every page; each must leave the same digest. Then one @bench
+ * per strategy: min, median and max of its warm runs, beside the fill's
+ * median and best.
  */
 #ifndef MEMINIT_INIT_BENCH_H
 #define MEMINIT_INIT_BENCH_H

@@ -18,56 +18,31 @@
 #include "strategies/strategy.h"
 
 static enum verify_mode verify_mode = VERIFY_FULL;
-static bool corrupt_requested;
-static unsigned long long corrupt_pfn;
 
 static const char *const verify_mode_names[] = {
 	[VERIFY_OFF] = "off", [VERIFY_SAMPLE] = "sample", [VERIFY_FULL] = "full",
 };
+PARAM_ENUM("verify", verify_mode, verify_mode_names,
+	   "check the mem_map after init: every page, a sample, or none (default full)");
 
-static const char *set_verify(const char *value)
-{
-	int i = param_parse_choice(value, verify_mode_names, 3);
+PARAM_BOOL("memmap.streaming", boot_memmap.streaming,
+	   "write struct pages with non-temporal stores (default on)");
 
-	if (i < 0)
-		return "expected full, sample or off";
-	verify_mode = (enum verify_mode)i;
-	return NULL;
-}
-PARAM("verify", set_verify, "check the mem_map after init: full (every page) | sample | off");
-
-static const char *set_streaming(const char *value)
-{
-	bool on;
-
-	if (!param_parse_bool(value, &on))
-		return "expected on or off";
-	boot_memmap.streaming = on;
-	return NULL;
-}
-PARAM("memmap.streaming", set_streaming,
-      "write struct pages with non-temporal stores: on (default) | off");
-
-static const char *set_corrupt_page(const char *value)
-{
-	if (!param_parse_u64(value, &corrupt_pfn))
-		return "expected a pfn";
-	corrupt_requested = true;
-	return NULL;
-}
-PARAM("debug.corrupt_page", set_corrupt_page,
-      "corrupt the struct page of this pfn after init (verification must name it)");
+#define NO_PFN UINT64_MAX
+static uint64_t corrupt_pfn = NO_PFN;
+PARAM_U64("debug.corrupt_page", corrupt_pfn, 0, NO_PFN - 1,
+	  "corrupt the struct page of this pfn after init (verification must name it)");
 
 static void corrupt_if_asked(void)
 {
 	struct page *p;
 
-	if (!corrupt_requested)
+	if (corrupt_pfn == NO_PFN)
 		return;
 	p = pfn_to_page(&boot_memmap, corrupt_pfn);
 	if (!p) {
 		record_errorf("debug.corrupt_page", "nothing corrupted", "pfn %#llx is in no node's span",
-			      corrupt_pfn);
+			      (unsigned long long)corrupt_pfn);
 		return;
 	}
 	p->mapping ^= 0xdead0000ull; /* a field no code path writes after init */

@@ -26,16 +26,11 @@
 #define ASYNC_CHUNK_PAGES ((128ull << 20) / PAGE_SIZE) /* a Linux memory section: ~1 ms to grow */
 #define BOOT_MB_DEFAULT 128
 
-static unsigned long long boot_mb = BOOT_MB_DEFAULT;
+#define BOOT_MB_MAX (1ull << 30) /* a PiB per node: more than any span */
 
-static const char *set_boot_mb(const char *value)
-{
-	if (!param_parse_u64_in(value, 0, 1ull << 30, &boot_mb))
-		return "expected MiB per node";
-	return NULL;
-}
-PARAM("strategy.async_boot_mb", set_boot_mb,
-      "async: MiB at the start of each node initialized before the boot goes on (default 128)");
+static uint64_t boot_mb = BOOT_MB_DEFAULT;
+PARAM_U64("strategy.async_boot_mb", boot_mb, 0, BOOT_MB_MAX,
+	  "async: MiB at the start of each node initialized before the boot goes on (default 128)");
 
 /* async's own part of a run. */
 struct async_run {
@@ -97,7 +92,8 @@ static void async_run(struct strategy_ctx *ctx)
 	cpumask_clear(&workers, smp_processor_id());
 	engine_plan(e, &workers, true);
 	ctx->parallel_cpus = cpumask_weight(&workers) + 1; /* the boot CPU joins in meminit_wait() */
-	ksnprintf(ctx->params, sizeof(ctx->params), "boot_mb=%llu chunk_mb=%llu workers=%u", boot_mb,
+	ksnprintf(ctx->params, sizeof(ctx->params), "boot_mb=%llu chunk_mb=%llu workers=%u",
+		  (unsigned long long)boot_mb,
 		  (unsigned long long)(ASYNC_CHUNK_PAGES * PAGE_SIZE >> 20), cpumask_weight(&workers));
 	ctx->buddy->grow_cookie = ctx;
 	ctx->buddy->grow = async_grow;

@@ -327,6 +327,7 @@ static void work_loop(struct engine *e, unsigned cpu, bool worker)
 		struct memmap_job *j = &e->jobs[e->plan.order[cpu][i]];
 		int64_t k;
 
+		e->working_on[cpu] = (uint8_t)j->node;
 		while ((!worker || still_working(e, cpu)) && (k = claim(e, j, cpu)) >= 0)
 			if (!start_and_write(e, j, (uint64_t)k, cpu))
 				goto out;
@@ -418,7 +419,8 @@ static bool give_up(struct engine *e, unsigned cpu)
 			      "cpu %u did not answer the cross-call within %llu ms", cpu, ms);
 	else
 		record_errorf("worker cpu", "taken offline; its work done by the other CPUs",
-			      "cpu %u stopped working and did not return within %llu ms", cpu, ms);
+			      "cpu %u stopped working on node %u and did not return within %llu ms", cpu,
+			      e->working_on[cpu], ms);
 	return true;
 }
 

@@ -101,6 +101,7 @@ struct engine {
 	unsigned pool_used;
 
 	volatile uint64_t worker[MAX_CPUS]; /* generation << 32 | enum worker_state */
+	volatile uint8_t working_on[MAX_CPUS]; /* the node a worker last claimed from: for its @error */
 	struct completion workers_left;
 	struct cpumask answered;    /* workers that started (ran the cross-call) */
 

@@ -10,26 +10,22 @@
 #include "arch/x86_64/tsc.h"
 #include "strategies/strategy.h"
 
-static bool model_slit;
+enum numa_model { MODEL_OFF, MODEL_SLIT };
 
-static const char *set_numa_model(const char *value)
+static const char *const model_names[] = { [MODEL_OFF] = "off", [MODEL_SLIT] = "slit" };
+static enum numa_model model = MODEL_OFF;
+
+/* Modelled time must never pass for measured time: label every record of this boot. */
+static void tag_records(void)
 {
-	static const char *const names[] = { "off", "slit" };
-	int i = param_parse_choice(value, names, 2);
-
-	if (i < 0)
-		return "expected off or slit";
-	model_slit = i == 1;
-	/* Modelled time must never pass for measured time: label every record of this boot. */
-	record_tag_all(model_slit ? "model" : NULL, "slit");
-	return NULL;
+	record_tag_all(model == MODEL_SLIT ? "model" : NULL, "slit");
 }
-PARAM("numa.model", set_numa_model,
-      "off (default) | slit: a CPU at SLIT distance d from the struct pages it wrote waits (d/10 - 1) times its write time more");
+PARAM_ENUM_THEN("numa.model", model, model_names, tag_records,
+		"slit: a CPU at SLIT distance d from the struct pages it wrote waits (d/10 - 1) times its write time more (default off)");
 
 bool numa_model_on(void)
 {
-	return model_slit;
+	return model == MODEL_SLIT;
 }
 
 uint64_t numa_model_wait(const struct memmap *mm, const struct chunk_group *g)
@@ -39,7 +35,7 @@ uint64_t numa_model_wait(const struct memmap *mm, const struct chunk_group *g)
 	uint64_t t0, t1, extra;
 
 	/* Fills stay unmodelled: they are the emulator's store limit that efficiency divides by. */
-	if (!model_slit || d <= 10 || g->kind == WORK_FILL)
+	if (model != MODEL_SLIT || d <= 10 || g->kind == WORK_FILL)
 		return g->end_ns;
 	extra = g->write_ns * (d - 10) / 10;
 	t0 = time_ns();

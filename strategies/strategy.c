@@ -52,17 +52,8 @@ static const char *set_strategy(const char *value)
 PARAM("strategy", set_strategy,
       "how the mem_map is initialized: bsp | migrate | xcall (default) | async | all (benchmark)");
 
-static const char *set_rounds(const char *value)
-{
-	unsigned long long r;
-
-	if (!param_parse_u64_in(value, 1, STRATEGY_ROUNDS_MAX, &r))
-		return "expected a number of rounds from 1 to 64";
-	_Static_assert(STRATEGY_ROUNDS_MAX == 64, "the message above names the limit");
-	rounds = (unsigned)r;
-	return NULL;
-}
-PARAM("strategy.rounds", set_rounds, "strategy=all: warm rounds of every strategy (default 5)");
+PARAM_UINT("strategy.rounds", rounds, 1, STRATEGY_ROUNDS_MAX,
+	   "strategy=all: warm rounds of every strategy (default 5)");
 
 const struct strategy *strategy_selected(void)
 {
@@ -84,16 +75,11 @@ unsigned strategy_rounds(void)
 #define TIMEOUT_BASE_NS 10000000000ull
 #define TIMEOUT_NS_PER_PAGE 1000ull
 
-static unsigned long long timeout_ms; /* 0: the default bound */
+#define TIMEOUT_MAX_MS 3600000 /* an hour */
 
-static const char *set_timeout(const char *value)
-{
-	if (!param_parse_u64_in(value, 1, 3600000, &timeout_ms))
-		return "expected milliseconds, 1-3600000";
-	return NULL;
-}
-PARAM("strategy.timeout_ms", set_timeout,
-      "give up on a worker CPU after this long, and do its work elsewhere (default 10 s + 1 us per page)");
+static uint64_t timeout_ms; /* 0: the default bound */
+PARAM_U64("strategy.timeout_ms", timeout_ms, 1, TIMEOUT_MAX_MS,
+	  "give up on a worker CPU after this many ms, and do its work elsewhere (default 10 s + 1 us per page)");
 
 uint64_t strategy_timeout_ns(const struct strategy_ctx *ctx)
 {

@@ -16,23 +16,9 @@
 static unsigned max_threads_per_node; /* 0: all CPUs of each node */
 static bool steal = true;
 
-static const char *set_threads(const char *value)
-{
-	unsigned long long n;
-
-	if (!param_parse_u64_in(value, 1, MAX_CPUS, &n))
-		return "expected a number of CPUs per node from 1 to 256";
-	max_threads_per_node = (unsigned)n;
-	return NULL;
-}
-PARAM("strategy.threads", set_threads, "xcall: at most N CPUs per node write its mem_map (default: all)");
-
-static const char *set_steal(const char *value)
-{
-	return param_parse_bool(value, &steal) ? NULL : "expected on or off";
-}
-PARAM("strategy.steal", set_steal,
-      "xcall: a CPU whose nodes are done helps the others: on (default) | off");
+PARAM_UINT("strategy.threads", max_threads_per_node, 1, MAX_CPUS,
+	   "xcall: at most N CPUs per node write its mem_map (default: all)");
+PARAM_BOOL("strategy.steal", steal, "xcall: a CPU whose nodes are done helps the others (default on)");
 
 /* The first max_threads_per_node online CPUs of each node, the boot CPU first on its own. */
 static void pick_workers(struct cpumask *workers)
