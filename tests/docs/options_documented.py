@@ -14,6 +14,8 @@ import tempfile
 from scripts import ROOT, options, scripts, trapped_calls, traps
 
 DRIVERS = ('tests/bench/', 'tests/boot/', 'tests/docs/')
+# bench/main passes its options to bench/compare: they are documented there.
+OPTIONS_OF = {'bench/main': 'bench/compare'}
 
 
 def sections(path):
@@ -37,7 +39,8 @@ def where_documented(script):
     """(file the script's options belong in, the text they must appear in)."""
     if script.startswith('bench/'):
         doc = os.path.join(ROOT, 'bench', 'README.md')
-        return 'bench/README.md, "## ' + script + '"', sections(doc).get(script)
+        section = OPTIONS_OF.get(script, script)
+        return f'bench/README.md, "## {section}"', sections(doc).get(section)
     with open(os.path.join(ROOT, 'README.md')) as f:
         return 'README.md', f.read()
 
