@@ -3,6 +3,10 @@ and why, in one sentence each, from the figures summary.py derives.
 
     answers(summary) -> [sentence, ...]
 
+A strategy is named the winner only when its done min–max (over the rounds
+of the host-warm benchmark boots) lies wholly below bsp's, and only from at
+least summary.MIN_BOOTS host-warm boots: no best-of-noisy-boots figures.
+
 It also says when a run cannot show what it was meant to: the vCPUs of a
 boot stored no faster together than one alone (a loaded host, or more vCPUs
 than host cores), so no parallel strategy could beat bsp there.
@@ -10,7 +14,7 @@ than host cores), so no parallel strategy could beat bsp there.
 import summary as S
 
 SYNCHRONOUS = ('bsp', 'migrate', 'xcall')
-WHY = {'bsp': 'no other strategy beat it beyond the rounds\' noise',
+WHY = {'bsp': 'no other strategy beat it beyond the spread of its rounds and boots',
        'migrate': 'node after node, each written by its own CPUs',
        'xcall': 'every node at once, each by its own CPUs, the idle ones helping'}
 # All CPUs filling at less than this many times one CPU's rate: no parallel headroom.
@@ -35,20 +39,31 @@ def fastest_synchronous(case):
     return min(done, key=done.get) if done else None
 
 
+def spread_text(rng):
+    return f'{num(S.ms(rng[0]))}–{num(S.ms(rng[2]))}'
+
+
 def case_answer(case):
     name = case['case']
     best = fastest_synchronous(case)
     if not best:
-        return f'{name}: no benchmark-mode figures (see the boots table).'
+        return f'{name}: no host-warm benchmark-mode figures (see the boots table and the host-cold section).'
     bench = S.bench_of(case, best)
     speedup = S.speedup_over_bsp(case, best)
     bsp = S.bench_of(case, 'bsp')
-    noise = max(S.done_spread(case, best) or 0, S.done_spread(case, 'bsp') or 0)
-    if bsp and best != 'bsp' and bsp['done_ns_median'] - bench['done_ns_median'] <= noise:
-        best, bench, speedup = 'bsp', bsp, None  # a lead inside the rounds' noise is no lead
-    parts = [f'{name}: fastest synchronous is {best} ({WHY[best]}), done in '
-             f'{num(S.ms(bench["done_ns_median"]))} ms warm'
-             + (f', {speedup:.2f}× bsp' if speedup and best != 'bsp' else '')]
+    boots = bench.get('boots', 1)
+    best_range, bsp_range = S.done_range(case, best), S.done_range(case, 'bsp')
+    if boots < S.MIN_BOOTS:
+        parts = [f'{name}: only {boots} host-warm benchmark boot{"s" if boots > 1 else ""} (at least '
+                 f'{S.MIN_BOOTS} name a winner); {best} had the lowest done median, '
+                 f'{num(S.ms(bench["done_ns_median"]))} ms warm (min–max {spread_text(best_range)})']
+    else:
+        if bsp and best != 'bsp' and not S.beats(best_range, bsp_range):
+            best, bench, speedup = 'bsp', bsp, None  # a lead inside the spread is no lead
+        parts = [f'{name}: fastest synchronous is {best} ({WHY[best]}), done in '
+                 f'{num(S.ms(bench["done_ns_median"]))} ms warm (median of {boots} host-warm boots, min–max '
+                 f'{spread_text(S.done_range(case, best))})'
+                 + (f', {speedup:.2f}× bsp' if speedup and best != 'bsp' else '')]
     headroom = parallel_headroom(case)
     if headroom is not None and (case.get('vcpus') or 1) > 1:
         if headroom < HEADROOM_MIN:
@@ -62,14 +77,33 @@ def case_answer(case):
         sooner = f'{ratio:.0f}' if ratio >= 10 else f'{ratio:.2g}'
         parts.append(f'async lets the boot go on after {num(S.ms(async_bench["usable_ns_median"]))} ms, '
                      f'{sooner}× sooner than that, and finishes in the background')
-    linux = S.linux_ok(case)
-    cold = {s: S.cold_ns_per_page_per_thread(case, s) for s in SYNCHRONOUS}
-    cold = {s: v for s, v in cold.items() if v}
-    if linux and cold and linux.get('ns_per_page_per_thread'):
-        s = min(cold, key=cold.get)
-        parts.append(f'cold, {s} spends {num(cold[s])} ns per page per CPU against Linux 6.1\'s '
-                     f'{num(linux["ns_per_page_per_thread"])} ({cold[s] / linux["ns_per_page_per_thread"]:.2f}×)')
+    parts += linux_answer(case)
     return '; '.join(parts) + '.'
+
+
+def linux_answer(case):
+    """Our fastest own boot against Linux's slowest node, both guest-cold and
+    host-warm medians; "faster" only when the min–max ranges do not overlap."""
+    linux, linux_rng = S.linux_ok(case), S.linux_range(case)
+    own = {s: S.own_range(case, s) for s in SYNCHRONOUS if S.own_range(case, s)}
+    if not linux or not own:
+        return []
+    s = min(own, key=lambda k: own[k][1])
+    ours = own[s]
+    if min(ours[3], linux_rng[3]) < S.MIN_BOOTS:
+        return [f'booted alone (guest-cold, host-warm), {s} is done in {num(S.ms(ours[1]))} ms against Linux 6.1\'s '
+                f'slowest node {num(linux_rng[1])} ms, from fewer than {S.MIN_BOOTS} boots each: no verdict']
+    ours_ms = (S.ms(ours[0]), S.ms(ours[1]), S.ms(ours[2]))
+    low = S.linux_band(case)[0] if S.linux_band(case) else linux_rng[0]
+    verdict = (f'{linux_rng[1] / ours_ms[1]:.1f}× faster' if ours_ms[2] < min(low, linux_rng[0])
+               else 'not beyond the spread of either')
+    text = (f'booted alone (guest-cold, host-warm), {s} is done in {num(ours_ms[1])} ms (min–max '
+            f'{num(ours_ms[0])}–{num(ours_ms[2])}) against Linux 6.1\'s slowest node {num(linux_rng[1])} ms '
+            f'({num(linux_rng[0])}–{num(linux_rng[2])}): {verdict}')
+    per_page = S.own_ns_per_page_per_thread(case, s)
+    if per_page and linux.get('ns_per_page_per_thread'):
+        text += (f'; {num(per_page)} ns per page per CPU against Linux\'s {num(linux["ns_per_page_per_thread"])}')
+    return [text]
 
 
 def answers(summary):

@@ -2,9 +2,10 @@
 
 A case is one machine: nodes, vCPUs, memory and a SLIT (built by
 topology.machine), or raw QEMU arguments that describe the machine themselves.
-Each case is booted once in benchmark mode (strategy=all, every strategy
-alternating over the rounds), once per strategy on its own (its true cold time
-and whole-boot timeline) and once under Linux (the reference).
+Each case is booted in benchmark mode (strategy=all, every strategy over the
+rounds, in an order that changes from round to round), per strategy on its own
+(its guest-cold time and whole-boot timeline) and under Linux (the reference),
+each of these several times, host-warm (bench/hostmem.py).
 
 A FILE matrix is JSON:
 
@@ -19,7 +20,8 @@ A FILE matrix is JSON:
 Per case: "name" (default NODESn-CPUSc-MEM), "cmdline" (kernel words added to
 every boot), "qemu_args" (added after the machine's; alone, they are the whole
 machine), "rounds", "plain" (false: no per-strategy boots), "linux" (false: no
-Linux reference), "timeout" (seconds per boot).
+Linux reference), "timeout" (seconds per boot), "host_memory" (lazy, prealloc
+or warm: this case's, over compare's --host-memory).
 """
 import json
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ class Case:
     plain: bool = True
     linux: bool = True
     timeout: float = None
+    host_memory: str = None          # None: compare's --host-memory
 
     @property
     def mem(self):
@@ -74,20 +77,25 @@ SMOKE = [even_case(2, 2, 1 * GiB, linux=False)]
 
 NAMED = {'quick': QUICK, 'full': FULL, 'smoke': SMOKE}
 DEFAULT_ROUNDS = {'quick': 5, 'full': 5, 'smoke': 2}
+# Host-warm boots of every run: a compared figure is the median of at least 3;
+# smoke only checks the chain (two boots: the step from one to the next).
+DEFAULT_BOOTS = {'quick': 3, 'full': 3, 'smoke': 2}
 
 
 def _case_from_json(spec, index):
     if not isinstance(spec, dict):
         raise ValueError(f'case {index}: not an object')
     known = {'name', 'nodes', 'cpus', 'mem', 'distances', 'qemu_args', 'cmdline', 'rounds', 'plain', 'linux',
-             'timeout'}
+             'timeout', 'host_memory'}
     unknown = set(spec) - known
     if unknown:
         raise ValueError(f'case {index}: unknown keys {sorted(unknown)} (known: {sorted(known)})')
     raw = spec.get('qemu_args', [])
     if not isinstance(raw, list) or not all(isinstance(a, str) for a in raw):
         raise ValueError(f'case {index}: qemu_args must be a list of strings')
-    more = {k: spec[k] for k in ('cmdline', 'rounds', 'plain', 'linux', 'timeout') if k in spec}
+    more = {k: spec[k] for k in ('cmdline', 'rounds', 'plain', 'linux', 'timeout', 'host_memory') if k in spec}
+    if more.get('host_memory', 'lazy') not in ('lazy', 'prealloc', 'warm'):
+        raise ValueError(f'case {index}: host_memory must be lazy, prealloc or warm')
     if 'nodes' not in spec:
         if not raw:
             raise ValueError(f'case {index}: give nodes (and cpus, mem) or qemu_args')

@@ -30,12 +30,14 @@ def graph(name, title, how, paths, case=None):
 
 # Bars: one x position per bar, groups separated by a gap.
 
-def bar_chart(out_dir, name, title, ylabel, bars, lines=(), errors=(), width=1000):
-    """bars: [(xtic text, value, colour, value text)], in order; errors:
-    [(index, low, high)]; lines: [(y, text)] horizontal references labelled at
-    the right. None values leave a gap. Log y when the values span decades."""
+def bar_panel(key, title, ylabel, bars, lines=(), errors=(), allow_log=True):
+    """One panel of bars: (gnuplot commands, data blocks). bars: [(xtic text,
+    value, colour, value text)], in order, a None tic leaving a gap between
+    groups; errors: [(index, low, high)] min-max whiskers; lines: [(y, text)]
+    horizontal references labelled at the right. Log y only where allowed and
+    the values span decades."""
     values = [b[1] for b in bars if b[1]] + [y for y, _ in lines if y] + [h for _, _, h in errors if h]
-    log = wants_log(values)
+    log = allow_log and wants_log(values)
     low, high = log_range(values) if log else (0, max(values) * 1.18)
     rows, tics, x = [], [], 0
     for tic, value, colour, text in bars:
@@ -48,23 +50,44 @@ def bar_chart(out_dir, name, title, ylabel, bars, lines=(), errors=(), width=100
         x += 1
     err_rows = [(index_x(bars, i), v, lo_, hi_) for i, lo_, hi_ in errors
                 for v in [bars[i][1]] if v and hi_ is not None]
-    body = ['set style fill solid 1.0 noborder', 'unset key', f'set title {q(title)} font ",12"',
+    body = ['set style fill solid 1.0 noborder', 'unset key', f'set title {q(title)} font ",11"',
             f'set ylabel {q(ylabel + (" (log scale)" if log else ""))}', f'set yrange [{low}:{high}]',
-            f'set xrange [-0.7:{x - 0.3 + 2.2}]', 'set xtics nomirror scale 0 font ",9" (' + ', '.join(tics) + ')',
-            'set ytics nomirror', 'set grid ytics lc rgb "#e0e0e0"', 'set bmargin 5', 'set rmargin 3']
-    if log:
-        body.append('set logscale y')
-    for i, (y, text) in enumerate(lines):
+            f'set xrange [-0.7:{x - 0.3 + (2.2 if lines else 0.4)}]',
+            'set xtics nomirror scale 0 font ",9" (' + ', '.join(tics) + ')',
+            'set ytics nomirror', 'set grid ytics lc rgb "#e0e0e0"', 'set bmargin 6', 'set rmargin 3']
+    body.append('set logscale y' if log else 'unset logscale y')
+    body.append('unset arrow')
+    body.append('unset label')
+    for y, text in lines:
         body.append(f'set arrow from graph 0, first {y} to graph 1, first {y} nohead dt 2 lw 1.5 lc rgb "#444444" front')
         body.append(f'set label {q(text)} at graph 0.995, first {y} right offset 0,0.6 font ",9" front')
-    plot = [f'$bars using 1:2:($1-0.42):($1+0.42):({low}):2:3 with boxxyerror lc rgb variable',
-            '$bars using 1:2:4 with labels offset 0,0.7 font ",8"']
+    plot = [f'$bars{key} using 1:2:($1-0.42):($1+0.42):({low}):2:3 with boxxyerror lc rgb variable',
+            f'$bars{key} using 1:2:4 with labels offset 0,0.7 font ",8"']
     if err_rows:
         # min-max whiskers as two-headed vectors: yerrorbars would also draw a point at the median
-        plot.append('$errors using 1:3:(0):($4-$3) with vectors heads size screen 0.006,90 lc rgb "black" lw 1.2')
+        plot.append(f'$errors{key} using 1:3:(0):($4-$3) with vectors heads size screen 0.006,90 lc rgb "black" '
+                    'lw 1.2')
     body.append('plot ' + ', '.join(plot))
-    blocks = {'bars': rows or [(0, 0, 0, '')], 'errors': err_rows or [(0, 0, 0, 0)]}
+    blocks = {f'bars{key}': rows or [(0, 0, 0, '')], f'errors{key}': err_rows or [(0, 0, 0, 0)]}
+    return body, blocks
+
+
+def bar_chart(out_dir, name, title, ylabel, bars, lines=(), errors=(), width=1000):
+    """One panel of bars (bar_panel) as a graph."""
+    body, blocks = bar_panel('', title, ylabel, bars, lines, errors)
     return render(out_dir, name, '\n'.join(body), blocks, width, 520)
+
+
+def bar_panels(out_dir, name, title, panels, width, height=560):
+    """Panels of bars side by side, each [(share of the width, bar_panel output)]."""
+    body, blocks, left = [f'set multiplot title {q(title)} font ",12"'], {}, 0.0
+    top = 0.94
+    for share, (panel_body, panel_blocks) in panels:
+        body += [f'set origin {left}, 0', f'set size {share}, {top}'] + panel_body
+        blocks.update(panel_blocks)
+        left += share
+    body.append('unset multiplot')
+    return render(out_dir, name, '\n'.join(body), blocks, width, height)
 
 
 def index_x(bars, index):
@@ -84,57 +107,88 @@ def fmt(value):
 
 
 def comparison(out_dir, case):
-    """Done and usable per strategy with their rounds' range, the cold plain boot, the
-    fill limits of the same boot, and Linux's slowest node."""
-    bars, errors, lines = [], [], []
+    """Done per strategy on a linear axis, lower is better: benchmark mode
+    (guest-warm) with the fill limits of the same boots, then each strategy's
+    own boot beside Linux's slowest node (guest-cold, the figures Linux is
+    comparable with); async's usable in a panel of its own. Bars are
+    host-warm medians, whiskers min-max over rounds and boots."""
+    warm, own, errors_warm, errors_own, lines = [], [], [], [], []
     for strategy in S.strategies_of(case):
         bench, plain = S.bench_of(case, strategy), case['plain'].get(strategy)
         if bench:
-            errors.append((len(bars), S.ms(bench['done_ns_min']), S.ms(bench['done_ns_max'])))
-            bars.append((f'{strategy}\ndone', S.ms(bench['done_ns_median']), WARM, fmt(S.ms(bench['done_ns_median']))))
-            u_lo, u_hi = S.usable_range(case, strategy)
-            errors.append((len(bars), S.ms(u_lo), S.ms(u_hi)))
-            bars.append((f'{strategy}\nusable', S.ms(bench['usable_ns_median']), USABLE,
-                         fmt(S.ms(bench['usable_ns_median']))))
+            errors_warm.append((len(warm), S.ms(bench['done_ns_min']), S.ms(bench['done_ns_max'])))
+            warm.append((strategy, S.ms(bench['done_ns_median']), WARM, fmt(S.ms(bench['done_ns_median']))))
         if plain:
-            bars.append((f'{strategy}\ncold done', S.ms(plain['done_ns']), COLD, fmt(S.ms(plain['done_ns']))))
-        bars.append((None, None, None, None))
-    linux = S.linux_ok(case)
+            errors_own.append((len(own), S.ms(plain['done_min']), S.ms(plain['done_max'])))
+            own.append((strategy, S.ms(plain['done_ns']), COLD, fmt(S.ms(plain['done_ns']))))
+    linux, linux_rng = S.linux_ok(case), S.linux_range(case)
     if linux:
-        bars.append(('Linux 6.1\nslowest node\n(ms as printed, cold)', linux['slowest_node_ms'], LINUX,
-                     fmt(linux['slowest_node_ms'])))
+        band = S.linux_band(case)
+        low, high = (min(band[0], linux_rng[0]), max(band[1], linux_rng[2])) if band else (linux_rng[0], linux_rng[2])
+        errors_own.append((len(own), low, high))
+        own.append(('Linux 6.1\nslowest node', linux['slowest_node_ms'], LINUX, fmt(linux['slowest_node_ms'])))
     bench = next((b for b in (case['all'] or {}).get('bench', {}).values()), None)
     if bench:
         one, every = S.fill_limit_ns(bench, 'fill_1cpu_gbps'), S.fill_limit_ns(bench, 'fill_all_gbps')
         if one and every and abs(one - every) < 0.15 * one:  # one CPU online: one line, one label
-            lines.append((S.ms(every), f'fill limit, one CPU ≈ all CPUs: {fmt(S.ms(every))} ms'))
+            lines.append((S.ms(every), f'fill limit, one CPU ≈ all: {fmt(S.ms(every))} ms'))
         else:
-            for limit, key, text in ((every, 'fill_all_gbps', 'all CPUs'), (one, 'fill_1cpu_gbps', 'one CPU')):
+            for limit, text in ((every, 'all CPUs'), (one, 'one CPU')):
                 if limit:
-                    lines.append((S.ms(limit), f'fill limit, {text}: {fmt(S.ms(limit))} ms ({bench[key]} GB/s)'))
-    if not any(b[1] for b in bars):
+                    lines.append((S.ms(limit), f'fill limit, {text}: {fmt(S.ms(limit))} ms'))
+    if not any(b[1] for b in warm + own):
         return None
-    rounds = bench.get('rounds') if bench else None
-    title = (f'{case["case"]}: mem_map init per strategy, ms. Blue: warm median of {rounds or "?"} rounds '
-             f'(bars: min-max); grey: own plain boot (cold)')
-    paths = bar_chart(out_dir, f'compare-{case["case"]}', title, 'ms from the start of the init', bars, lines, errors,
-                      width=max(900, 62 * len(bars) + 200))
+    boots = (case['all'] or {}).get('boots') or max((p['boots'] for p in case['plain'].values()), default=0)
+    panels = []
+    if warm:
+        panels.append((0.38 if own else 0.8, bar_panel('w', 'benchmark mode: done (guest-warm rounds)',
+                                                         'ms from the start of the init (lower is better)', warm,
+                                                         lines, errors_warm, allow_log=False)))
+    if own:
+        panels.append((0.42 if warm else 0.8, bar_panel('c', 'booted alone: done (guest-cold), beside Linux',
+                                                         'ms (lower is better)', own, (), errors_own,
+                                                         allow_log=False)))
+    usable = async_usable_bars(case)
+    if usable:
+        bars, errors = usable
+        panels.append((1 - sum(share for share, _ in panels), bar_panel(
+            'u', 'async: usable', 'ms (lower is better)', bars, (), errors, allow_log=False)))
+    title = (f'{case["case"]}: mem_map init per strategy, lower is better. Medians of {boots} host-warm boots, '
+             'whiskers min–max')
+    paths = bar_panels(out_dir, f'compare-{case["case"]}', title, panels,
+                       width=max(1100, 70 * (len(warm) + len(own)) + 500))
     return graph(f'compare-{case["case"]}', f'{case["case"]}: strategies compared', (
-        'Lower is better: dark blue is done and light blue usable (median of the warm rounds of the strategy=all '
-        'boot, whiskers min to max), grey the strategy\'s own cold plain boot, dashed lines the time to write the '
-        'mem_map at the fill speed measured in the same boot, red Linux\'s slowest node (cold, ms as printed).'),
-        paths, case['case'])
+        'Lower is better; every bar is a median of host-warm boots, its whiskers the min to max over their rounds '
+        'and boots. Left, dark blue: done in benchmark mode (guest-warm rounds), dashed lines the time to write the '
+        'mem_map at the fill speed measured in the same boots. Middle, grey: each strategy booted alone '
+        '(guest-cold, like Linux), beside red Linux\'s slowest node, whose whisker also spans the ±1 jiffy it '
+        'prints in. Right: when async lets the boot go on, on its own scale.'), paths, case['case'])
+
+
+def async_usable_bars(case):
+    """([bars], [errors]) of async's usable, benchmark mode and booted alone, or None."""
+    bars, errors = [], []
+    bench, plain = S.bench_of(case, 'async'), case['plain'].get('async')
+    if bench:
+        low, high = S.usable_range(case, 'async')
+        errors.append((len(bars), S.ms(low), S.ms(high)))
+        bars.append(('benchmark\n(guest-warm)', S.ms(bench['usable_ns_median']), USABLE,
+                     fmt(S.ms(bench['usable_ns_median']))))
+    if plain:
+        errors.append((len(bars), S.ms(plain['usable_min']), S.ms(plain['usable_max'])))
+        bars.append(('alone\n(guest-cold)', S.ms(plain['usable_ns']), COLD, fmt(S.ms(plain['usable_ns']))))
+    return (bars, errors) if any(b[1] for b in bars) else None
 
 
 def ns_per_page(out_dir, case):
     """Each strategy's ns per page per writing CPU, warm and cold, beside Linux's."""
     bars = []
     for strategy in S.strategies_of(case):
-        warm, cold = S.warm_ns_per_page_per_thread(case, strategy), S.cold_ns_per_page_per_thread(case, strategy)
+        warm, cold = S.warm_ns_per_page_per_thread(case, strategy), S.own_ns_per_page_per_thread(case, strategy)
         if warm is None and cold is None:
             continue
-        bars.append((f'{strategy}\nwarm', warm, WARM, fmt(warm)))
-        bars.append((f'{strategy}\ncold', cold, COLD, fmt(cold)))
+        bars.append((f'{strategy}\nbenchmark', warm, WARM, fmt(warm)))
+        bars.append((f'{strategy}\nalone', cold, COLD, fmt(cold)))
         bars.append((None, None, None, None))
     linux = S.linux_ok(case)
     if linux:
@@ -148,9 +202,9 @@ def ns_per_page(out_dir, case):
     paths = bar_chart(out_dir, f'ns-per-page-{case["case"]}', title, 'ns per page per CPU', bars,
                       width=max(800, 62 * len(bars) + 200))
     return graph(f'ns-per-page-{case["case"]}', f'{case["case"]}: meminit against Linux, ns per page', (
-        'Cost of one struct page for one CPU: blue our warm benchmark rounds, grey our cold plain boot (the fair '
-        'match for Linux, which is cold), red Linux per deferred-init thread and, light red, for the whole '
-        'machine.'), paths, case['case'])
+        'Cost of one struct page for one CPU, host-warm medians: blue our benchmark rounds (guest-warm), grey the '
+        'strategy booted alone (guest-cold: the fair match for Linux), red Linux per deferred-init thread and, '
+        'light red, for the whole machine.'), paths, case['case'])
 
 
 # Lines: x against y, one line per series, each labelled at its right end.
@@ -254,9 +308,9 @@ def free_memory(out_dir, cases):
     for case in cases:
         result, source = None, None
         if 'async' in case['plain']:
-            result, source = case['plain']['async']['result'], 'plain boot (cold)'
+            result, source = case['plain']['async']['result'], 'booted alone, guest-cold'
         elif case['all'] and case['all']['runs'].get('async'):
-            result, source = case['all']['runs']['async'][0], 'first warm benchmark round'
+            result, source = case['all']['runs']['async'][0], 'first guest-warm benchmark round'
         samples = (result or {}).get('free_samples') or []
         points = [((ns - result['start_ns']) / 1e6, pages * S.PAGE_BYTES / S.GiB) for ns, pages in samples
                   if isinstance(ns, (int, float)) and isinstance(pages, (int, float))]

@@ -24,11 +24,15 @@ import summary as S  # noqa: E402
 from results import by_boot, load  # noqa: E402
 from trace import write_traces  # noqa: E402
 
-LINUX_HEADER = ['case', 'Linux', 'slowest node ms', 'smpboot→last node ms', 'ns/page per thread',
-                'ns/page machine', 'our fastest cold done ms', 'our cold ns/page per thread']
-SUMMARY_HEADER = ['case', 'strategy', 'done ms', 'usable ms', 'ns/page', 'efficiency', '× bsp', 'cold done ms',
-                  'cold usable ms']
-OUTCOME_HEADER = ['boot', 'case', 'mode', 'strategy', 'status', 'exit', 'seconds', 'records', 'note']
+SUMMARY_HEADER = ['case', 'strategy', 'done ms', 'done min–max', 'usable ms', 'ns/page', 'efficiency', '× bsp',
+                  'own boot done ms', 'own boot min–max', 'own boot usable ms', 'boots (host memory)']
+FILL_HEADER = ['case', 'one CPU ms', 'one CPU min ms', 'all CPUs ms', 'all CPUs min ms', 'boots (host memory)']
+LINUX_HEADER = ['case', 'Linux', 'boots (host memory)', 'slowest node ms', 'min–max', 'surely within',
+                'smpboot→last node ms', 'ns/page per thread', 'ns/page machine', 'our fastest own boot done ms',
+                'our own boot ns/page per thread']
+HOST_COLD_HEADER = ['case', 'boot', 'what', 'repeat', 'done ms', 'usable ms']
+OUTCOME_HEADER = ['boot', 'case', 'mode', 'strategy', 'host memory', 'repeat', 'status', 'exit', 'seconds',
+                  'records', 'note']
 
 
 def cell(value, digits=3):
@@ -41,6 +45,17 @@ def cell(value, digits=3):
     return str(value)
 
 
+def span(low, high, scale=S.ms):
+    """'low–high' in ms, or None."""
+    if low is None or high is None:
+        return None
+    return f'{cell(scale(low))}–{cell(scale(high))}'
+
+
+def modes(boots, host_memory):
+    return f'{boots} ({", ".join(host_memory)})' if boots else None
+
+
 # The tables, each computed once and shown in the terminal, report.md and report.html.
 
 def summary_rows(summary):
@@ -48,14 +63,34 @@ def summary_rows(summary):
     for case in S.sorted_cases(summary):
         for strategy in S.strategies_of(case):
             bench, plain = S.bench_of(case, strategy), case['plain'].get(strategy)
+            all_boots = case['all']
             rows.append([case['case'], strategy,
                          S.ms(bench['done_ns_median']) if bench else None,
+                         span(bench['done_ns_min'], bench['done_ns_max']) if bench else None,
                          S.ms(bench['usable_ns_median']) if bench else None,
                          bench.get('ns_per_page') if bench else None, bench.get('efficiency') if bench else None,
                          S.speedup_over_bsp(case, strategy),
-                         S.ms(plain['done_ns']) if plain else None, S.ms(plain['usable_ns']) if plain else None])
+                         S.ms(plain['done_ns']) if plain else None,
+                         span(plain['done_min'], plain['done_max']) if plain else None,
+                         S.ms(plain['usable_ns']) if plain else None,
+                         '; '.join(t for t in (
+                             f'bench {modes(all_boots["boots"], all_boots["host_memory"])}' if bench else None,
+                             f'own {modes(plain["boots"], plain["host_memory"])}' if plain else None) if t)])
         if not S.strategies_of(case):
-            rows.append([case['case'], 'no results'] + [None] * 7)
+            rows.append([case['case'], 'no host-warm results'] + [None] * 10)
+    return rows
+
+
+def fill_rows(summary):
+    """The fill limit by the strategies' statistic: median over rounds and boots, and the best (min)."""
+    rows = []
+    for case in S.sorted_cases(summary):
+        bench = next(iter(case['all']['bench'].values()), None) if case['all'] else None
+        if not bench:
+            continue
+        rows.append([case['case']] + [S.ms(S.fill_limit_ns(bench, key)) for key in (
+            'fill_1cpu_gbps', 'fill_1cpu_gbps_best', 'fill_all_gbps', 'fill_all_gbps_best')]
+            + [modes(case['all']['boots'], case['all']['host_memory'])])
     return rows
 
 
@@ -63,21 +98,40 @@ def linux_rows(summary):
     rows = []
     for case in S.sorted_cases(summary):
         linux = S.linux_ok(case)
-        cold = [(p['done_ns'], s) for s, p in case['plain'].items()]
-        best = min(cold) if cold else None
-        rows.append([case['case'], f'ok ({linux.get("kernel", "?")}, cold)' if linux else S.linux_status(case),
+        own = [(p['done_ns'], s) for s, p in case['plain'].items()]
+        best = min(own) if own else None
+        band = S.linux_band(case)
+        rng = S.linux_range(case)
+        rows.append([case['case'], f'ok ({linux.get("kernel", "?")})' if linux else S.linux_status(case),
+                     modes(linux.get('boots', 1), [linux.get('host_memory', 'lazy')]) if linux else None,
                      linux.get('slowest_node_ms') if linux else None,
+                     f'{cell(rng[0])}–{cell(rng[2])}' if rng else None,
+                     f'{cell(band[0])}–{cell(band[1])}' if band else (
+                         'whole jiffies, length unknown' if linux else None),
                      linux.get('smpboot_to_last_ms') if linux else None,
                      linux.get('ns_per_page_per_thread') if linux else None,
                      linux.get('ns_per_page_machine') if linux else None,
                      f'{S.ms(best[0]):.1f} ({best[1]})' if best else None,
-                     S.cold_ns_per_page_per_thread(case, best[1]) if best else None])
+                     S.own_ns_per_page_per_thread(case, best[1]) if best else None])
+    return rows
+
+
+def host_cold_rows(summary):
+    rows = []
+    for case in S.sorted_cases(summary):
+        for cold in case['host_cold']:
+            if cold['mode'] == 'linux':
+                what, done, usable = 'Linux, slowest node', cold['slowest_node_ms'], None
+            else:
+                what = f'{cold["strategy"]} ' + ('alone' if cold['mode'] == 'plain' else 'in benchmark mode (median)')
+                done, usable = S.ms(cold['done_ns']), S.ms(cold['usable_ns'])
+            rows.append([case['case'], cold['boot'], what, cold['repeat'], done, usable])
     return rows
 
 
 def outcome_rows(summary):
-    return [[b['boot'], b['case'], b['mode'], b['strategy'], b['status'], b.get('exit'), b.get('seconds'),
-             b['records'], b.get('note', '')] for b in summary['boots']]
+    return [[b['boot'], b['case'], b['mode'], b['strategy'], b['host_memory'], b['repeat'], b['status'], b.get('exit'),
+             b.get('seconds'), b['records'], b.get('note', '')] for b in summary['boots']]
 
 
 def text_table(header, rows):
@@ -118,10 +172,29 @@ def environment(summary):
         f'Locality effects shown here come from the NUMA model ({", ".join(models)}: numa.model=slit) and are '
         'modelled, not measured.' if models else 'No run here used numa.model=slit, so no figure shows a locality '
         'effect.'))
-    out.append('Linux\'s figures are milliseconds as Linux prints them, and cold (first touch of the memory); our '
-               'benchmark-mode figures are warm (rounds after the first). The cold figure of each strategy\'s own '
-               'plain boot stands beside Linux\'s for that reason.')
+    out.append('Linux\'s figures are milliseconds as Linux prints them, in whole jiffies, and guest-cold (its first '
+               'and only pass over the memory); our benchmark-mode figures are guest-warm (rounds after the first). '
+               'Each strategy\'s own boot is guest-cold too, and stands beside Linux\'s for that reason.')
+    out.append(host_memory_note(summary))
     return out
+
+
+def host_memory_note(summary):
+    """Which host memory the compared figures came from, in words."""
+    seen = sorted({b['host_memory'] for b in summary['boots']})
+    warm = [m for m in seen if m != 'lazy']
+    text = (f'Compared figures come from host-warm boots only ({", ".join(warm)}): ' if warm else
+            'No boot here was host-warm: no figure is compared (see "Host-cold boots"). ')
+    return text + ('prealloc: QEMU backed all guest RAM before the boot; warm: the boot followed a warm-up boot in '
+                   f'the same QEMU. Each figure is the median of its boots (at least {S.MIN_BOOTS} to name a '
+                   'winner), shown with its min–max.')
+
+
+HOST_COLD_TEXT = ('QEMU backs guest RAM lazily: on a boot whose RAM the host had not yet backed (host-cold: '
+                  'lazily backed, the first boot of its QEMU), the host faults every page in when the guest first '
+                  'touches it, inside the measured time. Such figures rank the host\'s page faults, not the '
+                  'strategies, and scatter up to 12× between identical boots; a real machine has no such first '
+                  'touch. They are kept here, as measured, and compared with nothing.')
 
 
 def results_of(case):
@@ -140,15 +213,28 @@ def blocks_of(summary, graphs, notes, problems, baseline_part):
                     'page initialized and in the buddy allocator; usable: boot can go on. "× bsp" is bsp\'s done '
                     'median over the strategy\'s, from the same boot.'),
               ('h', 2, 'Which strategy, how much faster, and why'), ('list', answers(summary)),
-              ('h', 2, 'Summary'), ('table', SUMMARY_HEADER, summary_rows(summary)),
-              ('h', 2, 'Linux reference (cold, ms as printed) beside our cold plain boots'),
+              ('h', 2, 'Summary'),
+              ('p', 'Medians over the host-warm boots (benchmark mode: of the boots\' medians over their rounds), '
+                    'min–max over every round of those boots; "own boot" is the strategy booted alone (guest-cold), '
+                    'its median and min–max over its boots.'),
+              ('table', SUMMARY_HEADER, summary_rows(summary)),
+              ('h', 2, 'Fill limit'),
+              ('p', 'The time to write the mem_map at the fill speed measured in the same boots, by the strategies\' '
+                    'statistic: the median over rounds and boots, and the min (the best round).'),
+              ('table', FILL_HEADER, fill_rows(summary)),
+              ('h', 2, 'Linux reference beside our own boots (guest-cold, host-warm)'),
+              ('p', 'Linux prints whole jiffies: "surely within" is the printed ms ±1 jiffy, narrowed by the printk '
+                    'time stamps around the deferred-init lines where they say more.'),
               ('table', LINUX_HEADER, linux_rows(summary)),
               ('h', 2, 'Environment'), ('list', environment(summary))]
+    cold = host_cold_rows(summary)
+    if cold:
+        blocks += [('h', 2, 'Host-cold boots'), ('p', HOST_COLD_TEXT), ('table', HOST_COLD_HEADER, cold)]
     if baseline_part:
         header, rows, env = baseline_part
         blocks += [('h', 2, 'Against the baseline'),
-                   ('p', 'A change is flagged (SLOWER/FASTER) only when it exceeds the noise: the larger of the two '
-                         'runs\' half min–max range over their rounds.'),
+                   ('p', 'Host-warm medians of both runs. A change is flagged (SLOWER/FASTER) only when it exceeds '
+                         'the noise: the larger of the two runs\' half min–max range over their rounds and boots.'),
                    ('list', env or ['Both runs ran in the same environment (accelerator, host, QEMU, commit).']),
                    ('table', header, rows)]
     blocks += [('h', 2, 'Boots'), ('table', OUTCOME_HEADER, outcome_rows(summary)), ('h', 2, 'Graphs')]
@@ -248,6 +334,9 @@ def make_report(results_dir, baseline_dir=None, out=sys.stdout):
     print(text_table(SUMMARY_HEADER, summary_rows(summary)), file=out)
     print('', *answers(summary), sep='\n', file=out)
     print('\n' + text_table(LINUX_HEADER, linux_rows(summary)), file=out)
+    if host_cold_rows(summary):
+        print('\nhost-cold boots (the host faulted guest RAM in while they ran; compared with nothing):', file=out)
+        print(text_table(HOST_COLD_HEADER, host_cold_rows(summary)), file=out)
     if baseline_part:
         header, rows, env = baseline_part
         print(f'\nagainst the baseline {baseline_dir}:', file=out)

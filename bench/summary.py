@@ -3,15 +3,27 @@ and --baseline read.
 
     summary = summarize(lines)            # lines from results.load()
 
-summary["cases"][case] holds one machine's figures:
-    "all":   the strategy=all boot: {"boot", "bench": {strategy: @bench},
-             "runs": {strategy: [@result of each warm round]}, "cold": @result of the
-             cold first run or None, "topology"} or None when it gave no @bench
-    "plain": {strategy: {"boot", "result", "done_ns", "usable_ns", "records"}}, the
-             durations counted from the result's start_ns (its true cold time)
-    "linux": the Linux reference record, or None
+summary["cases"][case] holds one machine's figures, each from its host-warm
+boots only (run "host_memory" prealloc or warm; bench/hostmem.py):
+    "all":   the strategy=all boots merged: {"boot" (the first), "bench": {strategy:
+             @bench whose done/usable median is the median of the boots' medians and
+             whose min/max are the boots' extremes, "boots": how many}, "runs":
+             {strategy: [@result of every warm round of every boot]}, "cold": the
+             first boot's cold first run or None, "topology", "boots": N} or None
+    "plain": {strategy: {"boot", "result", "records" (of the boot with the median
+             done), "done_ns", "usable_ns" (medians over the boots, counted from each
+             result's start_ns), "done_min", "done_max", "usable_min", "usable_max",
+             "boots": N, "host_memory": [modes]}}
+    "linux": the Linux reference merged the same way (slowest_node_ms the median,
+             slowest_node_ms_min/_max, "boots"), or None
+    "host_cold": [{"mode", "strategy", "boot", "repeat", "done_ns", "usable_ns" or
+             "slowest_node_ms"}]: boots whose RAM the host backed while they ran
+             (lazy), kept apart: they time the host's page faults too
 summary["boots"]: one outcome row per boot (status, exit, seconds, what is missing).
 summary["problems"]: every record that was skipped, and why.
+
+A run without "host_memory" (results from before it existed) was lazily
+backed, one boot per process: host-cold.
 
 Every figure here is ns unless its name says otherwise; nothing is read twice
 elsewhere. A record missing a key is reported in problems and left out, never
@@ -69,11 +81,21 @@ def duration(result, key):
     return result[key] - result['start_ns']
 
 
+def host_memory_of(run):
+    """How the host backed this boot's RAM; results without the key were lazy."""
+    return run.get('host_memory') or 'lazy'
+
+
+def is_host_cold(run):
+    return host_memory_of(run) == 'lazy'
+
+
 def outcome_row(boot_id, boot, records):
     """One line of the report's boot table: what happened to this boot."""
     run, outcome = boot['run'], boot['outcome']
     row = {'boot': boot_id, 'case': run.get('case', '?'), 'mode': run.get('mode', '?'),
-           'strategy': run.get('strategy') or '', 'records': len(records), 'log': run.get('log', '')}
+           'strategy': run.get('strategy') or '', 'records': len(records), 'log': run.get('log', ''),
+           'host_memory': host_memory_of(run), 'repeat': run.get('repeat') or 1}
     if outcome is None and row['mode'] == 'linux':
         linux = of_type(records, 'linux')
         outcome = {'status': linux[-1].get('status', 'skipped') if linux else 'no outcome',
@@ -99,13 +121,15 @@ def outcome_row(boot_id, boot, records):
 
 def new_case(run, env):
     return {'case': run.get('case', '?'), 'nodes': run.get('nodes'), 'vcpus': run.get('vcpus'),
-            'mem_bytes': run.get('mem_bytes'), 'env': env, 'all': None, 'plain': {}, 'linux': None}
+            'mem_bytes': run.get('mem_bytes'), 'env': env, 'all': None, 'plain': {}, 'linux': None,
+            'host_cold': [], 'boots_seen': {'all': [], 'plain': {}, 'linux': []}}
 
 
-def add_all_boot(case, boot_id, records):
+def all_boot(boot_id, run, records):
+    """One strategy=all boot's figures, or None when it gave no @bench."""
     benches = {b['strategy']: b for b in of_type(records, 'bench')}
     if not benches:
-        return
+        return None
     runs, cold = {}, None
     for result in of_type(records, 'result'):
         if result.get('cold'):
@@ -113,18 +137,123 @@ def add_all_boot(case, boot_id, records):
         elif 'round' in result:
             runs.setdefault(result['strategy'], []).append(result)
     topo = of_type(records, 'topology')
-    case['all'] = {'boot': boot_id, 'bench': benches, 'runs': runs, 'cold': cold,
-                   'topology': topo[0] if topo else None}
+    return {'boot': boot_id, 'run': run, 'bench': benches, 'runs': runs, 'cold': cold,
+            'topology': topo[0] if topo else None}
 
 
-def add_plain_boot(case, boot_id, run, records):
+def plain_boot(boot_id, run, records):
     results = of_type(records, 'result')
     if not results:
-        return
+        return None
     result = results[0]
-    strategy = run.get('strategy') or result['strategy']
-    case['plain'][strategy] = {'boot': boot_id, 'result': result, 'records': records,
-                               'done_ns': duration(result, 'done_ns'), 'usable_ns': duration(result, 'usable_ns')}
+    return {'boot': boot_id, 'run': run, 'strategy': run.get('strategy') or result['strategy'], 'result': result,
+            'records': records, 'done_ns': duration(result, 'done_ns'), 'usable_ns': duration(result, 'usable_ns')}
+
+
+def merge_bench(benches):
+    """@bench records of one strategy from several boots as one: medians of the
+    boots' medians, the extremes of their extremes, other figures' medians."""
+    merged = dict(benches[0])
+    for key in ('done_ns', 'usable_ns'):
+        merged[f'{key}_median'] = median([b[f'{key}_median'] for b in benches])
+        merged[f'{key}_min'] = min(b[f'{key}_min'] for b in benches)
+        if all(isinstance(b.get(f'{key}_max'), (int, float)) for b in benches):
+            merged[f'{key}_max'] = max(b[f'{key}_max'] for b in benches)
+    for key in ('ns_per_page', 'efficiency', 'fill_1cpu_gbps', 'fill_all_gbps'):
+        values = [b[key] for b in benches if isinstance(b.get(key), (int, float))]
+        if values:
+            merged[key] = median(values)
+    for key in ('fill_1cpu_gbps_best', 'fill_all_gbps_best'):
+        values = [b[key] for b in benches if isinstance(b.get(key), (int, float))]
+        if values:
+            merged[key] = max(values)
+    merged['boots'] = len(benches)
+    return merged
+
+
+def merge_all(boots):
+    if not boots:
+        return None
+    first = boots[0]
+    names = strategy_order({s for b in boots for s in b['bench']})
+    bench = {s: merge_bench([b['bench'][s] for b in boots if s in b['bench']]) for s in names}
+    runs = {s: [r for b in boots for r in b['runs'].get(s, [])] for s in names}
+    return {'boot': first['boot'], 'bench': bench, 'runs': runs, 'cold': first['cold'],
+            'topology': first['topology'], 'boots': len(boots),
+            'host_memory': sorted({host_memory_of(b['run']) for b in boots})}
+
+
+def merge_plain(boots):
+    """A strategy's own boots as one: medians and extremes of done and usable;
+    the boot with the median done stands for the others (timeline, records)."""
+    done = sorted(boots, key=lambda b: b['done_ns'])
+    middle = done[(len(done) - 1) // 2]
+    return {'boot': middle['boot'], 'result': middle['result'], 'records': middle['records'],
+            'done_ns': median([b['done_ns'] for b in boots]), 'usable_ns': median([b['usable_ns'] for b in boots]),
+            'done_min': done[0]['done_ns'], 'done_max': done[-1]['done_ns'],
+            'usable_min': min(b['usable_ns'] for b in boots), 'usable_max': max(b['usable_ns'] for b in boots),
+            'boots': len(boots), 'host_memory': sorted({host_memory_of(b['run']) for b in boots})}
+
+
+def merge_linux(records):
+    """Linux's boots as one: the slowest node's median and extremes."""
+    ok = [r for r in records if r.get('status', 'ok') == 'ok' and r.get('slowest_node_ms') is not None]
+    if not ok:
+        return records[-1] if records else None
+    by_slowest = sorted(ok, key=lambda r: r['slowest_node_ms'])
+    merged = dict(by_slowest[(len(ok) - 1) // 2])
+    for key in ('slowest_node_ms', 'ns_per_page_per_thread', 'ns_per_page_machine', 'smpboot_to_last_ms'):
+        values = [r[key] for r in ok if isinstance(r.get(key), (int, float))]
+        if values:
+            merged[key] = median(values)
+            merged[f'{key}_min'], merged[f'{key}_max'] = min(values), max(values)
+    bounds = [r['slowest_node_bounds_ms'] for r in ok if r.get('slowest_node_bounds_ms')]
+    merged['slowest_node_bounds_ms'] = [min(b[0] for b in bounds), max(b[1] for b in bounds)] if bounds else None
+    merged['boots'] = len(ok)
+    return merged
+
+
+def cold_row(mode, strategy, boot_id, run, **figures):
+    return {'mode': mode, 'strategy': strategy, 'boot': boot_id, 'repeat': run.get('repeat') or 1, **figures}
+
+
+def add_boot(case, boot_id, run, records):
+    """File one boot under its case: host-cold boots apart, the others to be merged."""
+    mode, cold, seen = run.get('mode'), is_host_cold(run), case['boots_seen']
+    if mode == 'all':
+        boot = all_boot(boot_id, run, records)
+        if boot and cold:
+            for strategy, bench in boot['bench'].items():
+                case['host_cold'].append(cold_row('all', strategy, boot_id, run, done_ns=bench['done_ns_median'],
+                                                  usable_ns=bench['usable_ns_median'],
+                                                  cold_done_ns=bench.get('cold_done_ns')))
+        elif boot:
+            seen['all'].append(boot)
+    elif mode == 'plain':
+        boot = plain_boot(boot_id, run, records)
+        if boot and cold:
+            case['host_cold'].append(cold_row('plain', boot['strategy'], boot_id, run, done_ns=boot['done_ns'],
+                                              usable_ns=boot['usable_ns']))
+        elif boot:
+            seen['plain'].setdefault(boot['strategy'], []).append(boot)
+    elif mode == 'linux':
+        for linux in of_type(records, 'linux'):
+            linux = {'host_memory': host_memory_of(run), **linux}
+            if cold and linux.get('slowest_node_ms') is not None:
+                case['host_cold'].append(cold_row('linux', None, boot_id, run,
+                                                  slowest_node_ms=linux['slowest_node_ms']))
+            elif not cold or not seen['linux']:
+                seen['linux'].append((cold, linux))
+
+
+def finish_case(case):
+    seen = case.pop('boots_seen')
+    case['all'] = merge_all(seen['all'])
+    case['plain'] = {s: merge_plain(boots) for s, boots in seen['plain'].items()}
+    warm = [r for cold, r in seen['linux'] if not cold]
+    case['linux'] = merge_linux(warm) if warm else (
+        {'status': 'host-cold only', 'skipped': 'every Linux boot was host-cold (see the host-cold section)'}
+        if seen['linux'] else None)
 
 
 def summarize(lines):
@@ -136,15 +265,9 @@ def summarize(lines):
         records = usable(boot, problems)
         rows.append(outcome_row(boot_id, boot, records))
         case = cases.setdefault(run.get('case', '?'), new_case(run, boot['env']))
-        mode = run.get('mode')
-        if mode == 'all':
-            add_all_boot(case, boot_id, records)
-        elif mode == 'plain':
-            add_plain_boot(case, boot_id, run, records)
-        elif mode == 'linux':
-            linux = of_type(records, 'linux')
-            if linux:
-                case['linux'] = linux[-1]
+        add_boot(case, boot_id, run, records)
+    for case in cases.values():
+        finish_case(case)
     envs = []
     for boot in boots.values():
         if boot['env'] not in envs:
@@ -188,7 +311,7 @@ def usable_spread(case, strategy):
 
 
 def speedup_over_bsp(case, strategy):
-    """bsp's done median over this strategy's, both from the same strategy=all boot."""
+    """bsp's done median over this strategy's, both from the same strategy=all boots."""
     bench, bsp = bench_of(case, strategy), bench_of(case, 'bsp')
     if not bench or not bsp or not bench['done_ns_median']:
         return None
@@ -224,12 +347,60 @@ def warm_ns_per_page_per_thread(case, strategy):
     return bench['ns_per_page'] * bench['cpus']
 
 
-def cold_ns_per_page_per_thread(case, strategy):
-    """The plain boot's done / total pages x the CPUs that wrote (cold, first touch)."""
+def own_ns_per_page_per_thread(case, strategy):
+    """The strategy's own boots' done median / total pages x the CPUs that wrote
+    (guest-cold: the kernel's first touch; host-warm)."""
     plain = case['plain'].get(strategy)
     if not plain or not plain['result'].get('cpus') or not plain['result']['total_pages']:
         return None
     return plain['done_ns'] / plain['result']['total_pages'] * plain['result']['cpus']
+
+
+# A figure is compared, and a winner named, only from this many host-warm boots.
+MIN_BOOTS = 3
+
+
+def done_range(case, strategy):
+    """(min, median, max, boots) of done in benchmark mode, or None."""
+    bench = bench_of(case, strategy)
+    if not bench:
+        return None
+    return bench['done_ns_min'], bench['done_ns_median'], bench['done_ns_max'], bench.get('boots', 1)
+
+
+def own_range(case, strategy, key='done'):
+    """(min, median, max, boots) of done or usable over the strategy's own boots, or None."""
+    plain = case['plain'].get(strategy)
+    if not plain:
+        return None
+    return plain[f'{key}_min'], plain[f'{key}_ns'], plain[f'{key}_max'], plain['boots']
+
+
+def beats(a, b):
+    """True when range a = (min, median, max, ...) lies wholly below range b:
+    a lead inside either's spread is no lead."""
+    return a is not None and b is not None and a[2] < b[0]
+
+
+def linux_range(case):
+    """(min, median, max, boots) of Linux's slowest node in ms, or None."""
+    linux = linux_ok(case)
+    if not linux:
+        return None
+    median_ms = linux['slowest_node_ms']
+    return (linux.get('slowest_node_ms_min', median_ms), median_ms, linux.get('slowest_node_ms_max', median_ms),
+            linux.get('boots', 1))
+
+
+def linux_band(case):
+    """(low, high) ms that Linux's slowest node surely took, over its boots:
+    whole jiffies as printed, narrowed by the printk time stamps where they say
+    more (linux_ref.py, slowest_node_bounds_ms); None without them."""
+    linux = linux_ok(case)
+    bounds = linux.get('slowest_node_bounds_ms') if linux else None
+    if not bounds:
+        return None
+    return bounds[0], bounds[1]
 
 
 def linux_ok(case):

@@ -45,10 +45,11 @@ SLIT_BOOT = ('c02-async-slit', '2n-2c-4G-async-workload-slit.log', 'plain', 'asy
 SLIT_CASE = '2n-2c-4G-slit'
 
 
-def run_of(boot, case=CASE, mode='plain', strategy=None, cmdline='', log=None, mem_bytes=4 << 30, vcpus=2):
+def run_of(boot, case=CASE, mode='plain', strategy=None, cmdline='', log=None, mem_bytes=4 << 30, vcpus=2,
+           host_memory='prealloc', repeat=1):
     return {'boot': boot, 'case': case, 'mode': mode, 'strategy': strategy, 'nodes': 2, 'vcpus': vcpus,
             'mem_bytes': mem_bytes, 'topology': TOPOLOGY, 'cmdline': cmdline, 'qemu_args': [],
-            'log': log or f'logs/{boot}.log'}
+            'log': log or f'logs/{boot}.log', 'host_memory': host_memory, 'repeat': repeat}
 
 
 def log_records(name):

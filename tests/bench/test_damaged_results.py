@@ -64,7 +64,7 @@ class Damaged(unittest.TestCase):
         made = make_report(self.dir, out=out)
         with open(made['md']) as f:
             md = f.read()
-        self.assertIn('| c09-hung | 2n-2c-8G | plain | xcall | hang |', md)
+        self.assertIn('| c09-hung | 2n-2c-8G | plain | xcall | prealloc | 1 | hang |', md)
         self.assertIn('not JSON', md)
         self.assertIn('@bench without', md)
         self.assertIn('report:', out.getvalue())

@@ -67,7 +67,7 @@ class CapturedLogs(unittest.TestCase):
         self.assertAlmostEqual(S.warm_ns_per_page_per_thread(self.case, 'xcall'), 5.819 * 2)
         self.assertAlmostEqual(S.warm_ns_per_page_per_thread(self.case, 'bsp'), 9.209)
         # xcall plain: (141289321 - 123059056) / 1048446 pages x 2 CPUs
-        self.assertAlmostEqual(S.cold_ns_per_page_per_thread(self.case, 'xcall'),
+        self.assertAlmostEqual(S.own_ns_per_page_per_thread(self.case, 'xcall'),
                                (141289321 - 123059056) / 1048446 * 2)
 
     def test_linux_figures(self):
