@@ -73,7 +73,7 @@ FULL = QUICK + [even_case(2, 2, 16 * GiB), even_case(2, 2, 32 * GiB), even_case(
                 even_case(8, 8, 512 * GiB, rounds=2, timeout=1800)]
 
 # smoke: CI's check that the whole chain works, in well under 2 minutes.
-SMOKE = [even_case(2, 2, 1 * GiB, linux=False)]
+SMOKE = [even_case(2, 2, 1 * GiB, linux=False, host_memory='prealloc')]
 
 NAMED = {'quick': QUICK, 'full': FULL, 'smoke': SMOKE}
 DEFAULT_ROUNDS = {'quick': 5, 'full': 5, 'smoke': 2}

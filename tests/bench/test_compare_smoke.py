@@ -1,6 +1,7 @@
 """CI's end-to-end check of the main job: bench/compare's smoke matrix (one
-machine, benchmark mode plus two strategies alone, no Linux) boots the ISO,
-writes results.jsonl, the graphs, the traces and the report."""
+machine, benchmark mode plus two strategies alone, no Linux, each booted twice
+in one QEMU) boots the ISO, writes results.jsonl with one row set per boot,
+the graphs, the traces and the report."""
 import json
 import os
 import shutil
@@ -32,9 +33,12 @@ class CompareSmoke(unittest.TestCase):
 
     def test_every_boot_ok_and_every_line_well_formed(self):
         self.assertEqual(self.problems, [])
-        self.assertEqual([b['run']['mode'] for b in self.boots.values()], ['all', 'plain', 'plain'])
+        runs = [(b['run']['mode'], b['run']['strategy'], b['run']['repeat']) for b in self.boots.values()]
+        self.assertEqual(runs, [('all', None, 1), ('all', None, 2), ('plain', 'bsp', 1), ('plain', 'bsp', 2),
+                                ('plain', 'xcall', 1), ('plain', 'xcall', 2)])
         for boot in self.boots.values():
             self.assertEqual(boot['outcome']['status'], 'ok', boot['run']['boot'])
+            self.assertEqual(boot['run']['host_memory'], 'prealloc', boot['run']['boot'])
             self.assertEqual(boot['env']['matrix'], 'smoke')
             self.assertIn(boot['env']['accel'], ('tcg', 'kvm'))
 
@@ -48,13 +52,18 @@ class CompareSmoke(unittest.TestCase):
                 self.assertEqual([r['strategy'] for r in result], [boot['run']['strategy']])
                 self.assertTrue(result[0]['verified'])
 
+    def test_each_boot_of_a_qemu_counts_itself(self):
+        for boot in self.boots.values():
+            counted = [r['boot_count'] for t, r in boot['records'] if t == 'boot']
+            self.assertEqual(counted, [boot['run']['repeat']], boot['run']['boot'])
+
     def test_report_graphs_and_traces_written(self):
         for name in ('report.md', 'report.html'):
             self.assertGreater(os.path.getsize(os.path.join(self.out, name)), 1000, name)
         graphs = os.listdir(os.path.join(self.out, 'graphs'))
         self.assertTrue(any(g.endswith('.png') for g in graphs) and any(g.endswith('.svg') for g in graphs))
         traces = os.listdir(os.path.join(self.out, 'traces'))
-        self.assertEqual(len(traces), 3)
+        self.assertEqual(len(traces), len(self.boots))
         for name in traces:
             with open(os.path.join(self.out, 'traces', name)) as f:
                 self.assertIn('traceEvents', json.load(f))

@@ -14,6 +14,7 @@ import unittest
 
 import bench_fixture as fx
 from report import make_report
+from results import by_boot, load
 
 
 class SampleReport(unittest.TestCase):
@@ -33,22 +34,24 @@ class SampleReport(unittest.TestCase):
         cls.tmp.cleanup()
 
     def test_summary_table(self):
-        self.assertIn('| case | strategy | done ms | usable ms | ns/page | efficiency | × bsp | cold done ms |', self.md)
+        self.assertIn('| case | strategy | done ms | done min–max | usable ms | ns/page | efficiency | × bsp | '
+                      'own boot done ms | own boot min–max | own boot usable ms | boots (host memory) |', self.md)
         for case in ('2n-2c-1G', '2n-2c-2G', '2n-1c-2G'):
             for strategy in ('bsp', 'migrate', 'xcall', 'async'):
                 self.assertIn(f'| {case} | {strategy} |', self.md)
-        self.assertIn('| hung | no results |', self.md)
+        self.assertIn('| hung | no host-warm results |', self.md)
         printed = self.out.getvalue()
-        self.assertIn('cold done ms', printed)
+        self.assertIn('own boot done ms', printed)
         self.assertIn(f'report: {self.made["md"]}', printed)
 
     def test_outcomes_and_environment(self):
-        self.assertIn('| 016-hung-all | hung | all |  | hang |', self.md)
+        self.assertIn('| 017-hung-all-prealloc1 | hung | all |  | prealloc | 1 | hang |', self.md)
         self.assertIn('TCG', self.md)
         self.assertIn('model no NUMA latency', self.md)
         self.assertIn('7.2.22', self.md)
-        self.assertIn('708c58c898d2', self.md)
-        self.assertIn('cold (first touch', self.md)
+        self.assertIn('cfddd88b9824', self.md)
+        self.assertIn('guest-cold (its first', self.md)
+        self.assertIn('host-warm boots only (prealloc, warm)', self.md)
 
     def test_html_is_self_contained(self):
         self.assertEqual(self.html.count('<svg'), len(self.made['graphs']))
@@ -64,7 +67,8 @@ class SampleReport(unittest.TestCase):
         for graph in self.made['graphs']:
             self.assertIn(os.path.relpath(graph['png'], self.tmp.name), self.md)
             self.assertGreater(os.path.getsize(graph['svg']), 0)
-        self.assertEqual(len(self.made['traces']), 16)
+        with_spans = [b for b in by_boot(load(fx.SAMPLE)[0]).values() if any(t == 'span' for t, _ in b['records'])]
+        self.assertEqual(len(self.made['traces']), len(with_spans))
         self.assertTrue(all(os.path.dirname(p).endswith('traces') for p in self.made['traces']))
 
 
@@ -78,7 +82,8 @@ class CapturedReport(unittest.TestCase):
             self.assertEqual(done.returncode, 0, done.stderr)
             with open(os.path.join(tmp, 'report.md')) as f:
                 md = f.read()
-        self.assertIn('| 2n-2c-4G | ok (6.1.0-28-amd64, cold) | 52 | 70 | 105 | 54.7 | 18.2 (xcall) |', md)
+        self.assertIn('| 2n-2c-4G | ok (6.1.0-28-amd64) | 1 (prealloc) | 52 | 52–52 | whole jiffies, length unknown | '
+                      '70 | 105 | 54.7 | 18.2 (xcall) |', md)
         self.assertIn('modelled, not measured', md)
         self.assertIn('report.html', done.stdout)
 
