@@ -20,6 +20,7 @@ process; split() cuts a console log at those lines, so that every record is
 attributed to its boot.
 """
 import json
+import os
 import re
 
 GiB = 1 << 30
@@ -72,8 +73,12 @@ def host_cold(host_memory):
 
 
 def backend_options(mode):
-    """The memory-backend-ram options of a mode."""
-    return 'prealloc=on' if mode == 'prealloc' else 'reserve=off'
+    """The memory-backend-ram options of a mode. QEMU preallocates with one
+    thread unless told otherwise: one per host core takes 8 GiB here in about
+    5 s instead of 20."""
+    if mode == 'prealloc':
+        return f'prealloc=on,prealloc-threads={os.cpu_count() or 1}'
+    return 'reserve=off'
 
 
 def backed(qemu_args, mode):
@@ -82,7 +87,7 @@ def backed(qemu_args, mode):
     out, want = [], backend_options(mode)
     for arg in qemu_args:
         if arg.startswith('memory-backend-ram,'):
-            parts = [p for p in arg.split(',') if not p.startswith(('reserve=', 'prealloc='))]
+            parts = [p for p in arg.split(',') if not p.startswith(('reserve=', 'prealloc=', 'prealloc-threads='))]
             arg = ','.join(parts + [want])
         out.append(arg)
     return out

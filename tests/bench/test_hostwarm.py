@@ -112,7 +112,8 @@ class Backing(unittest.TestCase):
         backed = hostmem.backed(args, 'prealloc')
         objects = [a for a in backed if a.startswith('memory-backend-ram,')]
         self.assertEqual(len(objects), 2)
-        self.assertTrue(all(a.endswith(',prealloc=on') and 'reserve=' not in a for a in objects))
+        self.assertTrue(all('prealloc=on' in a.split(',') and 'reserve=' not in a for a in objects))
+        self.assertEqual(hostmem.backed(backed, 'warm'), hostmem.backed(args, 'warm'))
         self.assertEqual(hostmem.guest_bytes(backed), 4 * GiB)
         self.assertEqual(hostmem.guest_bytes(['-m', '512']), 512 << 20)
 
