@@ -44,7 +44,7 @@ const char *carve_parse(struct carve_list *list, const char *value)
 		while (*end && *end != ',')
 			end++;
 		if (next.count == CARVE_MAX)
-			return "at most 16 ranges";
+			return "at most " PARAM_STR(CARVE_MAX) " ranges";
 		if (!parse_one(s, end, &next.range[next.count]))
 			return "expected SIZE$START (reserve; the @, # and ! forms are not supported), "
 			       "SIZE > 0, below 2^52";

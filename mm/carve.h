@@ -13,9 +13,16 @@
 
 #include <stddef.h>
 
+#include "init/multiboot2.h"
 #include "mm/fwmap.h"
 
-#define CARVE_MAX 16
+/*
+ * As many ranges as a command line can hold: "1$0," is the shortest way to
+ * write one, so MB2_CMDLINE_MAX bytes never name more than a quarter that
+ * many. The table is sized by the boot information, never a cap below it.
+ */
+#define CARVE_MAX 256
+_Static_assert(CARVE_MAX >= MB2_CMDLINE_MAX / 4, "every carve a command line can name fits");
 
 struct carve_list {
 	struct fw_mem_range range[CARVE_MAX]; /* page-aligned outward, type reserved */

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MEMBLOCK_REGIONS_MAX 256
+#define MEMBLOCK_REGIONS_MAX 4096 /* every usable range of the firmware map and its node cuts (physmem.c) */
 #define MEMBLOCK_MAX_NODES 64 /* equals MAX_NODES of smp/numa.h (checked there) */
 #define NUMA_NO_NODE (-1)
 

@@ -32,49 +32,61 @@ static uint64_t most_aligned_in(uint64_t lo, uint64_t hi)
 }
 
 /*
- * Walk every node's RAM ranges in address order and call @cut for each
- * place where the owning node changes, with the most aligned pfn of the gap.
+ * Every node's RAM ranges in address order: a merge of the nodes' sorted
+ * lists, one cursor per node, so no copy of the ranges (however many) is
+ * made on the stack.
  */
 struct range_ref {
 	uint64_t start_pfn, end_pfn;
 	int node;
 };
 
-static size_t sorted_ranges(const struct numa_topology *topo, struct range_ref *out, size_t cap)
+struct range_walk {
+	unsigned next[MAX_NODES]; /* node n's next range */
+};
+
+static bool next_range(const struct numa_topology *topo, struct range_walk *w, struct range_ref *out)
 {
-	size_t n = 0;
+	const struct fw_mem_range *best = (const struct fw_mem_range *)0;
+	unsigned best_node = 0;
 
-	for (unsigned node = 0; node < topo->node_count; node++)
-		for (unsigned r = 0; r < topo->nodes[node].range_count && n < cap; r++) {
-			struct range_ref ref = { PFN_OF(topo->nodes[node].ranges[r].start),
-						 PFN_OF(topo->nodes[node].ranges[r].end), (int)node };
-			size_t i = n++;
+	for (unsigned node = 0; node < topo->node_count; node++) {
+		const struct numa_node *n = &topo->nodes[node];
+		const struct fw_mem_range *r;
 
-			while (i > 0 && out[i - 1].start_pfn > ref.start_pfn) {
-				out[i] = out[i - 1];
-				i--;
-			}
-			out[i] = ref;
+		if (w->next[node] >= n->range_count)
+			continue;
+		r = &n->ranges[w->next[node]];
+		if (!best || r->start < best->start) {
+			best = r;
+			best_node = node;
 		}
-	return n;
+	}
+	if (!best)
+		return false;
+	w->next[best_node]++;
+	*out = (struct range_ref){ PFN_OF(best->start), PFN_OF(best->end), (int)best_node };
+	return true;
 }
 
-#define RANGES_MAX (MAX_NODES * NODE_RANGES_MAX)
+/* Where the owning node changes between @prev and @next: the most aligned pfn of the gap. */
+static uint64_t node_cut(const struct range_ref *prev, const struct range_ref *next)
+{
+	return most_aligned_in(prev->end_pfn, next->start_pfn);
+}
 
 unsigned memmap_section_shift(const struct numa_topology *topo)
 {
-	struct range_ref r[RANGES_MAX];
-	size_t n = sorted_ranges(topo, r, RANGES_MAX);
+	struct range_walk w = { { 0 } };
+	struct range_ref prev, cur;
 	unsigned shift = SECTION_SHIFT_MAX;
 
-	for (size_t i = 1; i < n; i++) {
-		unsigned z;
-
-		if (r[i].node == r[i - 1].node)
-			continue;
-		z = ctz_pfn(most_aligned_in(r[i - 1].end_pfn, r[i].start_pfn));
-		if (z < shift)
-			shift = z;
+	if (!next_range(topo, &w, &prev))
+		return shift;
+	while (next_range(topo, &w, &cur)) {
+		if (cur.node != prev.node && ctz_pfn(node_cut(&prev, &cur)) < shift)
+			shift = ctz_pfn(node_cut(&prev, &cur));
+		prev = cur;
 	}
 	return shift;
 }
@@ -96,28 +108,26 @@ uint64_t memmap_section_table_bytes(const struct numa_topology *topo)
 	return (max_span_pfn(topo) + (1ull << shift) - 1) >> shift;
 }
 
-/* Sections from the cut before range i to the cut after it belong to range i's node. */
+/* Sections from the cut before a node's ranges to the cut after them belong to that node. */
 static void fill_section_table(struct memmap *mm, const struct numa_topology *topo)
 {
-	struct range_ref r[RANGES_MAX];
-	size_t n = sorted_ranges(topo, r, RANGES_MAX);
 	uint64_t sections = (mm->max_pfn + (1ull << mm->section_shift) - 1) >> mm->section_shift;
+	struct range_walk w = { { 0 } };
+	struct range_ref prev, cur;
 	uint64_t s = 0;
 
 	for (uint64_t i = 0; i < sections; i++)
 		mm->section_node[i] = SECTION_NO_NODE;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t cut_after = sections;
-		size_t j = i;
-
-		while (j + 1 < n && r[j + 1].node == r[i].node)
-			j++;
-		if (j + 1 < n)
-			cut_after = most_aligned_in(r[j].end_pfn, r[j + 1].start_pfn) >> mm->section_shift;
-		for (; s < cut_after; s++)
-			mm->section_node[s] = (uint8_t)r[i].node;
-		i = j;
+	if (!next_range(topo, &w, &prev))
+		return;
+	while (next_range(topo, &w, &cur)) {
+		if (cur.node != prev.node)
+			for (uint64_t cut = node_cut(&prev, &cur) >> mm->section_shift; s < cut; s++)
+				mm->section_node[s] = (uint8_t)prev.node;
+		prev = cur;
 	}
+	for (; s < sections; s++)
+		mm->section_node[s] = (uint8_t)prev.node;
 }
 
 void memmap_setup(struct memmap *mm, const struct numa_topology *topo, const struct memblock *mb,

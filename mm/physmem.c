@@ -10,6 +10,14 @@
 
 struct physmem physmem;
 
+/*
+ * memblock holds every usable range of the map, each split at most twice
+ * more by the SRAT entries smp/topology.c keeps (512) and by numa=fake's
+ * cuts: it never runs out before the map does.
+ */
+_Static_assert(MEMBLOCK_REGIONS_MAX >= PHYSMEM_RANGES_MAX / 2 + 2 * 512 + 2 * 64,
+	       "memblock holds every usable range");
+
 extern const char __kernel_phys_start[], __kernel_phys_end[];
 
 static void report_repairs(const struct fwmap_repairs *r)

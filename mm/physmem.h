@@ -10,10 +10,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "init/multiboot2.h"
 #include "mm/carve.h"
 #include "mm/fwmap.h"
 
-#define PHYSMEM_RANGES_MAX (2 * 256 + 1) /* room for normalization to split every range */
+/*
+ * Sized by the boot information, not a cap below it: the parser keeps at
+ * most MB2_MMAP_MAX ranges, normalizing them can make up to twice as many,
+ * every memmap= carve the command line can hold adds one, and normalizing
+ * again needs two slots per range for its change points.
+ */
+#define PHYSMEM_RANGES_MAX (2 * (2 * MB2_MMAP_MAX + CARVE_MAX))
 
 struct physmem {
 	struct fw_mem_range map[PHYSMEM_RANGES_MAX]; /* normalized: every type */

@@ -6,6 +6,11 @@
  * large stack buffers (this runs on the boot stack), no recursion. Usable
  * RAM is visited as a sweep in ascending address order, so every page is
  * seen exactly once and each node's ranges come out sorted and merged.
+ *
+ * The nodes are built twice: a first pass only counts each node's ranges,
+ * which cuts the caller's range store into one slice per node; the second
+ * pass, the same walk, fills the slices. So a node has as many ranges as the
+ * firmware gives it, held in storage sized from the map, not a fixed table.
  */
 #include "smp/numa.h"
 
@@ -28,6 +33,9 @@ struct ctx {
 	unsigned mem_count;     /* in->srat_mem_count, 0 when the array is NULL */
 	unsigned srat_cpu_count;
 	bool too_many_domains;  /* SRAT names more than MAX_NODES domains with content */
+	bool counting;          /* the first pass: count each node's ranges, store and report nothing */
+	struct fw_mem_range *slice[MAX_NODES]; /* node n's ranges in the range store */
+	size_t room[MAX_NODES];                /* entries of slice[n] */
 };
 
 /* ---- reports: a detail line built without snprintf ---- */
@@ -72,7 +80,7 @@ static void msg_hex(struct msg *m, uint64_t v)
 
 static void report(const struct ctx *c, const struct msg *detail, const char *action)
 {
-	if (c->problem)
+	if (c->problem && !c->counting)
 		c->problem(c->cookie, "numa", detail->buf, action);
 }
 
@@ -169,26 +177,33 @@ static bool is_memoryless(const struct numa_node *n)
 
 /*
  * Give [start, end) to node @id. Pieces arrive in ascending address order,
- * so appending keeps the list sorted and touching pieces merge. Past
- * NODE_RANGES_MAX the pages still count (never lose RAM) but go unlisted.
+ * so appending keeps the list sorted and a piece that touches the node's
+ * last one extends it. range_count counts every range; only the first
+ * room[id] are stored (all of them when the store is sized as numa.h says):
+ * the pages of the others still count, never lost, but go unlisted.
  */
-static void node_add_ram(struct numa_topology *t, unsigned id, uint64_t start, uint64_t end)
+static void node_add_ram(struct ctx *c, unsigned id, uint64_t start, uint64_t end)
 {
-	struct numa_node *n = &t->nodes[id];
-	struct fw_mem_range *last = n->range_count ? &n->ranges[n->range_count - 1] : NULL;
+	struct numa_node *n = &c->t->nodes[id];
+	bool extends_last;
 
 	if (end <= start)
 		return;
+	extends_last = !is_memoryless(n) && n->end_pfn << PAGE_SHIFT == start;
 	if (is_memoryless(n))
 		n->start_pfn = start >> PAGE_SHIFT;
 	n->end_pfn = end >> PAGE_SHIFT;
 	n->pages += (end - start) >> PAGE_SHIFT;
-	if (last && last->end == start && !n->ranges_truncated)
-		last->end = end;
-	else if (n->range_count < NODE_RANGES_MAX && !n->ranges_truncated)
-		n->ranges[n->range_count++] = (struct fw_mem_range){ start, end, FW_MEM_USABLE };
-	else
+	if (extends_last) {
+		if (n->range_count <= c->room[id])
+			c->slice[id][n->range_count - 1].end = end;
+		return;
+	}
+	if (n->range_count < c->room[id])
+		c->slice[id][n->range_count] = (struct fw_mem_range){ start, end, FW_MEM_USABLE };
+	else if (!c->counting)
 		n->ranges_truncated = true;
+	n->range_count++;
 }
 
 static void place_cpu(struct numa_topology *t, unsigned cpu, unsigned node)
@@ -224,7 +239,7 @@ static void build_one(struct ctx *c, const char *source)
 	reset_nodes(t);
 	t->node_count = 1;
 	for (size_t step = 0; step < usable_walk_bound(c) && next_usable(c, from, &lo, &hi); step++) {
-		node_add_ram(t, 0, lo, hi);
+		node_add_ram(c, 0, lo, hi);
 		from = hi;
 	}
 	for (unsigned i = 0; i < t->cpu_count; i++)
@@ -307,7 +322,7 @@ static void build_fake(struct ctx *c)
 
 		if (take > cut - done)
 			take = cut - done;
-		node_add_ram(t, k, lo, lo + (take << PAGE_SHIFT));
+		node_add_ram(c, k, lo, lo + (take << PAGE_SHIFT));
 		done += take;
 		from = lo + (take << PAGE_SHIFT);
 		if (done == cut && k + 1 < n) {
@@ -438,10 +453,10 @@ static uint64_t srat_sweep(struct ctx *c, bool assign)
 			int node = node_of_pxm(c->t, c->in->srat_mems[owner].pxm);
 
 			last = node >= 0 ? (unsigned)node : last; /* always found: pass one added it */
-			node_add_ram(c->t, last, lo, until);
+			node_add_ram(c, last, lo, until);
 		} else if (assign) {
 			uncovered += until - lo;
-			node_add_ram(c->t, last, lo, until);
+			node_add_ram(c, last, lo, until);
 		}
 		from = until;
 	}
@@ -641,6 +656,42 @@ static void take_cpus(struct ctx *c)
 	c->t->cpu_count = n;
 }
 
+size_t numa_ranges_needed(const struct numa_input *in)
+{
+	size_t usable = 0, srat = in->srat_mems ? in->srat_mem_count : 0;
+
+	for (size_t i = 0; in->ram && i < in->ram_count; i++)
+		usable += in->ram[i].type == FW_MEM_USABLE;
+	/* Each SRAT entry cuts RAM at its two ends at most; numa=fake cuts it MAX_NODES - 1 times. */
+	return usable + 2 * srat + MAX_NODES;
+}
+
+/* After the counting pass: one slice of the store per node, in node order. */
+static void plan_range_store(struct ctx *c)
+{
+	size_t cap = c->in->range_store ? c->in->range_store_cap : 0, used = 0;
+
+	for (unsigned i = 0; i < c->t->node_count; i++) {
+		size_t want = c->t->nodes[i].range_count;
+
+		c->slice[i] = cap ? c->in->range_store + used : NULL;
+		c->room[i] = want < cap - used ? want : cap - used;
+		used += c->room[i];
+	}
+}
+
+/* After the second pass: each node lists the ranges its slice holds. */
+static void attach_ranges(const struct ctx *c)
+{
+	for (unsigned i = 0; i < c->t->node_count; i++) {
+		struct numa_node *n = &c->t->nodes[i];
+
+		n->ranges = c->room[i] ? c->slice[i] : NULL;
+		if (n->range_count > c->room[i])
+			n->range_count = (unsigned)c->room[i];
+	}
+}
+
 static void report_truncated(const struct ctx *c)
 {
 	for (unsigned i = 0; i < c->t->node_count; i++) {
@@ -654,9 +705,9 @@ static void report_truncated(const struct ctx *c)
 			listed += (n->ranges[r].end - n->ranges[r].start) >> PAGE_SHIFT;
 		msg_str(&m, "node ");
 		msg_dec(&m, i);
-		msg_str(&m, " has more than ");
-		msg_dec(&m, NODE_RANGES_MAX);
-		msg_str(&m, " RAM ranges, ");
+		msg_str(&m, " has more RAM ranges than the range store holds (");
+		msg_dec(&m, c->in->range_store ? c->in->range_store_cap : 0);
+		msg_str(&m, "), ");
 		msg_dec(&m, n->pages - listed);
 		msg_str(&m, " pages unlisted");
 		report(c, &m, "pages counted in the node; unlisted addresses have no node");
@@ -676,7 +727,7 @@ bool numa_build(const struct numa_input *in, struct numa_topology *t, numa_probl
 		void *cookie)
 {
 	static const struct numa_input empty;
-	struct ctx c = { in ? in : &empty, t, problem, cookie, 0, 0, 0, false };
+	struct ctx c = { .in = in ? in : &empty, .t = t, .problem = problem, .cookie = cookie };
 	bool has_srat;
 
 	in = c.in;
@@ -688,12 +739,19 @@ bool numa_build(const struct numa_input *in, struct numa_topology *t, numa_probl
 	t->cpu_count = 0;
 	t->source = "none";
 	take_cpus(&c);
-	if (in->numa_off)
-		build_one(&c, "off");
-	else if (in->fake_nodes)
-		build_fake(&c);
-	else if (!has_srat || !build_srat(&c))
-		build_one(&c, "none");
+	for (int pass = 0; pass < 2; pass++) {
+		c.counting = pass == 0;
+		c.too_many_domains = false;
+		if (in->numa_off)
+			build_one(&c, "off");
+		else if (in->fake_nodes)
+			build_fake(&c);
+		else if (!has_srat || !build_srat(&c))
+			build_one(&c, "none");
+		if (c.counting)
+			plan_range_store(&c);
+	}
+	attach_ranges(&c);
 	report_truncated(&c);
 	return built_anything(t);
 }
@@ -707,7 +765,7 @@ int numa_node_of_addr(const struct numa_topology *t, uint64_t addr)
 
 		if (is_memoryless(n) || pfn < n->start_pfn || pfn >= n->end_pfn)
 			continue;
-		for (unsigned r = 0; r < n->range_count && r < NODE_RANGES_MAX; r++)
+		for (unsigned r = 0; r < n->range_count; r++)
 			if (addr >= n->ranges[r].start && addr < n->ranges[r].end)
 				return (int)i;
 	}

@@ -23,17 +23,16 @@
 #include "smp/cpumask.h" /* MAX_CPUS */
 
 #define MAX_NODES 64
-#define NODE_RANGES_MAX 16
 
 struct numa_node {
 	uint32_t pxm;
-	struct fw_mem_range ranges[NODE_RANGES_MAX]; /* usable RAM only, sorted */
+	struct fw_mem_range *ranges; /* usable RAM only, sorted: range_count entries of the range store */
 	unsigned range_count;
 	uint64_t pages;       /* usable 4 KiB pages */
 	uint64_t start_pfn, end_pfn; /* the span [start, end), holes included; 0,0 if memoryless */
 	unsigned cpu_count;   /* CPUs of this node in the input (online or not) */
-	bool ranges_truncated; /* more than NODE_RANGES_MAX ranges: pages and the span count
-				  them all, ranges lists the lowest ones only (reported) */
+	bool ranges_truncated; /* the range store was too small: pages and the span count every
+				  range, ranges lists the lowest ones only (reported) */
 };
 
 struct numa_cpu {
@@ -65,7 +64,17 @@ struct numa_input {
 	unsigned slit_n;
 	unsigned fake_nodes;            /* numa=fake=N: N > 0 ignores SRAT */
 	bool numa_off;                  /* numa=off: one node */
+	/*
+	 * Where the nodes' range lists are kept (each node's ranges point into
+	 * it): numa_ranges_needed(@in) entries always suffice, so the caller
+	 * sizes it from the map, and no node has a fixed cap on its ranges.
+	 */
+	struct fw_mem_range *range_store;
+	size_t range_store_cap;
 };
+
+/* Entries of range_store that every node's ranges fit in, whatever the input. */
+size_t numa_ranges_needed(const struct numa_input *in);
 
 typedef void (*numa_problem_fn)(void *cookie, const char *what, const char *detail,
 				const char *action);

@@ -18,6 +18,8 @@
 #define SRAT_ENTRIES_MAX 512
 
 struct numa_topology numa;
+/* The nodes' RAM ranges: as many as numa_ranges_needed() can ask of the map and the SRAT kept. */
+static struct fw_mem_range node_ranges[PHYSMEM_RANGES_MAX + 2 * SRAT_ENTRIES_MAX + MAX_NODES];
 uint64_t madt_lapic_phys;
 
 static unsigned fake_nodes;
@@ -225,6 +227,8 @@ void topology_init(void)
 	in.slit_n = found.slit_n;
 	in.fake_nodes = fake_nodes;
 	in.numa_off = numa_off;
+	in.range_store = node_ranges;
+	in.range_store_cap = sizeof(node_ranges) / sizeof(node_ranges[0]);
 	numa_build(&in, &numa, report_problem, NULL);
 	note_what_is_ignored(acpi_find(&boot_acpi, "SRAT", 0) != NULL, acpi_find(&boot_acpi, "SLIT", 0) != NULL);
 	place_nodes_in_memblock();

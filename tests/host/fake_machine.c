@@ -11,6 +11,9 @@ void fx_ram(struct fixture *f, unsigned node, uint64_t start, uint64_t end)
 {
 	struct numa_node *n = &f->topo.nodes[node];
 
+	/* Each node's list grows as the test adds to it: no node has a fixed cap, as in numa_build. */
+	n->ranges = realloc(n->ranges, (n->range_count + 1) * sizeof(*n->ranges));
+	CHECK(n->ranges != NULL);
 	n->ranges[n->range_count++] = (struct fw_mem_range){ start, end, FW_MEM_USABLE };
 	if (node >= f->topo.node_count)
 		f->topo.node_count = node + 1;
@@ -94,8 +97,10 @@ void fx_init_all(struct fixture *f)
 
 void fx_free(struct fixture *f)
 {
-	for (unsigned n = 0; n < MAX_NODES; n++)
+	for (unsigned n = 0; n < MAX_NODES; n++) {
 		free(f->maps[n]);
+		free(f->topo.nodes[n].ranges);
+	}
 	free(f->sections);
 	free(f);
 }

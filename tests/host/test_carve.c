@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Host tests for mm/carve.c: memmap=SIZE$START parsing and the holes it cuts. */
+#include <string.h>
+
 #include "mm/carve.h"
 #include "tests/host/check.h"
 
@@ -38,9 +40,21 @@ static void test_refused_values_add_nothing(void)
 	CHECK(carve_parse(&l, NULL) != NULL);
 }
 
-static void test_at_most_sixteen(void)
+static void test_as_many_as_a_command_line_holds(void)
 {
 	struct carve_list l = { 0 };
+	char line[MB2_CMDLINE_MAX];
+	size_t len = 0;
+
+	/* The densest command line: "1$0," repeated; every range it names is kept. */
+	while (len + 4 < sizeof(line)) {
+		memcpy(line + len, "1$0,", 4);
+		len += 4;
+	}
+	line[len - 1] = '\0';
+	CHECK(!carve_parse(&l, line));
+	CHECK_EQ_U64(l.count, len / 4);
+	l.count = 0;
 
 	for (int i = 0; i < CARVE_MAX; i++)
 		CHECK(!carve_parse(&l, "4K$0x100000"));
@@ -76,6 +90,29 @@ static void test_apply_mid_range_and_across(void)
 	CHECK(map[6].start == 0x40000000 && map[6].type == FW_MEM_ACPI_NVS);
 }
 
+static void test_apply_thousand_ranges(void)
+{
+	/*
+	 * A firmware map of 1000 usable ranges (1 MiB each, 1 MiB apart) and a
+	 * carve in the middle of each of the first CARVE_MAX: every carve cuts,
+	 * none is dropped, the usable total is exact.
+	 */
+	static struct fw_mem_range map[2 * (1000 + 2 * CARVE_MAX)];
+	struct carve_list l = { 0 };
+	unsigned dropped;
+	size_t n;
+
+	for (unsigned i = 0; i < 1000; i++)
+		map[i] = (struct fw_mem_range){ i * 2 * MiB, i * 2 * MiB + MiB, U };
+	for (unsigned i = 0; i < CARVE_MAX; i++)
+		l.range[l.count++] = (struct fw_mem_range){ i * 2 * MiB + 0x80000, i * 2 * MiB + 0x81000, R };
+	n = carve_apply(map, 1000, COUNT_OF(map), &l, &dropped);
+	CHECK_EQ_U64(dropped, 0);
+	CHECK_EQ_U64(n, 1000 + 2 * CARVE_MAX);
+	CHECK_EQ_U64(fwmap_total(map, n, U), 1000 * MiB - CARVE_MAX * 0x1000ull);
+	CHECK_EQ_U64(fwmap_total(map, n, R), CARVE_MAX * 0x1000ull);
+}
+
 static void test_apply_without_room(void)
 {
 	struct fw_mem_range map[3] = { { 0, 0x100000, U } };
@@ -88,5 +125,6 @@ static void test_apply_without_room(void)
 }
 
 CHECK_MAIN(CHECK_TEST(test_parse_forms), CHECK_TEST(test_refused_values_add_nothing),
-	   CHECK_TEST(test_at_most_sixteen), CHECK_TEST(test_apply_mid_range_and_across),
+	   CHECK_TEST(test_as_many_as_a_command_line_holds),
+	   CHECK_TEST(test_apply_thousand_ranges), CHECK_TEST(test_apply_mid_range_and_across),
 	   CHECK_TEST(test_apply_without_room))

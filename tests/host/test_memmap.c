@@ -309,6 +309,40 @@ static void test_init_writes_initial_pages(void)
 	fx_free(f);
 }
 
+static void test_thousand_ranges(void)
+{
+	/*
+	 * 1000 RAM ranges on each of two nodes, interleaved 1 MiB pieces with
+	 * 1 MiB holes: every page initialized as its run says, the section
+	 * table names each node's pages, nothing lost to a range cap.
+	 */
+	struct fixture *f = fx_new();
+	uint64_t base = 0;
+
+	for (unsigned node = 0; node < 2; node++)
+		for (unsigned i = 0; i < 1000; i++, base += 2 * MiB)
+			fx_ram(f, node, base, base + MiB);
+	fx_reserve(f, 0, MiB);
+	fx_reserve(f, 1000 * 2 * MiB - 0x3000, 1000 * 2 * MiB + MiB + 0x1000);
+	fx_setup(f);
+	fx_init_all(f);
+	CHECK_EQ_U64(f->topo.nodes[0].range_count, 1000);
+	CHECK_EQ_U64(f->topo.nodes[1].pages, 1000 * MiB / PAGE_SIZE);
+	CHECK_EQ_U64(pages_not_initial(f), 0);
+	for (unsigned node = 0; node < 2; node++) {
+		const struct numa_node *n = &f->topo.nodes[node];
+
+		for (unsigned r = 0; r < n->range_count; r++) {
+			uint64_t pfn = n->ranges[r].start / PAGE_SIZE;
+
+			CHECK(pfn_to_page(&f->mm, pfn) != NULL);
+			CHECK_EQ_U64(page_node(pfn_to_page(&f->mm, pfn)), node);
+			CHECK_EQ_U64(page_to_pfn(&f->mm, pfn_to_page(&f->mm, pfn)), pfn);
+		}
+	}
+	fx_free(f);
+}
+
 static void test_streaming_same_bytes(void)
 {
 	struct fixture *f = standard_layout();
@@ -419,5 +453,6 @@ static void test_fill_edges(void)
 CHECK_MAIN(CHECK_TEST(test_section_shift), CHECK_TEST(test_node_bytes),
 	   CHECK_TEST(test_pfn_to_page_round_trip), CHECK_TEST(test_runs),
 	   CHECK_TEST(test_initial_page_states), CHECK_TEST(test_init_writes_initial_pages),
+	   CHECK_TEST(test_thousand_ranges),
 	   CHECK_TEST(test_streaming_same_bytes), CHECK_TEST(test_chunked_random_order),
 	   CHECK_TEST(test_fill_edges))

@@ -54,11 +54,14 @@ static bool reported(const char *needle)
 
 /* ---- machines shaped like QEMU q35 -------------------------------------- */
 
+/* Firmware as fragmented as real maps can be: far more ranges than any fixed table had room for. */
+#define RANGES_MANY 1000
+
 struct machine {
-	struct fw_mem_range ram[128];
+	struct fw_mem_range ram[RANGES_MANY + 8];
 	size_t ram_count;
 	uint64_t below_4g;                   /* RAM QEMU maps below the PCI hole */
-	struct srat_mem mems[128];
+	struct srat_mem mems[RANGES_MANY + 8];
 	unsigned mem_count;
 	struct srat_cpu srat_cpus[MAX_CPUS + 8];
 	unsigned srat_cpu_count;
@@ -70,6 +73,8 @@ struct machine {
 
 static struct machine mach;
 static struct numa_topology topo;
+/* Where numa_build keeps the nodes' ranges; input_of() offers exactly numa_ranges_needed(). */
+static struct fw_mem_range range_store[2 * (RANGES_MANY + 8) + 2 * (RANGES_MANY + 8) + MAX_NODES];
 
 static void map_add(struct machine *m, uint64_t start, uint64_t end, uint32_t type)
 {
@@ -144,7 +149,7 @@ static void set_slit(struct machine *m, unsigned n, const uint8_t *d)
 
 static struct numa_input input_of(const struct machine *m)
 {
-	return (struct numa_input){
+	struct numa_input in = {
 		.ram = m->ram,
 		.ram_count = m->ram_count,
 		.cpu_apic_ids = m->apic,
@@ -155,7 +160,12 @@ static struct numa_input input_of(const struct machine *m)
 		.srat_mem_count = m->mem_count,
 		.slit = m->slit_n ? m->slit : NULL,
 		.slit_n = m->slit_n,
+		.range_store = range_store,
 	};
+
+	in.range_store_cap = numa_ranges_needed(&in);
+	CHECK(in.range_store_cap <= COUNT_OF(range_store));
+	return in;
 }
 
 /* ---- invariants ---------------------------------------------------------- */
@@ -192,7 +202,8 @@ static void check_invariants(const struct numa_input *in, const struct numa_topo
 
 		pages += n->pages;
 		cpus += n->cpu_count;
-		CHECK(n->range_count <= NODE_RANGES_MAX);
+		/* A store sized as numa.h says is never too small. */
+		CHECK(!n->ranges_truncated || in->range_store_cap < numa_ranges_needed(in));
 		CHECK_EQ_U64(t->distance[i][i], SLIT_LOCAL);
 		if (i > 0)
 			CHECK(t->nodes[i - 1].pxm < n->pxm); /* dense ids in pxm order */
@@ -644,22 +655,47 @@ static void test_slit_unusable(void)
 	CHECK_EQ_U64(reports.count, 0);
 }
 
-static void test_ranges_truncated(void)
+/* One node with @count usable fragments of 1 MiB, 2 MiB apart, all in one SRAT domain. */
+static void fragmented_node(unsigned count)
 {
-	/* 24 usable fragments in one domain: 16 listed, every page counted. */
 	reset_machine();
-	for (unsigned i = 0; i < 24; i++)
+	for (unsigned i = 0; i < count; i++)
 		map_add(&mach, (uint64_t)i * 2 * MiB, (uint64_t)i * 2 * MiB + MiB, U);
-	srat_mem(&mach, 0, 64 * MiB, 0);
+	srat_mem(&mach, 0, (uint64_t)count * 2 * MiB, 0);
 	add_cpu(&mach, 0, 0);
-	CHECK(build(&mach, 0, false));
-	CHECK(topo.nodes[0].ranges_truncated);
-	CHECK_EQ_U64(topo.nodes[0].range_count, NODE_RANGES_MAX);
-	CHECK_EQ_U64(topo.nodes[0].pages, pages_of(24 * MiB));
-	CHECK_EQ_U64(topo.nodes[0].end_pfn, pages_of(47 * MiB));
-	CHECK(reported("node 0 has more than 16 RAM ranges, 2048 pages unlisted"));
+}
 
-	/* Pieces that touch merge and never overflow: 40 entries of one domain. */
+static void test_ranges_without_cap(void)
+{
+	/* 1000 fragments in one domain: every one listed, every page counted, nothing reported. */
+	fragmented_node(RANGES_MANY);
+	CHECK(build(&mach, 0, false));
+	CHECK(!topo.nodes[0].ranges_truncated);
+	CHECK_EQ_U64(topo.nodes[0].range_count, RANGES_MANY);
+	CHECK_EQ_U64(topo.nodes[0].pages, pages_of(RANGES_MANY * MiB));
+	CHECK_RANGE(0, RANGES_MANY - 1, (RANGES_MANY - 1) * 2 * MiB, (RANGES_MANY - 1) * 2 * MiB + MiB);
+	CHECK_EQ_U64(reports.count, 0);
+
+	/* Two domains interleaved fragment by fragment: each node's slice holds its own 500. */
+	mach.mem_count = 0;
+	for (unsigned i = 0; i < RANGES_MANY; i++)
+		srat_mem(&mach, (uint64_t)i * 2 * MiB, (uint64_t)(i + 1) * 2 * MiB, i % 2);
+	add_cpu(&mach, 1, 1);
+	CHECK(build(&mach, 0, false));
+	CHECK_EQ_U64(topo.node_count, 2);
+	CHECK_EQ_U64(topo.nodes[0].range_count, RANGES_MANY / 2);
+	CHECK_EQ_U64(topo.nodes[1].range_count, RANGES_MANY / 2);
+	CHECK_RANGE(1, 0, 2 * MiB, 3 * MiB);
+	CHECK_RANGE(1, RANGES_MANY / 2 - 1, (RANGES_MANY - 1) * 2 * MiB, (RANGES_MANY - 1) * 2 * MiB + MiB);
+	CHECK_EQ_U64(reports.count, 0);
+
+	/* numa=fake cuts 1000 fragments into 64 nodes; numa=off keeps them on one. */
+	CHECK(build(&mach, MAX_NODES, false));
+	CHECK_EQ_U64(topo.node_count, MAX_NODES);
+	CHECK(build(&mach, 0, true));
+	CHECK_EQ_U64(topo.nodes[0].range_count, RANGES_MANY);
+
+	/* Pieces that touch merge: 40 entries of one domain over one range make one range. */
 	reset_machine();
 	map_add(&mach, 0, 40 * MiB, U);
 	for (unsigned i = 0; i < 40; i++)
@@ -668,6 +704,32 @@ static void test_ranges_truncated(void)
 	CHECK(!topo.nodes[0].ranges_truncated);
 	CHECK_EQ_U64(topo.nodes[0].range_count, 1);
 	CHECK_EQ_U64(reports.count, 0);
+}
+
+static void test_range_store_too_small(void)
+{
+	/* A caller that offers less than numa_ranges_needed(): the lowest ranges listed, every page counted. */
+	struct numa_input in;
+
+	fragmented_node(24);
+	in = input_of(&mach);
+	in.range_store_cap = 16;
+	memset(&reports, 0, sizeof(reports));
+	CHECK(numa_build(&in, &topo, collect, NULL));
+	check_invariants(&in, &topo);
+	CHECK(topo.nodes[0].ranges_truncated);
+	CHECK_EQ_U64(topo.nodes[0].range_count, 16);
+	CHECK_EQ_U64(topo.nodes[0].pages, pages_of(24 * MiB));
+	CHECK_EQ_U64(topo.nodes[0].end_pfn, pages_of(47 * MiB));
+	CHECK(reported("node 0 has more RAM ranges than the range store holds (16), 2048 pages unlisted"));
+
+	/* No store at all: nothing listed, nothing lost. */
+	in.range_store = NULL;
+	memset(&reports, 0, sizeof(reports));
+	CHECK(numa_build(&in, &topo, collect, NULL));
+	check_invariants(&in, &topo);
+	CHECK_EQ_U64(topo.nodes[0].range_count, 0);
+	CHECK_EQ_U64(topo.nodes[0].pages, pages_of(24 * MiB));
 }
 
 static void test_srat_unusable_falls_back(void)
@@ -692,8 +754,9 @@ static void test_srat_unusable_falls_back(void)
 	CHECK(build(&mach, 0, false));
 	CHECK_EQ_U64(topo.node_count, 1);
 	CHECK(reported("SRAT has more than 64 domains with RAM or CPUs"));
-	/* One node still has every page even with more fragments than it can list. */
-	CHECK(topo.nodes[0].ranges_truncated);
+	/* The one node lists every fragment. */
+	CHECK(!topo.nodes[0].ranges_truncated);
+	CHECK_EQ_U64(topo.nodes[0].range_count, MAX_NODES + 2);
 
 	/* Exactly MAX_NODES domains work. */
 	mach.ram_count = MAX_NODES;
@@ -1185,7 +1248,7 @@ CHECK_MAIN(CHECK_TEST(test_one_node_one_cpu), CHECK_TEST(test_two_nodes_two_cpus
 	   CHECK_TEST(test_x2apic_ids), CHECK_TEST(test_cpu_not_in_srat),
 	   CHECK_TEST(test_srat_overlapping_out_of_order), CHECK_TEST(test_ram_not_covered_by_srat),
 	   CHECK_TEST(test_hotplug_only_domain_gets_no_node), CHECK_TEST(test_slit_unusable),
-	   CHECK_TEST(test_ranges_truncated), CHECK_TEST(test_srat_unusable_falls_back),
+	   CHECK_TEST(test_ranges_without_cap), CHECK_TEST(test_range_store_too_small), CHECK_TEST(test_srat_unusable_falls_back),
 	   CHECK_TEST(test_fake_three), CHECK_TEST(test_fake_small_cuts),
 	   CHECK_TEST(test_fake_more_than_pages), CHECK_TEST(test_numa_off_and_no_srat),
 	   CHECK_TEST(test_nothing_to_build), CHECK_TEST(test_too_many_cpus),
