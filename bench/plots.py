@@ -141,11 +141,11 @@ def comparison(out_dir, case):
     boots = (case['all'] or {}).get('boots') or max((p['boots'] for p in case['plain'].values()), default=0)
     panels = []
     if warm:
-        panels.append((0.38 if own else 0.8, bar_panel('w', 'benchmark mode: done (guest-warm rounds)',
+        panels.append((0.36 if own else 0.76, bar_panel('w', 'benchmark mode: done (guest-warm rounds)',
                                                          'ms from the start of the init (lower is better)', warm,
                                                          lines, errors_warm, allow_log=False)))
     if own:
-        panels.append((0.42 if warm else 0.8, bar_panel('c', 'booted alone: done (guest-cold), beside Linux',
+        panels.append((0.4 if warm else 0.76, bar_panel('c', 'booted alone: done (guest-cold), beside Linux',
                                                          'ms (lower is better)', own, (), errors_own,
                                                          allow_log=False)))
     usable = async_usable_bars(case)
@@ -172,11 +172,11 @@ def async_usable_bars(case):
     if bench:
         low, high = S.usable_range(case, 'async')
         errors.append((len(bars), S.ms(low), S.ms(high)))
-        bars.append(('benchmark\n(guest-warm)', S.ms(bench['usable_ns_median']), USABLE,
+        bars.append(('benchmark', S.ms(bench['usable_ns_median']), USABLE,
                      fmt(S.ms(bench['usable_ns_median']))))
     if plain:
         errors.append((len(bars), S.ms(plain['usable_min']), S.ms(plain['usable_max'])))
-        bars.append(('alone\n(guest-cold)', S.ms(plain['usable_ns']), COLD, fmt(S.ms(plain['usable_ns']))))
+        bars.append(('alone', S.ms(plain['usable_ns']), COLD, fmt(S.ms(plain['usable_ns']))))
     return (bars, errors) if any(b[1] for b in bars) else None
 
 

@@ -211,7 +211,9 @@ def blocks_of(summary, graphs, notes, problems, baseline_part):
     blocks = [('h', 1, 'meminit: mem_map initialization compared'),
               ('p', 'Times are from the start of the mem_map init (ms) unless a graph says otherwise. done: every '
                     'page initialized and in the buddy allocator; usable: boot can go on. "× bsp" is bsp\'s done '
-                    'median over the strategy\'s, from the same boot.'),
+                    'median over the strategy\'s, from the same boots. Every figure compared here comes from '
+                    'host-warm boots (guest RAM already backed by the host, as on a real machine); host-cold '
+                    'boots have a section of their own.'),
               ('h', 2, 'Which strategy, how much faster, and why'), ('list', answers(summary)),
               ('h', 2, 'Summary'),
               ('p', 'Medians over the host-warm boots (benchmark mode: of the boots\' medians over their rounds), '

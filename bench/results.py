@@ -16,7 +16,7 @@ The one description of the file that bench/compare writes and bench/report.py,
   prints them); a skipped reference has record = {"skipped": "why"}.
 
 RUN describes the boot:
-    {"boot": "c02-all"          unique per boot in the file; names its log and trace,
+    {"boot": "003-2n-2c-4G-bsp-warm2"   unique per boot in the file; names its trace,
      "case": "2n-2c-4G"         the machine (same topology, memory and vCPUs),
      "mode": "all"|"plain"|"linux",   strategy=all benchmark mode, one strategy's own
                                 boot (its true cold time and whole-boot timeline),
@@ -25,13 +25,23 @@ RUN describes the boot:
      "nodes": 2, "vcpus": 2, "mem_bytes": 4294967296,
      "topology": {"nodes": [{"mem": bytes, "cpus": [..]}], "distance": [[..]]|null},
      "cmdline": "strategy=all strategy.rounds=5", "qemu_args": [...],
-     "log": "logs/c02-all.log"  relative to the results directory}
+     "log": "logs/003-2n-2c-4G-bsp.log"  relative to the results directory; one log
+                                holds every boot of one QEMU, cut at run-qemu's
+                                marker lines (bench/hostmem.py, split()),
+     "host_memory": "lazy"|"prealloc"|"warm"   how the host backed the guest's RAM
+                                during this boot (bench/hostmem.py): lazy is
+                                host-cold (the host faulted pages in while the
+                                boot ran, and its figures are compared with
+                                nothing), prealloc and warm are host-warm,
+     "repeat": 2                which boot of this case, mode, strategy and
+                                host_memory (1..N)}
+A line without "host_memory" (an older file) is lazy: one host-cold boot.
 
 ENV describes where it ran (the same on every line of one compare run):
     {"qemu": "7.2.x", "accel": "tcg"|"kvm", "host_cores": 2, "host_mem_bytes": N,
      "host_cpu": "model name", "kernel_version": "0.1.0", "git_commit": "abc1234",
      "git_dirty": false, "model": "off"|"slit", "date": "2026-11-29T05:30:00Z",
-     "rounds": 5, "matrix": "quick"}
+     "rounds": 5, "matrix": "quick", "boots": 3 (host-warm boots per run)}
 """
 import json
 
