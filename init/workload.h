@@ -10,7 +10,11 @@
 
 #include <stdbool.h>
 
-/* Run the workload if one was asked for (a "workload" @span); false if an allocation failed. */
-bool boot_workload(void);
+/*
+ * Run the workload if one was asked for (a "workload" @span). More than the
+ * machine has is the request's failure, not the boot's: a "workload" @error
+ * says how far it got, everything is freed and the boot goes on.
+ */
+void boot_workload(void);
 
 #endif

@@ -41,7 +41,9 @@
  *      free_pages), reserved and holes from the runs.
  *
  * Errors that name no page (a counter, a list head) set bad_pfn to
- * VERIFY_NO_PFN. Verification stops at the first mismatch.
+ * VERIFY_NO_PFN. Checking stops at the first mismatch; counting does not:
+ * the runs of every node are still added up, free and allocated then come
+ * from the zones' counters, so a failed check still accounts every page.
  *
  * Pure C, one pass, no call per page: the per-page test of a hole, reserved
  * or free page is one OR of XORs against a template, and the field is only
@@ -502,17 +504,10 @@ static void run_cb(void *cookie, int node, uint64_t s, uint64_t e, enum page_run
 	struct verify_result *r = c->out;
 	uint64_t n = e - s;
 
-	if (!r->ok)
-		return;
-	if (node != c->node || s != c->next_run_pfn || e <= s || e > c->node_end) {
-		fail(c, s, "accounting", s, c->next_run_pfn, "runs do not tile the node's span");
-		return;
-	}
-	if (zone != zone_of_pfn(s) || e > zone_end_pfn(s)) {
-		fail(c, s, "accounting", zone, zone_of_pfn(s), "run not inside its zone");
-		return;
-	}
-	c->next_run_pfn = e;
+	/*
+	 * Runs come from the layout, not from the struct pages: they are counted
+	 * even after a mismatch, so a failed check still accounts every page.
+	 */
 	switch (kind) {
 	case RUN_HOLE:
 		r->hole_pages += n;
@@ -527,6 +522,17 @@ static void run_cb(void *cookie, int node, uint64_t s, uint64_t e, enum page_run
 		fail(c, s, "accounting", (uint64_t)kind, RUN_FREE, "run of no known kind");
 		return;
 	}
+	if (!r->ok)
+		return;
+	if (node != c->node || s != c->next_run_pfn || e <= s || e > c->node_end) {
+		fail(c, s, "accounting", s, c->next_run_pfn, "runs do not tile the node's span");
+		return;
+	}
+	if (zone != zone_of_pfn(s) || e > zone_end_pfn(s)) {
+		fail(c, s, "accounting", zone, zone_of_pfn(s), "run not inside its zone");
+		return;
+	}
+	c->next_run_pfn = e;
 	if (c->mode == VERIFY_OFF)
 		return;
 	if (c->mode == VERIFY_SAMPLE && c->next_sample < s)
@@ -680,7 +686,8 @@ bool memmap_verify(const struct memmap *mm, const struct buddy *b, enum verify_m
 	if (b && mode != VERIFY_OFF)
 		list_free = walk_lists(&c);
 
-	for (unsigned node = 0; node < mm->node_count && out->ok; node++) {
+	/* Every node, even after a mismatch: its runs are still counted (run_cb). */
+	for (unsigned node = 0; node < mm->node_count; node++) {
 		const struct node_memmap *nm = &mm->nodes[node];
 
 		c.node = (int)node;
@@ -694,18 +701,11 @@ bool memmap_verify(const struct memmap *mm, const struct buddy *b, enum verify_m
 			fail(&c, c.next_run_pfn, "accounting", c.next_run_pfn, nm->end_pfn,
 			     "runs end before the node's span");
 	}
-	if (!out->ok)
-		return false;
-
 	c.node = 0;
 	out->total_pages = c.free_run_pages + out->reserved_pages;
-	if (mode == VERIFY_OFF) {
-		if (b) {
-			sum_counters(&c, &out->free_pages, &out->allocated_pages);
-		} else {
-			out->free_pages = c.free_run_pages;
-		}
-	} else if (b) {
+	if (!b) {
+		out->free_pages = c.free_run_pages;
+	} else if (mode != VERIFY_OFF && out->ok) {
 		uint64_t zone_alloc = 0;
 
 		out->free_pages = c.walk_free;
@@ -721,9 +721,10 @@ bool memmap_verify(const struct memmap *mm, const struct buddy *b, enum verify_m
 		else if (zone_alloc != c.walk_alloc)
 			fail(&c, VERIFY_NO_PFN, "accounting", zone_alloc, c.walk_alloc,
 			     "zones' allocated_pages is not the allocated blocks of the mem_map");
-	} else {
-		out->free_pages = c.free_run_pages;
 	}
+	/* What OFF reads; and after a mismatch the walk's counts are not to be trusted, the zones' are. */
+	if (b && (mode == VERIFY_OFF || !out->ok))
+		sum_counters(&c, &out->free_pages, &out->allocated_pages);
 	for (unsigned node = 0; node < mm->topo->node_count; node++)
 		topo_pages += mm->topo->nodes[node].pages;
 	if (out->total_pages != out->free_pages + out->reserved_pages + out->allocated_pages)

@@ -202,6 +202,21 @@ static void corrupt(struct page *p, enum op op)
 }
 
 /*
+ * A check that failed still accounts every page (the layout's real totals):
+ * total = free + reserved + allocated, reserved and holes as the layout has them.
+ */
+static void expect_accounted_when_bad(struct fixture *f, enum verify_mode mode, const struct ref_counts *c)
+{
+	struct verify_result r;
+
+	CHECK(!memmap_verify(&f->mm, &f->b, mode, &r));
+	CHECK_EQ_U64(r.total_pages, c->ram);
+	CHECK_EQ_U64(r.free_pages + r.reserved_pages + r.allocated_pages, r.total_pages);
+	CHECK_EQ_U64(r.reserved_pages, c->reserved);
+	CHECK_EQ_U64(r.hole_pages, c->hole);
+}
+
+/*
  * Corrupt each field of the page at @pfn in turn: FULL must name the pfn
  * and the field; SAMPLE too when @sampled, else (a head whose order is
  * wrong) it must at least fail. The page is restored after each.
@@ -210,6 +225,7 @@ static void corrupt_each_field(struct fixture *f, uint64_t pfn, bool sampled, bo
 			       const char *what)
 {
 	struct page *p = page_of(f, pfn);
+	struct ref_counts c = ref_count(f);
 	struct page saved;
 
 	if (!p)
@@ -220,6 +236,9 @@ static void corrupt_each_field(struct fixture *f, uint64_t pfn, bool sampled, bo
 
 		corrupt(p, (enum op)op);
 		EXPECT_BAD(f, &f->b, VERIFY_FULL, pfn, op_field[op]);
+		expect_accounted_when_bad(f, VERIFY_FULL, &c);
+		if (sampled)
+			expect_accounted_when_bad(f, VERIFY_SAMPLE, &c);
 		if (sampled && (sample_exact || op != OP_PRIVATE))
 			EXPECT_BAD(f, &f->b, VERIFY_SAMPLE, pfn, op_field[op]);
 		else if (sampled)
