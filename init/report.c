@@ -57,6 +57,8 @@ static void rec_carved_ranges(struct record *r)
 
 void report_boot(void)
 {
+	/* Every RAM range and every memmap= carve: a fragmented map's @boot is several KiB. */
+	static char storage[64 << 10];
 	struct record r;
 	char hv[13], vendor[13];
 
@@ -71,7 +73,7 @@ void report_boot(void)
 	}
 
 	hypervisor_name(hv);
-	record_begin(&r, "boot");
+	record_begin_in(&r, "boot", storage, sizeof(storage));
 	rec_str(&r, "version", MEMINIT_VERSION);
 	rec_str(&r, "cmdline", boot_info.cmdline);
 	rec_u64(&r, "tsc_hz", tsc.hz);
