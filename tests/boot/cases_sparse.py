@@ -74,6 +74,49 @@ def case_sparse_many_memmap_holes(iso):
     check(sum(ranges) >= len(holes) and min(ranges) > 16, f'RAM ranges per node: {ranges}')
 
 
+def iso_with_grub_commands(iso, commands, out_dir):
+    """A copy of @iso whose GRUB runs @commands (lines of grub.cfg) just
+    before it loads the kernel: the route the lying ACPI tables take."""
+    work = tempfile.mkdtemp(dir=out_dir)
+    cfg = os.path.join(work, 'grub.cfg')
+    subprocess.run(['xorriso', '-osirrox', 'on', '-indev', iso, '-extract', '/boot/grub/grub.cfg', cfg],
+                   check=True, capture_output=True)
+    os.chmod(cfg, 0o644)
+    with open(cfg) as f:
+        text = f.read()
+    anchor = '    multiboot2 /boot/meminit.elf'
+    check(anchor in text, 'the ISO\'s grub.cfg has no multiboot2 line to put the commands before')
+    with open(cfg, 'w') as f:
+        f.write(text.replace(anchor, ''.join(f'    {c}\n' for c in commands) + anchor, 1))
+    out = os.path.join(work, 'grub-commands.iso')
+    subprocess.run(['xorriso', '-indev', iso, '-outdev', out, '-boot_image', 'any', 'replay', '-hfsplus', 'off',
+                    '-map', cfg, '/boot/grub/grub.cfg'], check=True, capture_output=True)
+    return out
+
+
+def case_sparse_fragmented_firmware_map(iso):
+    # GRUB's cutmem takes a 4 KiB page out of the memory map it hands over every
+    # 16 MiB from 16 MiB: the firmware map itself arrives in 65 pieces, over 16
+    # RAM ranges a node, with no memmap= word at all.
+    plain = boot(iso, cmdline='strategy=bsp', qemu_args=TWO_NODES)
+    baseline = one(plain.records, 'result')['total_pages']
+    holes = range(16 * MiB, 1024 * MiB, 16 * MiB)
+    scratch = tempfile.mkdtemp(prefix='sparse-case.')
+    try:
+        patched = iso_with_grub_commands(iso, ['insmod mmap'] + [f'cutmem {a // 1024}K {(a + PAGE) // 1024}K'
+                                                                for a in holes], scratch)
+        b = boot(patched, cmdline='strategy=all strategy.rounds=1', qemu_args=TWO_NODES)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    check_accounted(b, f'{len(holes)} firmware holes', baseline - len(holes))
+    rec = one(b.records, 'boot')
+    check(rec['mem_carved'] == [], f'the holes came from memmap=: {rec["mem_carved"]}')
+    check(len(rec['mem_ranges']) == len(holes) + 2, f'{len(rec["mem_ranges"])} usable ranges')
+    ranges = node_ranges(b)
+    check(min(ranges) > 16, f'RAM ranges per node: {ranges}')
+
+
 CASES = {
     'sparse_many_memmap_holes': case_sparse_many_memmap_holes,
+    'sparse_fragmented_firmware_map': case_sparse_fragmented_firmware_map,
 }
