@@ -8,12 +8,12 @@ comparing comes from a boot whose RAM the host had already backed:
     lazy      reserve=off, one process per boot: every boot pays the host's
               page faults (host-cold). Kept for comparison, never the default.
     prealloc  prealloc=on: QEMU faults every page in before the guest starts;
-              every boot is host-warm. For guests that fit in host RAM.
+              every boot is host-warm. For small guests that fit in host RAM.
     warm      reserve=off, several boots in one process with a reset between
               them: the first boot faults the pages in (a host-cold warm-up,
               kept and labelled as such), the later ones find them backed.
-              For guests larger than the host (the kernel touches only its
-              mem_map, not the memory it describes).
+              For larger guests, up to far larger than the host: the kernel
+              touches only its mem_map, not the memory it describes.
 
 bench/run-qemu writes a marker line into the console before every boot of a
 process; split() cuts a console log at those lines, so that every record is
@@ -29,6 +29,11 @@ MODES = ('lazy', 'prealloc', 'warm')
 # memory free, and only up to half of what is left: another boot of the same
 # size may be starting at once (two host cores, two QEMU processes).
 HOST_MARGIN = 4 * GiB
+# ... and only up to this size: preallocating costs the host time per GiB at
+# every QEMU start (measured on a loaded 2-core host: 4 GiB ~10 s, 8 GiB
+# 45-50 s), while a warm-up boot faults in only what the kernel touches (its
+# mem_map, 1.6% of RAM) in ~2 s. Beyond it "what fits" is warm.
+PREALLOC_MAX = 2 * GiB
 MARKER = re.compile(r'^run-qemu boot (\{.*\})\s*$')
 
 
@@ -50,10 +55,11 @@ def fits(guest_bytes, available):
 
 
 def choose(guest_bytes, boots, available):
-    """The mode "what fits" picks: prealloc when the guest fits; otherwise
-    warm for several boots and lazy for a single one (a warm-up boot would
-    double a single boot's cost and give one warm figure)."""
-    if guest_bytes and fits(guest_bytes, available):
+    """The mode "what fits" picks: prealloc when the guest fits and is small
+    enough to preallocate quickly; otherwise warm for several boots and lazy
+    for a single one (a warm-up boot would double a single boot's cost and
+    give one warm figure)."""
+    if guest_bytes and guest_bytes <= PREALLOC_MAX and fits(guest_bytes, available):
         return 'prealloc'
     return 'warm' if boots > 1 else 'lazy'
 

@@ -34,7 +34,7 @@ def parse_args():
     ap.add_argument('--mem', default='8G', help='guest memory in all, split evenly (default 8G)')
     ap.add_argument('--boots', type=int, default=3, help='host-warm boots (default 3)')
     ap.add_argument('--host-memory', choices=('auto',) + hostmem.MODES, default='auto',
-                    help='how the host backs guest RAM (bench/run-qemu); default: prealloc when it fits, else warm')
+                    help='how the host backs guest RAM (bench/run-qemu); default: prealloc for a small guest that fits, else warm')
     ap.add_argument('--rounds', type=int, default=5, help='warm rounds per boot (default 5)')
     ap.add_argument('--cmdline', default='', help='more kernel command-line words')
     ap.add_argument('--slit4', action='store_true', help='4 nodes with distances 10/16/22/28')

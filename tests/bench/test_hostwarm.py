@@ -95,11 +95,13 @@ class Markers(unittest.TestCase):
 
 
 class Backing(unittest.TestCase):
-    def test_prealloc_only_when_the_guest_leaves_the_host_its_margin(self):
-        self.assertEqual(hostmem.choose(8 * GiB, 3, 23 * GiB), 'prealloc')
-        self.assertEqual(hostmem.choose(16 * GiB, 3, 23 * GiB), 'warm')
-        self.assertEqual(hostmem.choose(16 * GiB, 1, 23 * GiB), 'lazy')
-        self.assertEqual(hostmem.choose(1 * GiB, 3, None), 'warm')
+    def test_prealloc_only_when_the_guest_is_small_and_leaves_the_host_its_margin(self):
+        small = hostmem.PREALLOC_MAX
+        self.assertEqual(hostmem.choose(small, 3, 2 * small + hostmem.HOST_MARGIN), 'prealloc')
+        self.assertEqual(hostmem.choose(small, 3, 2 * small + hostmem.HOST_MARGIN - 1), 'warm')
+        self.assertEqual(hostmem.choose(small + 1, 3, 1 << 50), 'warm')
+        self.assertEqual(hostmem.choose(small + 1, 1, 1 << 50), 'lazy')
+        self.assertEqual(hostmem.choose(small, 3, None), 'warm')
 
     def test_warm_runs_a_host_cold_warm_up_first(self):
         self.assertEqual(hostmem.boot_plan('warm', 2), [('lazy', 1), ('warm', 1), ('warm', 2)])
