@@ -793,3 +793,25 @@ unsigned numa_nodes_by_distance(const struct numa_topology *t, int from, int *or
 	}
 	return count;
 }
+
+unsigned numa_nodes_nearest_to(const struct numa_topology *t, int to, int *order)
+{
+	unsigned count = 1;
+
+	if (to < 0 || (unsigned)to >= t->node_count || t->node_count > MAX_NODES)
+		return 0;
+	order[0] = to; /* its own CPUs first: no write is nearer than a local one */
+	/* SLIT_UNREACHABLE is the largest distance: such nodes sort after every reachable one. */
+	for (unsigned id = 0; id < t->node_count; id++) {
+		uint8_t d = t->distance[id][to];
+		unsigned j = count;
+
+		if ((int)id == to)
+			continue;
+		for (; j > 1 && t->distance[order[j - 1]][to] > d; j--)
+			order[j] = order[j - 1];
+		order[j] = (int)id;
+		count++;
+	}
+	return count;
+}

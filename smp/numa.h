@@ -97,4 +97,11 @@ int numa_node_of_addr(const struct numa_topology *t, uint64_t addr);
 /* Nodes ordered by distance from @from (itself first), ties by id; returns the count. */
 unsigned numa_nodes_by_distance(const struct numa_topology *t, int from, int *order);
 
+/*
+ * Nodes ordered by distance FROM each node TO memory node @to
+ * (distance[node][to]: where a CPU should sit to write @to's memory),
+ * @to first, ties by id, unreachable (SLIT_UNREACHABLE) last; returns the count.
+ */
+unsigned numa_nodes_nearest_to(const struct numa_topology *t, int to, int *order);
+
 #endif

@@ -134,11 +134,16 @@ void engine_plan(struct engine *e, const struct cpumask *workers, bool steal)
 	e->plan.workers = *workers;
 	for_each_cpu_in(cpu, workers)
 		has_worker[cpu_node(cpu)] = true;
-	/* A node nobody works on goes to the nearest node somebody works on. */
+	/*
+	 * A node nobody works on goes to the workers nearest to where its
+	 * struct pages live: distance[CPU's node][memory's node], the direction
+	 * the NUMA model charges; an unreachable pair only if nothing else works.
+	 */
 	for (unsigned n = 0; n < topo->node_count; n++) {
-		unsigned count = numa_nodes_by_distance(topo, (int)n, order);
+		int memory = e->mm->nodes[n].map_node >= 0 ? e->mm->nodes[n].map_node : (int)n;
+		unsigned count = numa_nodes_nearest_to(topo, memory, order);
 
-		adopter[n] = -1;
+		adopter[n] = has_worker[n] ? (int)n : -1;
 		for (unsigned i = 0; i < count && adopter[n] < 0; i++)
 			if (has_worker[order[i]])
 				adopter[n] = order[i];

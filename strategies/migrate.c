@@ -8,17 +8,21 @@
  * wherever nodes could work at once. Where the struct pages live is the
  * node's map_node: its own node, unless its mem_map had to be placed
  * elsewhere (@result's memmap_node and writers_local say so). A node of
- * memory without CPUs is written by the nearest CPU by SLIT distance; the
- * boot CPU writes its own node itself.
+ * memory without CPUs is written by the CPU nearest to it by SLIT distance
+ * (from the CPU's node to the memory's); the boot CPU writes its own node.
  */
 #include "smp/smp.h"
 #include "strategies/strategy.h"
 
-/* The boot CPU for its own node, else the first online CPU of the nearest node that has one. */
+/*
+ * The boot CPU for its own node, else the first online CPU of the node
+ * nearest to memory node @node: by distance[CPU's node][@node], what the
+ * NUMA model charges, so an unreachable node's CPUs come last.
+ */
 static unsigned cpu_near(const struct strategy_ctx *ctx, int node)
 {
 	int order[MAX_NODES];
-	unsigned count = numa_nodes_by_distance(ctx->mm->topo, node, order);
+	unsigned count = numa_nodes_nearest_to(ctx->mm->topo, node, order);
 
 	for (unsigned i = 0; i < count; i++) {
 		if (cpu_node(smp_processor_id()) == order[i])

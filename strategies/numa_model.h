@@ -6,7 +6,9 @@
  * strategy that keeps every write local (migrate) cannot show what it
  * gains. The model: after t ns of writing a node's mem_map from a CPU at
  * SLIT distance d > 10, that CPU waits t * (d / 10 - 1) more, halted, so
- * the write as a whole took d / 10 times the local time. Modelled time
+ * the write as a whole took d / 10 times the local time. d is the
+ * distance from the CPU's node to the memory's node; an unreachable pair
+ * (SLIT 255) counts as the machine's farthest reachable distance. Modelled time
  * must never pass for measured time: every record of such a boot carries
  * "model": "slit".
  */

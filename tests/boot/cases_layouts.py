@@ -79,7 +79,62 @@ def case_layouts_verified_says_what(iso):
                 check(len(bad) == 1 and bad[0]['pfn'] == pfn, f'{what}: {b.errors()}')
 
 
+# ---- item 4: one distance direction, the CPU's node to the memory's node; 255 is unreachable
+
+# Nodes 0 and 1 have a CPU each, node 2 memory only. ASYMMETRIC: CPU 0 is nearer to node 2
+# (0->2 = 15, 1->2 = 30), though from node 2 node 1 looks nearer (2->1 = 12). UNREACHABLE:
+# node 0 cannot reach node 2 at all, though from node 2 node 0 looks nearest (2->0 = 12).
+ASYMMETRIC = [[10, 20, 15], [20, 10, 30], [40, 12, 10]]
+UNREACHABLE = [[10, 20, 255], [20, 10, 30], [12, 40, 10]]
+SLIT_UNREACHABLE = 255
+
+
+def cpu_less_node_machine(distance):
+    return Topology([Node(256 * MiB, [0]), Node(256 * MiB, [1]), Node(256 * MiB, [])], distance)
+
+
+def case_layouts_slit_direction(iso):
+    """The CPU that writes a CPU-less node is the one nearest TO it (distance[CPU's node][memory's
+    node], what the NUMA model charges), never an unreachable one while a reachable one exists."""
+    for name, distance in (('asymmetric', ASYMMETRIC), ('unreachable', UNREACHABLE)):
+        topo = cpu_less_node_machine(distance)
+        nearest = min((distance[n][2], n) for n in (0, 1))[1]  # node n has CPU n
+        for cmdline in ('strategy=xcall strategy.steal=off', 'strategy=migrate'):
+            what = f'{name} SLIT, {cmdline}'
+            b = boot(iso, cmdline=cmdline, qemu_args=topo.qemu_args())
+            check_ok_exit(b, what)
+            check(one(b.records, 'topology')['distance'] == distance, f'{what}: QEMU did not give the SLIT')
+            r = one(b.records, 'result')
+            check(r['verified'] is True, f'{what}: not verified')
+            check(r['nodes'][2]['cpus'] == [nearest],
+                  f'{what}: node 2 written by CPUs {r["nodes"][2]["cpus"]}, want CPU {nearest} '
+                  f'(distance {distance[nearest][2]} to it)')
+
+
+def node_ns(spans, what, node):
+    return sum(s['end_ns'] - s['start_ns'] - s.get('buddy_ns', 0)
+               for s in spans if s['what'] == what and s['node'] == node)
+
+
+def case_layouts_model_unreachable(iso):
+    """numa.model=slit never charges 255 as 25.5 times local: bsp's boot CPU must write node 2,
+    which its node cannot reach, and waits as if at the machine's farthest reachable distance."""
+    b = boot(iso, cmdline='strategy=bsp numa.model=slit', qemu_args=cpu_less_node_machine(UNREACHABLE).qemu_args())
+    check_ok_exit(b, 'bsp, modelled, unreachable node 2')
+    r = one(b.records, 'result')
+    check(r['verified'] is True and r['nodes'][2]['cpus'] == [0], f'node 2 not written by the boot CPU: {r}')
+    farthest = max(d for row in UNREACHABLE for d in row if d != SLIT_UNREACHABLE)
+    want = (farthest - 10) / 10
+    spans = of_type(b.records, 'span')
+    written, waited = node_ns(spans, 'memmap_init', 2), node_ns(spans, 'numa_model', 2)
+    check(written > 0 and want * 0.8 <= waited / written <= want * 2,
+          f'node 2: modelled wait {waited} ns for {written} ns of writing, want about {want:g} times '
+          f'(distance {farthest}), never {(SLIT_UNREACHABLE - 10) / 10:g}')
+
+
 CASES = {
     'layouts_workload_over_ram': case_layouts_workload_over_ram,
     'layouts_verified_says_what': case_layouts_verified_says_what,
+    'layouts_slit_direction': case_layouts_slit_direction,
+    'layouts_model_unreachable': case_layouts_model_unreachable,
 }

@@ -387,6 +387,35 @@ static void test_four_nodes_slit_memoryless(void)
 	CHECK_EQ_U64(numa_nodes_by_distance(&topo, -1, order), 0);
 }
 
+/* The direction a writer is chosen by: distance[CPU's node][memory's node]; 255 sorts last. */
+static void test_nodes_nearest_to(void)
+{
+	static const uint8_t slit[4][4] = {
+		{ 10, 20, 15, 255 }, { 20, 10, 30, 20 }, { 40, 12, 10, 255 }, { 12, 30, 30, 10 },
+	};
+	static struct numa_topology t;
+	int order[MAX_NODES];
+
+	t.node_count = 4;
+	for (unsigned i = 0; i < 4; i++)
+		for (unsigned j = 0; j < 4; j++)
+			t.distance[i][j] = slit[i][j];
+	/* To node 2: itself, then 0 (0->2 = 15), then 1 and 3 tied at 30 by id; not by 2->x. */
+	CHECK_EQ_U64(numa_nodes_nearest_to(&t, 2, order), 4);
+	CHECK_EQ_U64(order[0], 2);
+	CHECK_EQ_U64(order[1], 0);
+	CHECK_EQ_U64(order[2], 1);
+	CHECK_EQ_U64(order[3], 3);
+	/* To node 3: node 0 and node 2 cannot reach it (255): after node 1, whatever 3->0 says. */
+	CHECK_EQ_U64(numa_nodes_nearest_to(&t, 3, order), 4);
+	CHECK_EQ_U64(order[0], 3);
+	CHECK_EQ_U64(order[1], 1);
+	CHECK_EQ_U64(order[2], 0);
+	CHECK_EQ_U64(order[3], 2);
+	CHECK_EQ_U64(numa_nodes_nearest_to(&t, 4, order), 0);
+	CHECK_EQ_U64(numa_nodes_nearest_to(&t, -1, order), 0);
+}
+
 static void test_cpu_less_node(void)
 {
 	const uint64_t mem[] = { 1 * GiB, 1 * GiB, 1 * GiB };
@@ -1243,7 +1272,8 @@ static void test_random_against_reference(void)
 }
 
 CHECK_MAIN(CHECK_TEST(test_one_node_one_cpu), CHECK_TEST(test_two_nodes_two_cpus),
-	   CHECK_TEST(test_four_nodes_slit_memoryless), CHECK_TEST(test_cpu_less_node),
+	   CHECK_TEST(test_four_nodes_slit_memoryless), CHECK_TEST(test_nodes_nearest_to),
+	   CHECK_TEST(test_cpu_less_node),
 	   CHECK_TEST(test_node_split_across_pci_hole), CHECK_TEST(test_eight_cpus_four_nodes),
 	   CHECK_TEST(test_x2apic_ids), CHECK_TEST(test_cpu_not_in_srat),
 	   CHECK_TEST(test_srat_overlapping_out_of_order), CHECK_TEST(test_ram_not_covered_by_srat),
