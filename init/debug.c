@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/string.h"
 #include "arch/x86_64/tsc.h"
 #include "init/console.h"
@@ -69,6 +70,28 @@ PARAM_INT("debug.alloc_fail_node", alloc_fail_node, 0, MAX_NODES - 1,
 int debug_alloc_fail_node(void)
 {
 	return alloc_fail_node;
+}
+
+static uint32_t silent_apic_id = UINT32_MAX; /* none */
+
+/* An APIC id, not the boot CPU's: silencing the CPU that runs the boot tests no AP. */
+static const char *set_ap_silent(const char *value)
+{
+	unsigned long long id;
+
+	if (!param_parse_u64_in(value, 0, UINT32_MAX - 1, &id))
+		return "expected an APIC id from 0 to 4294967294";
+	if (id == cpuid_apic_id())
+		return "that is the boot CPU's APIC id, not an AP's";
+	silent_apic_id = (uint32_t)id;
+	return NULL;
+}
+PARAM("debug.ap_silent", set_ap_silent,
+      "never wake the AP with this APIC id (tests the path of an AP that does not answer)");
+
+bool debug_ap_silent(uint32_t apic_id)
+{
+	return apic_id == silent_apic_id;
 }
 
 /* CPU 0 is the boot CPU: stopping it would stop the boot, not test a rescue. */

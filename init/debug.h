@@ -3,6 +3,7 @@
 #ifndef MEMINIT_INIT_DEBUG_H
 #define MEMINIT_INIT_DEBUG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 void debug_fault_if_asked(void);
@@ -10,6 +11,8 @@ void debug_fault_if_asked(void);
 void debug_undefined_if_asked(void);
 /* debug.alloc_fail_node=N: N, or -1. The mem_map layout refuses that node's RAM. */
 int debug_alloc_fail_node(void);
+/* debug.ap_silent=APICID: is this the AP that is never sent its wake-up IPIs? */
+bool debug_ap_silent(uint32_t apic_id);
 /* debug.stall_cpu=N: CPU N stops for good inside its first mem_map chunk claim. */
 void debug_stall_if_asked(unsigned cpu);
 /*

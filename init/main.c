@@ -50,6 +50,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	boot_phase("bootinfo");
 	bootinfo_read(magic, info_phys); /* copy out of the loader's memory before reusing any */
 	boot_phase("params");
+	params_drop_cut_word(boot_info.cmdline, boot_info.cmdline_cut_at, report_param_problem, NULL);
 	params_parse(boot_info.cmdline, __start_kparams, __stop_kparams, report_param_problem, NULL);
 	params_print_help_if_asked();   /* "help": after parsing, so it sees the whole line */
 	boot_phase("memory_map");

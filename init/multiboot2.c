@@ -113,7 +113,8 @@ static void report_value(const struct mb2_walk *w, const char *what, const char 
 
 /* ---- strings (spec 3.6.4 command line, 3.6.5 boot loader name) -------- */
 
-static void copy_string_tag(const struct mb2_walk *w, const char *what, size_t offset,
+/* Returns the first byte cut off to fit @cap, '\0' if the string fit. */
+static char copy_string_tag(const struct mb2_walk *w, const char *what, size_t offset,
 			    const uint8_t *s, size_t len, char *dst, size_t cap)
 {
 	size_t n = 0, copy;
@@ -128,6 +129,7 @@ static void copy_string_tag(const struct mb2_walk *w, const char *what, size_t o
 		report_value(w, what, "tag", offset, "length", n, ">", cap - 1, "string truncated");
 	__builtin_memcpy(dst, s, copy);
 	dst[copy] = '\0';
+	return copy < n ? (char)s[copy] : '\0';
 }
 
 /* ---- memory maps ------------------------------------------------------ */
@@ -338,8 +340,8 @@ static void read_tag(struct mb2_walk *w, uint32_t type, size_t offset, size_t si
 				     NULL, 0, "tag skipped");
 			return;
 		}
-		copy_string_tag(w, "multiboot2 cmdline", offset, payload, payload_len,
-				out->cmdline, sizeof(out->cmdline));
+		out->cmdline_cut_at = copy_string_tag(w, "multiboot2 cmdline", offset, payload,
+						      payload_len, out->cmdline, sizeof(out->cmdline));
 		out->has_cmdline = true;
 		return;
 	case MB2_TAG_LOADER_NAME:

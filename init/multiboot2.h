@@ -40,6 +40,7 @@ struct mb2_info {
 
 	bool has_cmdline;
 	char cmdline[MB2_CMDLINE_MAX]; /* always NUL-terminated */
+	char cmdline_cut_at; /* the first byte cut off a line longer than cmdline[]; '\0': whole */
 	char loader_name[MB2_LOADER_NAME_MAX];
 
 	/* The memory map: from the EFI map when present, else the e820-style tag. */

@@ -49,6 +49,7 @@ struct param_word {
 	char name[PARAM_NAME_MAX];
 	char value[PARAM_VALUE_MAX];
 	bool has_value;
+	bool quote_open;     /* the word ended inside a quoted stretch */
 	const char *problem; /* why the word is malformed, or NULL */
 };
 
@@ -106,6 +107,7 @@ static void scan_word(const char **pos, struct param_word *w)
 			too_long = true;
 	}
 	*pos = s;
+	w->quote_open = quoted;
 	if (quoted)
 		w->problem = "unterminated quote";
 
@@ -209,6 +211,39 @@ unsigned params_parse(const char *cmdline, const struct kernel_param *begin,
 		}
 	}
 	return problems;
+}
+
+bool params_drop_cut_word(char *cmdline, char cut_at, param_problem_fn problem, void *cookie)
+{
+	char *pos = cmdline, *last = NULL;
+	const char *after = NULL;
+	struct param_word w;
+
+	if (!cmdline || !cut_at)
+		return false;
+	for (;;) {
+		const char *p;
+
+		while (is_blank(*pos))
+			pos++;
+		if (!*pos)
+			break;
+		last = pos;
+		p = pos;
+		scan_word(&p, &w);
+		after = p;
+		pos = cmdline + (p - cmdline);
+	}
+	/*
+	 * The last word runs into the cut if nothing follows it and the cut
+	 * went on with it: a byte that is not a blank, or a quoted stretch.
+	 */
+	if (!last || *after || (!w.quote_open && is_blank(cut_at)))
+		return false;
+	report(problem, cookie, "malformed parameter", &w, "cut by the command line's length limit",
+	       "word ignored");
+	*last = '\0';
+	return true;
 }
 
 /* ---- typed parameters -------------------------------------------------- */

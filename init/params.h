@@ -111,6 +111,15 @@ unsigned params_parse(const char *cmdline, const struct kernel_param *begin,
 		      const struct kernel_param *end, param_problem_fn problem,
 		      void *cookie);
 
+/*
+ * params_drop_cut_word - @cmdline was cut to fit its buffer, and @cut_at is
+ * the first byte cut off ('\0': the line was whole, nothing to do). A cut
+ * inside a word leaves a piece of it that would apply as another setting
+ * (smp.maxcpus=12 cut to smp.maxcpus=1): end the line before that word and
+ * report the piece as a malformed parameter. Returns true if a word went.
+ */
+bool params_drop_cut_word(char *cmdline, char cut_at, param_problem_fn problem, void *cookie);
+
 /* Find a parameter by name in [begin, end), or NULL. */
 const struct kernel_param *params_find(const struct kernel_param *begin,
 				       const struct kernel_param *end, const char *name,

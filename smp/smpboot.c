@@ -20,6 +20,7 @@
 #include "arch/x86_64/string.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/tsc.h"
+#include "init/debug.h"
 #include "init/params.h"
 #include "init/record.h"
 #include "init/span.h"
@@ -54,7 +55,6 @@ uint64_t ap_boot_cr3;
 volatile uint32_t ap_unknown_apic_id = UINT32_MAX;
 
 static struct percpu boot_percpu;
-static uint32_t silent_apic_id = UINT32_MAX; /* debug: never send this AP its IPIs */
 static unsigned max_cpus = MAX_CPUS;
 static bool nosmp;
 static uint64_t ap_timeout_ms = 2000;
@@ -89,9 +89,6 @@ static uint64_t init_delay_ns(void)
 		return init_delay_us * 1000;
 	return modern_cpu() ? 0 : INIT_DELAY_LEGACY_US * 1000ull;
 }
-
-PARAM_UINT("debug.ap_silent", silent_apic_id, 0, UINT32_MAX - 1,
-	   "never wake the AP with this APIC id (tests the path of an AP that does not answer)");
 
 void percpu_install(struct percpu *p)
 {
@@ -319,7 +316,7 @@ static void send_to_waking(bool init, uint64_t page)
 	for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
 		struct percpu *p = cpu_area[cpu];
 
-		if (!p || p->state != CPU_WAKING || p->apic_id == silent_apic_id)
+		if (!p || p->state != CPU_WAKING || debug_ap_silent(p->apic_id))
 			continue;
 		if (init)
 			lapic_send_init(p->apic_id);

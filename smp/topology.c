@@ -58,24 +58,30 @@ static struct {
  * What the firmware described that the topology does not use, said in
  * @topology's "ignored" rather than dropped silently: none of it stops the
  * boot, all of it is something a reader of the tables would want to know.
+ * Past IGNORED_MAX lines the list says how many more there were.
  */
-#define IGNORED_MAX 16
+#define IGNORED_MAX 64
 static char ignored[IGNORED_MAX][96];
-static unsigned ignored_count;
+static unsigned ignored_count, ignored_left_out;
 
 static void __attribute__((format(printf, 1, 2))) note_ignored(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (ignored_count == IGNORED_MAX)
+	if (ignored_count == IGNORED_MAX) {
+		ignored_left_out++;
 		return;
+	}
 	va_start(ap, fmt);
 	kvsnprintf(ignored[ignored_count++], sizeof(ignored[0]), fmt, ap);
 	va_end(ap);
 }
 
+/* The nodes are the SRAT's domains only when the SRAT was used; else no domain is a node. */
 static bool srat_domain_is_node(uint32_t pxm)
 {
+	if (strcmp(numa.source, "srat") != 0)
+		return false;
 	for (unsigned n = 0; n < numa.node_count; n++)
 		if (numa.nodes[n].pxm == pxm)
 			return true;
@@ -90,12 +96,57 @@ static bool madt_has_cpu(uint32_t apic_id)
 	return false;
 }
 
+/* Does a memory range of SRAT domain @pxm hold usable RAM? */
+static bool srat_domain_has_ram(uint32_t pxm)
+{
+	for (unsigned i = 0; i < found.srat_mem_count; i++) {
+		const struct srat_mem *m = &found.srat_mems[i];
+
+		if (m->pxm != pxm)
+			continue;
+		for (size_t r = 0; r < physmem.count; r++)
+			if (physmem.map[r].type == FW_MEM_USABLE && m->start < physmem.map[r].end &&
+			    physmem.map[r].start < m->end)
+				return true;
+	}
+	return false;
+}
+
+/* Does SRAT give domain @pxm a CPU the MADT lists? */
+static bool srat_domain_has_cpu(uint32_t pxm)
+{
+	for (unsigned i = 0; i < found.srat_cpu_count; i++)
+		if (found.srat_cpus[i].pxm == pxm && madt_has_cpu(found.srat_cpus[i].apic_id))
+			return true;
+	return false;
+}
+
+/* The proximity domain of SRAT entry @i (CPU entries first, then memory). */
+static uint32_t srat_entry_pxm(unsigned i)
+{
+	return i < found.srat_cpu_count ? found.srat_cpus[i].pxm
+					: found.srat_mems[i - found.srat_cpu_count].pxm;
+}
+
+/* A domain that is no node, once, with what it holds: the reason differs with what that is. */
+static void note_domain(uint32_t pxm)
+{
+	bool ram = srat_domain_has_ram(pxm), cpu = srat_domain_has_cpu(pxm);
+	const char *holds = ram && cpu ? "RAM and a present CPU" : ram ? "RAM, no present CPU" :
+			    cpu ? "a present CPU, no RAM" : "no RAM and no present CPU";
+
+	if (strcmp(numa.source, "srat") != 0)
+		note_ignored("SRAT domain %u: %s, in node 0 (the SRAT was not used)", pxm, holds);
+	else if (ram || cpu) /* RAM that earlier ranges of other domains claim, first range winning */
+		note_ignored("SRAT domain %u: %s, all of it claimed by other domains", pxm, holds);
+	else
+		note_ignored("SRAT domain %u: %s", pxm, holds);
+}
+
 /* After numa_build: second tables, a SLIT the SRAT does not match, domains and CPUs left out. */
 static void note_what_is_ignored(bool srat, bool slit)
 {
 	static const char *const sigs[] = { "APIC", "SRAT", "SLIT" };
-	uint32_t noted[IGNORED_MAX];
-	unsigned noted_count = 0;
 
 	for (unsigned i = 0; i < 3; i++)
 		if (acpi_find(&boot_acpi, sigs[i], 1))
@@ -109,16 +160,13 @@ static void note_what_is_ignored(bool srat, bool slit)
 	else if (found.slit_n > numa.node_count)
 		note_ignored("SLIT rows beyond the %u SRAT nodes (%u localities)", numa.node_count, found.slit_n);
 	for (unsigned i = 0; i < found.srat_cpu_count + found.srat_mem_count; i++) {
-		uint32_t pxm = i < found.srat_cpu_count ? found.srat_cpus[i].pxm
-						       : found.srat_mems[i - found.srat_cpu_count].pxm;
+		uint32_t pxm = srat_entry_pxm(i);
 		bool seen = false;
 
-		for (unsigned k = 0; k < noted_count; k++)
-			seen |= noted[k] == pxm;
-		if (seen || srat_domain_is_node(pxm) || noted_count == IGNORED_MAX)
-			continue;
-		noted[noted_count++] = pxm;
-		note_ignored("SRAT domain %u: no RAM and no present CPU", pxm);
+		for (unsigned k = 0; k < i && !seen; k++)
+			seen = srat_entry_pxm(k) == pxm;
+		if (!seen && !srat_domain_is_node(pxm))
+			note_domain(pxm);
 	}
 	for (unsigned i = 0; i < found.srat_cpu_count; i++)
 		if (!madt_has_cpu(found.srat_cpus[i].apic_id))
@@ -303,6 +351,8 @@ void report_topology(void)
 	rec_array_begin(&r, "ignored");
 	for (unsigned i = 0; i < ignored_count; i++)
 		rec_str(&r, NULL, ignored[i]);
+	if (ignored_left_out)
+		rec_strf(&r, NULL, "%u more not listed", ignored_left_out);
 	rec_array_end(&r);
 	record_end(&r);
 }

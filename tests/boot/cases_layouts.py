@@ -132,9 +132,94 @@ def case_layouts_model_unreachable(iso):
           f'(distance {farthest}), never {(SLIT_UNREACHABLE - 10) / 10:g}')
 
 
+# ---- item 5: a word cut by the command line's length limit is dropped and named
+
+CMDLINE_KEPT = 1023  # bytes of the command line the kernel keeps (multiboot2.h: 1 KiB with its NUL)
+
+
+def cut_command_line(word, cut_after):
+    """Filler words, then @word straddling the limit: its first @cut_after bytes are the last kept."""
+    start = CMDLINE_KEPT - cut_after
+    filler = ['verify=full'] * ((start - len('boot.workload_mb=0 ')) // len('verify=full '))
+    pad = start - len(' '.join(filler)) - len(' boot.workload_mb= ')  # leading zeros fill the rest
+    line = ' '.join([f'boot.workload_mb={"0" * pad}'] + filler) + ' '
+    check(len(line) == start, f'the test built {len(line)} bytes before the cut word, not {start}')
+    return line + word + ' strategy=bsp'
+
+
+def case_layouts_cut_word(iso):
+    """smp.maxcpus=12 cut to smp.maxcpus=1 by the limit is dropped with an @error naming it:
+    both CPUs come up, and nothing after the cut applies."""
+    cmdline = cut_command_line('smp.maxcpus=12', len('smp.maxcpus=1'))
+    b = boot(iso, cmdline=cmdline, qemu_args=ONE_GIB.qemu_args())
+    check_ok_exit(b, 'cut command line')
+    cut = [e for e in b.errors() if e['what'] == 'malformed parameter']
+    check(len(cut) == 1 and cut[0]['detail'].startswith('smp.maxcpus="1"') and 'cut' in cut[0]['detail']
+          and cut[0]['action'], f'no @error naming the cut word: {b.errors()}')
+    check(any(e['what'] == 'multiboot2 cmdline' for e in b.errors()), f'the cut itself not reported: {b.errors()}')
+    check(len(one(b.records, 'topology')['cpus']) == 2, f'smp.maxcpus=1 applied: {one(b.records, "topology")["cpus"]}')
+    r = one(b.records, 'result')
+    check(r['strategy'] == 'xcall' and r['verified'] is True, f'a word past the cut applied, or not verified: {r}')
+
+
+# ---- item 7: domains beyond the nodes kept are named for what they hold; ap_silent=0 is refused
+
+SRAT_DOMAINS = 70     # more than the kernel's 64 nodes: the SRAT falls back to one node
+DOMAIN_RAM = 14 * MiB  # 70 of them within the first GiB: every domain holds RAM
+
+
+def case_layouts_many_domains(iso):
+    """An SRAT of 70 domains, each with RAM, two with a CPU: every one is listed in @topology's
+    "ignored" for what it holds (never "no RAM and no present CPU"), or counted as left out."""
+    cpus = [(0, 0), (1, SRAT_DOMAINS - 1)]
+    memory = [(d, d * DOMAIN_RAM, DOMAIN_RAM) for d in range(SRAT_DOMAINS)]
+    scratch = tempfile.mkdtemp(prefix='layouts-case.')
+    try:
+        patched, _ = T.iso_with_tables(iso, {'SRAT': T.srat(cpus, memory)}, scratch)
+        b = boot(patched, qemu_args=['-m', '1024M', '-smp', '2'])
+    finally:
+        T.cleanup(scratch)
+    check_ok_exit(b, f'{SRAT_DOMAINS} SRAT domains')
+    check(any(e['what'] == 'numa' and 'more than 64 domains' in e['detail'] for e in b.errors()),
+          f'no @error for the domains beyond 64: {b.errors()}')
+    topo = one(b.records, 'topology')
+    check(len(topo['nodes']) == 1 and len(topo['cpus']) == 2, f'not one node with both CPUs: {topo["nodes"]}')
+    listed, left_out = {}, 0
+    for line in topo['ignored']:
+        m = re.match(r'SRAT domain (\d+): (.*)', line)
+        if m:
+            listed[int(m.group(1))] = m.group(2)
+        elif re.fullmatch(r'\d+ more not listed', line):
+            left_out = int(line.split()[0])
+    check(len(listed) + left_out == SRAT_DOMAINS, f'{len(listed)} domains listed, {left_out} counted: {topo["ignored"]}')
+    with_cpu = {d for _, d in cpus}
+    for d, says in listed.items():
+        want = 'RAM and a present CPU' if d in with_cpu else 'RAM, no present CPU'
+        check(says.startswith(want), f'domain {d}: "{says}", it has {want}')
+    r = one(b.records, 'result')
+    check(r['verified'] is True and r['total_pages'] == sum(n['pages'] for n in topo['nodes']),
+          f'pages lost or not verified: {r}')
+
+
+def case_layouts_ap_silent_boot_cpu(iso):
+    """debug.ap_silent=0 names the boot CPU: refused like debug.dead_cpu=0, every CPU comes up."""
+    b = boot(iso, cmdline='debug.ap_silent=0 debug.dead_cpu=0', qemu_args=ONE_GIB.qemu_args())
+    check_ok_exit(b, 'debug.ap_silent=0')
+    refused = {e['detail'].split('=')[0] for e in b.errors() if e['what'] == 'bad parameter value'}
+    check(refused == {'debug.ap_silent', 'debug.dead_cpu'} and len(b.errors()) == 2,
+          f'want both refused alike: {b.errors()}')
+    check(len(one(b.records, 'topology')['cpus']) == 2, 'a CPU is missing')
+    # An AP's id is still taken: the case the parameter exists for.
+    b = boot(iso, cmdline='debug.ap_silent=1 smp.timeout_ms=300', qemu_args=ONE_GIB.qemu_args())
+    check(b.status == EXIT_OK and [e['what'] for e in b.errors()] == ['smp'], f'ap_silent=1: {b.errors()}')
+
+
 CASES = {
     'layouts_workload_over_ram': case_layouts_workload_over_ram,
     'layouts_verified_says_what': case_layouts_verified_says_what,
     'layouts_slit_direction': case_layouts_slit_direction,
     'layouts_model_unreachable': case_layouts_model_unreachable,
+    'layouts_cut_word': case_layouts_cut_word,
+    'layouts_many_domains': case_layouts_many_domains,
+    'layouts_ap_silent_boot_cpu': case_layouts_ap_silent_boot_cpu,
 }

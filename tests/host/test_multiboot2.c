@@ -486,6 +486,7 @@ static void test_overlong_strings(void)
 	static char long_cmdline[3000], long_name[200];
 
 	memset(long_cmdline, 'c', sizeof(long_cmdline) - 1);
+	long_cmdline[MB2_CMDLINE_MAX - 1] = 'x'; /* the first byte the cut drops */
 	memset(long_name, 'n', sizeof(long_name) - 1);
 	b_begin(&b);
 	b_string(&b, MB2_TAG_CMDLINE, long_cmdline);
@@ -495,6 +496,7 @@ static void test_overlong_strings(void)
 	CHECK_EQ_U64(strlen(info.cmdline), MB2_CMDLINE_MAX - 1);
 	CHECK_EQ_U64(strlen(info.loader_name), MB2_LOADER_NAME_MAX - 1);
 	CHECK(!memcmp(info.cmdline, long_cmdline, MB2_CMDLINE_MAX - 1));
+	CHECK_EQ_U64(info.cmdline_cut_at, 'x'); /* for params_drop_cut_word() */
 	CHECK(reported(&probs, "multiboot2 cmdline", "length 2999 > 1023", "truncated"));
 	CHECK(reported(&probs, "multiboot2 loader name", "length 199 > 63", "truncated"));
 	CHECK_EQ_U64(probs.count, 2);
@@ -507,6 +509,7 @@ static void test_overlong_strings(void)
 	CHECK(parse_built());
 	CHECK_EQ_U64(probs.count, 0);
 	CHECK_EQ_U64(strlen(info.cmdline), MB2_CMDLINE_MAX - 1);
+	CHECK_EQ_U64(info.cmdline_cut_at, '\0');
 }
 
 static void test_repeated_tags(void)

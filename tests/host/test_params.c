@@ -228,6 +228,51 @@ static void test_unterminated_quote(void)
 	CHECK(call_is(0, "alpha", "1"));
 }
 
+/* A line cut to fit its buffer (@cut_at: the first byte cut off): drop the cut word, parse the rest. */
+static bool cut_and_parse(const char *kept, char cut_at, char *line, size_t size)
+{
+	bool dropped;
+
+	snprintf(line, size, "%s", kept);
+	memset(&probs, 0, sizeof(probs));
+	dropped = params_drop_cut_word(line, cut_at, on_problem, &probs);
+	CHECK_EQ_U64(probs.count, dropped); /* one report for the word dropped, none otherwise */
+	parse(line);
+	return dropped;
+}
+
+static void test_cut_word_dropped(void)
+{
+	char line[64];
+
+	/* "alpha=1 beta=12" cut after "beta=1": the piece never applies, and is named. */
+	CHECK(cut_and_parse("alpha=1 beta=1", '2', line, sizeof(line)));
+	CHECK_STR_EQ(line, "alpha=1 ");
+	CHECK_EQ_U64(call_count, 1);
+	CHECK(call_is(0, "alpha", "1"));
+	memset(&probs, 0, sizeof(probs));
+	snprintf(line, sizeof(line), "alpha=1 beta=1");
+	CHECK(params_drop_cut_word(line, '2', on_problem, &probs));
+	CHECK(reported("beta=\"1\": cut by the command line's length limit"));
+	CHECK_STR_EQ(probs.what[0], "malformed parameter");
+	CHECK_STR_EQ(probs.action[0], "word ignored");
+
+	/* The cut fell on a blank after a whole word, or the line was whole: nothing goes. */
+	CHECK(!cut_and_parse("alpha=1 beta=1", ' ', line, sizeof(line)));
+	CHECK_STR_EQ(line, "alpha=1 beta=1");
+	CHECK(!cut_and_parse("alpha=1 beta=1", '\0', line, sizeof(line)));
+	CHECK(!cut_and_parse("alpha=1 beta=1 ", 'g', line, sizeof(line)));
+	CHECK_STR_EQ(line, "alpha=1 beta=1 ");
+	CHECK_EQ_U64(call_count, 2);
+
+	/* A blank inside quotes is still inside the word. */
+	CHECK(cut_and_parse("alpha \"beta=a b", ' ', line, sizeof(line)));
+	CHECK_STR_EQ(line, "alpha ");
+	CHECK(cut_and_parse("beta=1", 'x', line, sizeof(line))); /* the only word */
+	CHECK_STR_EQ(line, "");
+	CHECK(!params_drop_cut_word(NULL, 'x', on_problem, &probs));
+}
+
 static void test_malformed_words(void)
 {
 	/* No name at all. */
@@ -787,7 +832,7 @@ static void test_param_set(void)
 
 CHECK_MAIN(CHECK_TEST(test_bare_name), CHECK_TEST(test_name_value), CHECK_TEST(test_quoted_value),
 	   CHECK_TEST(test_empty_value), CHECK_TEST(test_unknown_name),
-	   CHECK_TEST(test_setter_refusal), CHECK_TEST(test_unterminated_quote), CHECK_TEST(test_grub_escaped_words),
+	   CHECK_TEST(test_setter_refusal), CHECK_TEST(test_unterminated_quote), CHECK_TEST(test_cut_word_dropped), CHECK_TEST(test_grub_escaped_words),
 	   CHECK_TEST(test_malformed_words), CHECK_TEST(test_overlong_name_and_value),
 	   CHECK_TEST(test_repeated_name_last_wins), CHECK_TEST(test_blanks),
 	   CHECK_TEST(test_empty_cmdline), CHECK_TEST(test_dotted_names),
