@@ -7,8 +7,9 @@
 import argparse
 import os
 import sys
+import traceback
 
-from bootlib import ROOT
+from bootlib import ROOT, failure_report
 import cases_boot
 import cases_acpi
 import cases_dump
@@ -46,6 +47,12 @@ def main():
         cases[args.case](args.iso)
     except AssertionError as e:
         print(f'FAIL {args.case}: {e}')
+        print(failure_report())
+        return 1
+    except Exception:  # a record without a field, a runner that could not start: the same report
+        traceback.print_exc(file=sys.stdout)
+        print(f'FAIL {args.case}: an exception')
+        print(failure_report())
         return 1
     print(f'PASS {args.case}')
     return 0

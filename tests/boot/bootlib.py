@@ -2,6 +2,7 @@
 records (bench/records.py) and check them. Assertions read records, never prose.
 Every record of every boot is validated against init/records.schema.json."""
 import os
+import shlex
 import subprocess
 import sys
 
@@ -18,21 +19,44 @@ EXIT_OK, EXIT_KERNEL_FAILURE = 0, 1
 
 
 SCHEMA_PROBLEMS_SHOWN = 20
+CONSOLE_TAIL = 40                              # console lines a failing case shows of its last boot
+RUNNER_PREFIXES = ('run-qemu: ', 'run-bochs: ')  # the runners' own lines, among the console's
+
+# Every boot of the case being run, in order: a case that fails shows its last (boot_test.py).
+BOOTS = []
 
 
 class Boot:
     """One boot's records and exit status; a record the schema refuses fails the test here."""
 
-    def __init__(self, status, records, output):
+    def __init__(self, status, records, output, command=''):
         self.status = status
         self.records = records
         self.output = output
+        self.command = command
+        BOOTS.append(self)
         problems = validate_all(records)
         check(not problems, f'{len(problems)} record problems against init/records.schema.json:\n  ' +
               '\n  '.join(problems[:SCHEMA_PROBLEMS_SHOWN]))
 
     def errors(self):
         return of_type(self.records, 'error')
+
+    def report(self, tail=CONSOLE_TAIL):
+        """How the boot was run, the runner's exit status and every line it said (its reason for
+        that status among them), and the console's last @tail lines."""
+        lines = self.output.splitlines()
+        runner = [ln for ln in lines if ln.startswith(RUNNER_PREFIXES)]
+        console = [ln for ln in lines if not ln.startswith(RUNNER_PREFIXES)]
+        shown = console[-tail:]
+        return '\n'.join([f'last boot: {self.command}', f'runner exit status: {self.status}'] +
+                         ['  ' + ln for ln in runner] +
+                         [f'console, last {len(shown)} of {len(console)} lines:'] + ['  | ' + ln for ln in shown])
+
+
+def failure_report():
+    """What a failing case prints: its last boot's report, or that it booted nothing."""
+    return BOOTS[-1].report() if BOOTS else 'no boot ran'
 
 
 def boot(iso, cmdline='', qemu_args=(), runner_args=(), timeout=120):
@@ -41,9 +65,14 @@ def boot(iso, cmdline='', qemu_args=(), runner_args=(), timeout=120):
     if cmdline:
         cmd += ['--cmdline', cmdline]
     cmd += list(runner_args) + ['--'] + list(qemu_args)
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, errors='replace', timeout=timeout + 60)
-    return Boot(proc.returncode, parse_records(proc.stdout), proc.stdout)
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, errors='replace', timeout=timeout + 60)
+    except subprocess.TimeoutExpired as e:  # run-qemu itself hung: keep what it said
+        out = e.output.decode('utf-8', 'replace') if isinstance(e.output, bytes) else e.output or ''
+        Boot(None, [], out, shlex.join(cmd))
+        raise AssertionError(f'run-qemu did not end within {timeout + 60} s') from None
+    return Boot(proc.returncode, parse_records(proc.stdout), proc.stdout, shlex.join(cmd))
 
 
 def strategies(iso):

@@ -4,11 +4,12 @@ asymmetric and unreachable SLIT distances, a word cut by the command line's
 length limit, more SRAT domains than nodes, the boot CPU made silent. Each
 must give the @error the Errors table names, and the boot must say exactly
 what it checked and lose no page."""
+import os
 import re
 import tempfile
 
 import acpi_tables as T
-from bootlib import EXIT_KERNEL_FAILURE, EXIT_OK, MiB, boot, check, check_no_unparsable
+from bootlib import BOOTS, EXIT_KERNEL_FAILURE, EXIT_OK, MiB, boot, check, check_no_unparsable, failure_report
 from records import of_type, one
 from topology import Node, Topology
 
@@ -214,6 +215,37 @@ def case_layouts_ap_silent_boot_cpu(iso):
     check(b.status == EXIT_OK and [e['what'] for e in b.errors()] == ['smp'], f'ap_silent=1: {b.errors()}')
 
 
+# ---- deliverable 5: a failing case shows run-qemu's reason and the console's tail
+
+EXIT_EMULATOR = 4  # run-qemu's emulator error (bench/README.md)
+
+
+def case_layouts_failure_report(iso):
+    """What boot_test.py prints for a failing case names run-qemu's reason and ends with the
+    console: for a kernel failure, and for an emulator that cannot start (never retried)."""
+    b = boot(iso, cmdline='debug.fault=ud', qemu_args=['-m', '256M'])
+    report = failure_report()
+    check(b.status == EXIT_KERNEL_FAILURE and 'debug.fault=ud' in report.splitlines()[0],
+          f'exit {b.status}; the report does not name the boot:\n{report}')
+    check(re.search(r'^  run-qemu: kernel (reported )?failure', report, re.M),
+          f'the report lacks run-qemu\'s reason:\n{report}')
+    console = [ln for ln in b.output.splitlines() if not ln.startswith('run-qemu: ')]
+    check(report.splitlines()[-1] == '  | ' + console[-1], f'the report does not end with the console:\n{report}')
+    saved = os.environ.get('QEMU')
+    os.environ['QEMU'] = os.path.join(tempfile.gettempdir(), 'no-such-qemu')
+    try:
+        b = boot(iso, qemu_args=['-m', '256M'])
+    finally:
+        if saved is None:
+            del os.environ['QEMU']
+        else:
+            os.environ['QEMU'] = saved
+    report = failure_report()
+    check(b.status == EXIT_EMULATOR and len(BOOTS) >= 2 and BOOTS[-1] is b, f'exit {b.status}')
+    check(re.search(r'^  run-qemu: emulator error: could not start QEMU: .*no-such-qemu', report, re.M),
+          f'the report lacks the emulator error:\n{report}')
+
+
 CASES = {
     'layouts_workload_over_ram': case_layouts_workload_over_ram,
     'layouts_verified_says_what': case_layouts_verified_says_what,
@@ -222,4 +254,5 @@ CASES = {
     'layouts_cut_word': case_layouts_cut_word,
     'layouts_many_domains': case_layouts_many_domains,
     'layouts_ap_silent_boot_cpu': case_layouts_ap_silent_boot_cpu,
+    'layouts_failure_report': case_layouts_failure_report,
 }
