@@ -6,16 +6,14 @@ linux_ref.py returns), so that every part of the report has something to show.
 """
 import copy
 import os
-import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, '..', '..'))
 BENCH = os.path.join(REPO, 'bench')
 LOGS = os.path.join(HERE, 'logs')
-sys.path.insert(0, BENCH)
 
-from records import parse_records  # noqa: E402
-from results import line  # noqa: E402
+from meminit_bench.records import parse_records
+from meminit_bench.results import line
 
 
 def _unpacked_sample():

@@ -2,15 +2,13 @@
 and a warning when the vCPUs had no parallel headroom in that boot."""
 import copy
 import os
-import sys
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), 'bench'))
 import bench_fixture as fx  # noqa: E402
-import results  # noqa: E402
-import summary as S  # noqa: E402
-from answers import answers, fastest_synchronous, parallel_headroom  # noqa: E402
+from meminit_bench import results
+from meminit_bench import summary as S
+from meminit_bench.answers import answers, fastest_synchronous, parallel_headroom
 
 SAMPLE = fx.SAMPLE
 

@@ -1,20 +1,18 @@
-"""--baseline (bench/baseline.py): a change beyond the rounds' noise is flagged,
+"""--baseline (bench/meminit_bench/baseline.py): a change beyond the rounds' noise is flagged,
 one within it is not, and a different environment is said."""
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench'))
 
 import copy
 import io
 import tempfile
 import unittest
 
-import baseline
+from meminit_bench import baseline
 import bench_fixture as fx
-import summary as S
-from report import make_report
-from results import load
+from meminit_bench import summary as S
+from meminit_bench.report import make_report
+from meminit_bench.results import load
 
 # 2n-2c-4G-all.log, xcall: done min 5899904, median 6101454, max 6101454: noise ±100775 ns.
 

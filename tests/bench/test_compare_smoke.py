@@ -6,13 +6,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import unittest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get('MEMINIT_BUILD', os.path.join(REPO, 'build'))
-sys.path.insert(0, os.path.join(REPO, 'bench'))
-import results  # noqa: E402
+from meminit_bench import results
 
 
 class CompareSmoke(unittest.TestCase):

@@ -1,9 +1,7 @@
 """Damaged input: truncated and malformed results lines and records, and a boot
 that hung, are reported and skipped, and the report is still written."""
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench'))
 
 import io
 import json
@@ -11,9 +9,9 @@ import tempfile
 import unittest
 
 import bench_fixture as fx
-import summary as S
-from report import make_report
-from results import load
+from meminit_bench import summary as S
+from meminit_bench.report import make_report
+from meminit_bench.results import load
 
 
 def hung_boot_lines():

@@ -1,5 +1,5 @@
 """Host-warm boots and the statistics over them: the boot markers that cut a
-log into boots (bench/hostmem.py), compare's rows per boot, and the report's
+log into boots (bench/meminit_bench/hostmem.py), compare's rows per boot, and the report's
 medians, min-max, winners and host-cold section (summary.py, answers.py,
 report.py), on the recorded logs with figures changed per boot."""
 import copy
@@ -10,15 +10,15 @@ import tempfile
 import unittest
 
 import bench_fixture as fx
-import hostmem
-import linux_ref
-import summary as S
-from answers import answers
-from report import make_report
-from results import line, load
-from topology import GiB, machine
+from meminit_bench import hostmem
+from meminit_bench import linux_ref
+from meminit_bench import summary as S
+from meminit_bench.answers import answers
+from meminit_bench.report import make_report
+from meminit_bench.results import line, load
+from meminit_bench.topology import GiB, machine
 
-COMPARE = importlib.machinery.SourceFileLoader('compare', os.path.join(fx.BENCH, 'compare')).load_module()
+COMPARE = importlib.import_module('meminit_bench.compare')
 
 
 def bench_records(done_by_strategy):

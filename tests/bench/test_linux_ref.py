@@ -1,4 +1,4 @@
-"""bench/linux_ref.py on recorded Linux 6.1 consoles (tests/bench/logs/linux-*.log,
+"""bench/meminit_bench/linux_ref.py on recorded Linux 6.1 consoles (tests/bench/logs/linux-*.log,
 captured with bench/linux-reference): the parser, its behaviour on broken
 logs, and the deferred page count against figures worked out by hand and
 against a literal transcription of 6.1's defer_init(). Needs neither QEMU nor
@@ -7,15 +7,13 @@ import json
 import lzma
 import os
 import struct
-import sys
 import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, 'bench'))
-import linux_ref  # noqa: E402
-from topology import GiB, machine  # noqa: E402
+from meminit_bench import linux_ref
+from meminit_bench.topology import GiB, machine
 
 LOGS = os.path.join(HERE, 'logs')
 SECTION = linux_ref.PAGES_PER_SECTION

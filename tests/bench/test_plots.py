@@ -1,20 +1,18 @@
-"""Graphs (bench/plots.py, bench/timeline_plot.py): gnuplot really draws every one
+"""Graphs (bench/meminit_bench/plots.py, bench/meminit_bench/timeline_plot.py): gnuplot really draws every one
 as a non-empty SVG and PNG. No skipping when gnuplot is missing: the bench test
 set's setup installs it, and a report without graphs is a failure."""
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench'))
 
 import shutil
 import tempfile
 import unittest
 
 import bench_fixture as fx
-import summary as S
-from plots import plot_all
-from results import load
-from timeline_plot import timeline
+from meminit_bench import summary as S
+from meminit_bench.plots import plot_all
+from meminit_bench.results import load
+from meminit_bench.timeline_plot import timeline
 
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 

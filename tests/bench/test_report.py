@@ -3,7 +3,6 @@ its files exist and hold the tables, graphs and the environment statement."""
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench'))
 
 import io
 import re
@@ -13,8 +12,8 @@ import tempfile
 import unittest
 
 import bench_fixture as fx
-from report import make_report
-from results import by_boot, load
+from meminit_bench.report import make_report
+from meminit_bench.results import by_boot, load
 
 
 class SampleReport(unittest.TestCase):

@@ -1,16 +1,14 @@
-"""Aggregation (bench/summary.py) on the recorded console logs, figures checked
+"""Aggregation (bench/meminit_bench/summary.py) on the recorded console logs, figures checked
 against values worked out by hand from those logs, and on the real sample run."""
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench'))
 
 import tempfile
 import unittest
 
 import bench_fixture as fx
-import summary as S
-from results import load
+from meminit_bench import summary as S
+from meminit_bench.results import load
 
 
 class CapturedLogs(unittest.TestCase):

@@ -1,12 +1,10 @@
-"""The whole-boot timeline (bench/timeline_plot.py) of real boots with every phase
+"""The whole-boot timeline (bench/meminit_bench/timeline_plot.py) of real boots with every phase
 (logs/2n-2c-4G-{xcall,async}-phases.log: 2 nodes, 2 vCPUs, 4 GiB under TCG): one
 colour per phase, phases that follow each other unlike, every phase named on the
 picture (inside its bar, beside it or above the plot) with no name on another, and
 a phase's name without its CPU's node (the lane says it)."""
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench'))
 
 import html
 import re
@@ -15,7 +13,7 @@ import tempfile
 import unittest
 
 import bench_fixture as fx
-import timeline_plot as T
+from meminit_bench import timeline_plot as T
 
 LOGS = ('2n-2c-4G-xcall-phases.log', '2n-2c-4G-async-phases.log')
 MIN_NEIGHBOUR_RGB = 80  # distance in RGB space between phases that follow each other

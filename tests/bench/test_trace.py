@@ -1,17 +1,15 @@
-"""Chrome traces (bench/trace.py): the format check itself, and every trace
+"""Chrome traces (bench/meminit_bench/trace.py): the format check itself, and every trace
 written from the recorded logs and the sample run passes it."""
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench'))
 
 import json
 import tempfile
 import unittest
 
 import bench_fixture as fx
-from results import by_boot, load
-from trace import boot_trace, validate, write_traces
+from meminit_bench.results import by_boot, load
+from meminit_bench.trace import boot_trace, validate, write_traces
 
 
 class Validate(unittest.TestCase):

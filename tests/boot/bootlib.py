@@ -1,14 +1,12 @@
 """What every boot test needs: boot the ISO through bench/run-qemu, read its
-records (bench/records.py) and check them. Assertions read records, never prose.
+records (bench/meminit_bench/records.py) and check them. Assertions read records, never prose.
 Every record of every boot is validated against init/records.schema.json."""
 import os
 import shlex
 import subprocess
-import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, 'bench'))
-from records import kernel_elf, of_type, one, parse_records, strategy_names, validate_all  # noqa: E402
+from meminit_bench.records import kernel_elf, of_type, one, parse_records, strategy_names, validate_all
 
 MiB = 1 << 20
 GiB = 1 << 30

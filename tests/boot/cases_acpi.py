@@ -9,8 +9,8 @@ import tempfile
 
 import acpi_tables as T
 from bootlib import EXIT_OK, boot, check, check_no_unparsable
-from records import one
-from topology import machine
+from meminit_bench.records import one
+from meminit_bench.topology import machine
 
 MACHINE = machine(2, 2, 1024 * T.MiB).qemu_args()
 NAMES = {'APIC': ('madt', 'apic'), 'SRAT': ('srat',), 'SLIT': ('slit',)}

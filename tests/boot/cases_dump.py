@@ -1,12 +1,10 @@
 """Boot tests of debug.dump=: the raw firmware input, as @dump records, is whole and intact."""
 import os
 import struct
-import sys
 
 from bootlib import MiB, ROOT, boot, check, expect_clean_success, of_type
-from topology import Node, Topology
+from meminit_bench.topology import Node, Topology
 
-sys.path.insert(0, os.path.join(ROOT, 'tests', 'fuzz'))
 from dumps import blobs, checksum_ok  # noqa: E402
 
 

@@ -2,8 +2,8 @@
 fallback, and a result that verifies with every page accounted for."""
 from bootlib import EXIT_OK, boot, check, check_no_unparsable
 from cases_oddmem import check_all_strategies
-from records import of_type, one
-from topology import GiB, machine
+from meminit_bench.records import of_type, one
+from meminit_bench.topology import GiB, machine
 
 TWO_NODES = machine(2, 2, 1 * GiB).qemu_args()
 

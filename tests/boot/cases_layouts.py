@@ -10,8 +10,8 @@ import tempfile
 
 import acpi_tables as T
 from bootlib import BOOTS, EXIT_KERNEL_FAILURE, EXIT_OK, MiB, boot, check, check_no_unparsable, failure_report
-from records import of_type, one
-from topology import Node, Topology
+from meminit_bench.records import of_type, one
+from meminit_bench.topology import Node, Topology
 
 ONE_GIB = Topology([Node(512 * MiB, [0]), Node(512 * MiB, [1])])
 

@@ -1,6 +1,6 @@
 """Boot tests of the mem_map and the buddy allocator: verified, exact accounting, one digest."""
 from bootlib import GiB, MiB, boot, check, check_no_unparsable, expect_clean_success, of_type, one
-from topology import DEFAULT, Node, Topology, even
+from meminit_bench.topology import DEFAULT, Node, Topology, even
 
 EXIT_KERNEL_FAILURE = 1
 

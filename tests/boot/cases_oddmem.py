@@ -1,8 +1,8 @@
 """Odd memory: tiny nodes, holes carved by memmap=, mem_maps that do not fit
 their node. Every page stays accounted for and every strategy verifies."""
 from bootlib import EXIT_OK, boot, check, check_no_unparsable
-from records import of_type, one
-from topology import machine
+from meminit_bench.records import of_type, one
+from meminit_bench.topology import machine
 
 
 def check_all_strategies(b, what):

@@ -2,7 +2,7 @@
 names the parameter and echoes the value given, the setting stays as it was,
 and the boot completes and verifies."""
 from bootlib import EXIT_OK, boot, check, check_no_unparsable
-from records import of_type, one
+from meminit_bench.records import of_type, one
 
 MACHINE = ['-m', '256M', '-smp', '2']
 

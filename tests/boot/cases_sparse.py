@@ -7,8 +7,8 @@ import subprocess
 import tempfile
 
 from bootlib import EXIT_OK, boot, check, check_no_unparsable
-from records import of_type, one
-from topology import machine
+from meminit_bench.records import of_type, one
+from meminit_bench.topology import machine
 
 MiB = 1 << 20
 PAGE = 4096

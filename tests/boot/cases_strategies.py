@@ -3,7 +3,7 @@ kind of machine; async grows instead of failing; strategy=all runs them all; the
 from bootlib import GiB, MiB, boot, check, expect_clean_success, of_type, strategies
 from cases_memmap import DEFERRING, check_result, check_times
 from cases_topology import SLIT4
-from topology import DEFAULT, Node, Topology, even
+from meminit_bench.topology import DEFAULT, Node, Topology, even
 
 # The machines the topology tests boot, each with something a strategy could get wrong.
 MACHINES = {

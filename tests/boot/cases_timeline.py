@@ -2,9 +2,9 @@
 time (bench/spancheck.py), in both modes (one strategy, benchmark mode), the TSC
 calibration's sources, and the AP wake-up's INIT wait."""
 from bootlib import EXIT_OK, boot, check, check_no_unparsable, expect_clean_success, of_type, one
-from topology import DEFAULT, even, MiB
+from meminit_bench.topology import DEFAULT, even, MiB
 
-import spancheck
+from meminit_bench import spancheck
 
 # The boot CPU's phases (init/main.c, smp/smpboot.c, init/memmap_run.c), each name once: up to
 # the mem_map's set-up, then those of a boot that runs one strategy or of benchmark mode.

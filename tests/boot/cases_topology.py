@@ -3,7 +3,7 @@ import random
 
 from bootlib import GiB, MiB, PAGE, ROOT, boot, check, expect_clean_success, of_type, one  # noqa: F401
 from cases_memmap import check_result
-from topology import DEFAULT, Node, Topology, even
+from meminit_bench.topology import DEFAULT, Node, Topology, even
 
 # Firmware keeps a little RAM of the nodes it lives in (the low 1 MiB holes, ACPI tables).
 FIRMWARE_SLACK = 4 * MiB

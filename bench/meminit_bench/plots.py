@@ -9,9 +9,9 @@ missing data.
 """
 import math
 
-import summary as S
-from gnuplot import log_range, q, render, rgb, spread_labels, wants_log
-from timeline_plot import timeline
+from . import summary as S
+from .gnuplot import log_range, q, render, rgb, spread_labels, wants_log
+from .timeline_plot import timeline
 
 WARM, USABLE, COLD, LINUX, LINUX_MACHINE = '#1f5fa8', '#8fc1e8', '#8c8c8c', '#c0392b', '#f1948a'
 STRATEGY_COLOURS = {'bsp': '#7f7f7f', 'migrate': '#2ca02c', 'xcall': '#1f77b4', 'async': '#ff7f0e'}

@@ -12,7 +12,7 @@ The one description of the file that bench/compare writes and bench/report.py,
   (bench/run-qemu's exit status), "seconds": wall time, "skipped": [lines that
   looked like records but did not parse]}.
 - type "linux": the Linux reference boot of a case (bench/linux-reference),
-  record = what bench/linux_ref.py's parser returns (times in ms, as Linux
+  record = what bench/meminit_bench/linux_ref.py's parser returns (times in ms, as Linux
   prints them); a skipped reference has record = {"skipped": "why"}.
 
 RUN describes the boot:
@@ -27,9 +27,9 @@ RUN describes the boot:
      "cmdline": "strategy=all strategy.rounds=5", "qemu_args": [...],
      "log": "logs/003-2n-2c-4G-bsp.log"  relative to the results directory; one log
                                 holds every boot of one QEMU, cut at run-qemu's
-                                marker lines (bench/hostmem.py, split()),
+                                marker lines (bench/meminit_bench/hostmem.py, split()),
      "host_memory": "lazy"|"prealloc"|"warm"   how the host backed the guest's RAM
-                                during this boot (bench/hostmem.py): lazy is
+                                during this boot (bench/meminit_bench/hostmem.py): lazy is
                                 host-cold (the host faulted pages in while the
                                 boot ran, and its figures are compared with
                                 nothing), prealloc and warm are host-warm,

@@ -15,7 +15,8 @@ import re
 import struct
 
 RECORD_LINE = re.compile(r'^@([a-z_]+) (\{.*\})\s*$')
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from . import REPO_DIR
+ROOT = REPO_DIR
 SCHEMA_PATH = os.path.join(ROOT, 'init', 'records.schema.json')
 
 

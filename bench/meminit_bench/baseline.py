@@ -11,7 +11,7 @@ no noise estimate and is never flagged, only marked. Differences in where the
 runs ran (accelerator, host cores, QEMU, commit, boots) are listed, since
 they alone can move every figure. Host-cold boots are compared with nothing.
 """
-import summary as S
+from . import summary as S
 
 ENV_KEYS = (('accel', 'accelerator'), ('host_cores', 'host cores'), ('host_cpu', 'host CPU'), ('qemu', 'QEMU'),
             ('git_commit', 'commit'), ('git_dirty', 'uncommitted changes'), ('model', 'NUMA model'),

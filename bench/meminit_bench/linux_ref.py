@@ -5,7 +5,7 @@ Xms") so that bench/compare can put Linux's figures beside meminit's.
     vmlinux(cache_dir)      Debian's kernel, fetched once, as an ELF vmlinux
     run(topology, ...)      boot it under QEMU and return the figures (a dict)
     run_boots(topology, boots=N, host_memory=...)
-                            boot it N times in one QEMU (bench/hostmem.py): a
+                            boot it N times in one QEMU (bench/meminit_bench/hostmem.py): a
                             list of figures, one per boot
     parse(text, topology, hz)  the figures from a console log; never raises
 
@@ -34,16 +34,14 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 import tarfile
 import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import hostmem  # noqa: E402
-from console import kill_group  # noqa: E402
-from qmp import Qmp, QmpError  # noqa: E402
+from . import hostmem
+from .console import kill_group
+from .qmp import Qmp, QmpError
 
 PAGE_SIZE = 4096
 PAGES_PER_SECTION = 1 << 15   # x86_64 SECTION_SIZE_BITS 27: 128 MiB
@@ -631,7 +629,7 @@ def _figures_of_boot(text, seconds, how, topology, hz, timeout, stderr):
 
 def run_boots(topology, accel='tcg', timeout=DEFAULT_TIMEOUT, log_path=None, cache_dir=None, boots=1,
               host_memory='lazy'):
-    """Boot Debian's kernel on @topology as @host_memory says (bench/hostmem.py:
+    """Boot Debian's kernel on @topology as @host_memory says (bench/meminit_bench/hostmem.py:
     lazy, one QEMU per boot; prealloc or warm, all boots in one QEMU, warm
     with a host-cold warm-up first) and return one figures dict per boot
     reached, each with its "host_memory" and "repeat". Raises Unavailable

@@ -11,7 +11,7 @@ It also says when a run cannot show what it was meant to: the vCPUs of a
 boot stored no faster together than one alone (a loaded host, or more vCPUs
 than host cores), so no parallel strategy could beat bsp there.
 """
-import summary as S
+from . import summary as S
 
 SYNCHRONOUS = ('bsp', 'migrate', 'xcall')
 WHY = {'bsp': 'no other strategy beat it beyond the spread of its rounds and boots',

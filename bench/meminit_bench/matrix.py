@@ -5,7 +5,7 @@ topology.machine), or raw QEMU arguments that describe the machine themselves.
 Each case is booted in benchmark mode (strategy=all, every strategy over the
 rounds, in an order that changes from round to round), per strategy on its own
 (its guest-cold time and whole-boot timeline) and under Linux (the reference),
-each of these several times, host-warm (bench/hostmem.py).
+each of these several times, host-warm (bench/meminit_bench/hostmem.py).
 
 A FILE matrix is JSON:
 
@@ -26,7 +26,7 @@ or warm: this case's, over compare's --host-memory).
 import json
 from dataclasses import dataclass, field
 
-from topology import GiB, machine, parse_distances, parse_size, size_name
+from .topology import GiB, machine, parse_distances, parse_size, size_name
 
 
 @dataclass

@@ -9,7 +9,7 @@ beside it on an AP's lane, and otherwise above the plot with a line down to
 the phase (the boot CPU's lane is tiled with phases, many too short to hold
 their names). The colour key lists only what the picture does not name.
 """
-from gnuplot import q, render, rgb
+from .gnuplot import q, render, rgb
 
 # Boot phases take these in the order the boot first meets them, so any phase name
 # (also one this file has never heard of) gets a colour of its own, and phases that
@@ -39,7 +39,7 @@ KEY_COLUMNS = 4
 
 
 def is_phase(span):
-    """A boot phase: what is not one of the work kinds (as bench/trace.py reads it)."""
+    """A boot phase: what is not one of the work kinds (as bench/meminit_bench/trace.py reads it)."""
     return span['what'] not in MEMMAP and span['what'] not in WORK
 
 

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """The QEMU monitor protocol (QMP) over a unix socket, for the runners that
-reset a machine between boots (bench/run-qemu, bench/linux_ref.py).
+reset a machine between boots (bench/run-qemu, bench/meminit_bench/linux_ref.py).
 
     qmp = Qmp(socket_path, qemu_process, timeout)   # connects, negotiates
     qmp.command("system_reset"); qmp.wait_event("RESET", 10)

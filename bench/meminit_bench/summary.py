@@ -4,7 +4,7 @@ and --baseline read.
     summary = summarize(lines)            # lines from results.load()
 
 summary["cases"][case] holds one machine's figures, each from its host-warm
-boots only (run "host_memory" prealloc or warm; bench/hostmem.py):
+boots only (run "host_memory" prealloc or warm; bench/meminit_bench/hostmem.py):
     "all":   the strategy=all boots merged: {"boot" (the first), "bench": {strategy:
              @bench whose done/usable median is the median of the boots' medians and
              whose min/max are the boots' extremes, "boots": how many}, "runs":
@@ -31,10 +31,8 @@ a crash: results come from boots that may have hung or printed half a line.
 """
 import os
 import statistics
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import by_boot  # noqa: E402
+from .results import by_boot
 
 STRATEGIES = ('bsp', 'migrate', 'xcall', 'async')
 PAGE_BYTES = 4096

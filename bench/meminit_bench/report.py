@@ -1,0 +1,364 @@
+"""From a compare run's results.jsonl to its report: graphs, traces, report.md and
+a self-contained report.html (graphs inlined as SVG, no network, no scripts).
+
+    bench/report.py DIR [--baseline DIR2]
+
+Reads DIR/results.jsonl and writes DIR/graphs/*.svg|png, DIR/traces/<boot>.json
+(Chrome trace, one per boot with spans), DIR/report.md and DIR/report.html;
+prints the summary table and the report's path. From Python (bench/compare):
+
+    report.make_report(DIR, baseline_dir=None, out=sys.stdout) -> {"md", "html", "graphs", "traces", "problems"}
+"""
+import argparse
+import html
+import os
+import re
+import sys
+
+from . import BENCH_DIR
+HERE = BENCH_DIR
+from . import baseline
+from .answers import answers
+from . import summary as S
+from .results import by_boot, load
+from .trace import write_traces
+
+SUMMARY_HEADER = ['case', 'strategy', 'done ms', 'done min–max', 'usable ms', 'ns/page', 'efficiency', '× bsp',
+                  'own boot done ms', 'own boot min–max', 'own boot usable ms', 'boots (host memory)']
+FILL_HEADER = ['case', 'one CPU ms', 'one CPU min ms', 'all CPUs ms', 'all CPUs min ms', 'boots (host memory)']
+LINUX_HEADER = ['case', 'Linux', 'boots (host memory)', 'slowest node ms', 'min–max', 'surely within',
+                'smpboot→last node ms', 'ns/page per thread', 'ns/page machine', 'our fastest own boot done ms',
+                'our own boot ns/page per thread']
+HOST_COLD_HEADER = ['case', 'boot', 'what', 'repeat', 'done ms', 'usable ms']
+OUTCOME_HEADER = ['boot', 'case', 'mode', 'strategy', 'host memory', 'repeat', 'status', 'exit', 'seconds',
+                  'records', 'note']
+
+
+def cell(value, digits=3):
+    if value is None:
+        return '–'
+    if isinstance(value, bool):
+        return 'yes' if value else 'no'
+    if isinstance(value, float):
+        return f'{value:.{digits}g}' if abs(value) < 10 ** digits else f'{value:.0f}'
+    return str(value)
+
+
+def span(low, high, scale=S.ms):
+    """'low–high' in ms, or None."""
+    if low is None or high is None:
+        return None
+    return f'{cell(scale(low))}–{cell(scale(high))}'
+
+
+def modes(boots, host_memory):
+    return f'{boots} ({", ".join(host_memory)})' if boots else None
+
+
+# The tables, each computed once and shown in the terminal, report.md and report.html.
+
+def summary_rows(summary):
+    rows = []
+    for case in S.sorted_cases(summary):
+        for strategy in S.strategies_of(case):
+            bench, plain = S.bench_of(case, strategy), case['plain'].get(strategy)
+            all_boots = case['all']
+            rows.append([case['case'], strategy,
+                         S.ms(bench['done_ns_median']) if bench else None,
+                         span(bench['done_ns_min'], bench['done_ns_max']) if bench else None,
+                         S.ms(bench['usable_ns_median']) if bench else None,
+                         bench.get('ns_per_page') if bench else None, bench.get('efficiency') if bench else None,
+                         S.speedup_over_bsp(case, strategy),
+                         S.ms(plain['done_ns']) if plain else None,
+                         span(plain['done_min'], plain['done_max']) if plain else None,
+                         S.ms(plain['usable_ns']) if plain else None,
+                         '; '.join(t for t in (
+                             f'bench {modes(all_boots["boots"], all_boots["host_memory"])}' if bench else None,
+                             f'own {modes(plain["boots"], plain["host_memory"])}' if plain else None) if t)])
+        if not S.strategies_of(case):
+            rows.append([case['case'], 'no host-warm results'] + [None] * 10)
+    return rows
+
+
+def fill_rows(summary):
+    """The fill limit by the strategies' statistic: median over rounds and boots, and the best (min)."""
+    rows = []
+    for case in S.sorted_cases(summary):
+        bench = next(iter(case['all']['bench'].values()), None) if case['all'] else None
+        if not bench:
+            continue
+        rows.append([case['case']] + [S.ms(S.fill_limit_ns(bench, key)) for key in (
+            'fill_1cpu_gbps', 'fill_1cpu_gbps_best', 'fill_all_gbps', 'fill_all_gbps_best')]
+            + [modes(case['all']['boots'], case['all']['host_memory'])])
+    return rows
+
+
+def linux_rows(summary):
+    rows = []
+    for case in S.sorted_cases(summary):
+        linux = S.linux_ok(case)
+        own = [(p['done_ns'], s) for s, p in case['plain'].items()]
+        best = min(own) if own else None
+        band = S.linux_band(case)
+        rng = S.linux_range(case)
+        rows.append([case['case'], f'ok ({linux.get("kernel", "?")})' if linux else S.linux_status(case),
+                     modes(linux.get('boots', 1), [linux.get('host_memory', 'lazy')]) if linux else None,
+                     linux.get('slowest_node_ms') if linux else None,
+                     f'{cell(rng[0])}–{cell(rng[2])}' if rng else None,
+                     f'{cell(band[0])}–{cell(band[1])}' if band else (
+                         'whole jiffies, length unknown' if linux else None),
+                     linux.get('smpboot_to_last_ms') if linux else None,
+                     linux.get('ns_per_page_per_thread') if linux else None,
+                     linux.get('ns_per_page_machine') if linux else None,
+                     f'{S.ms(best[0]):.1f} ({best[1]})' if best else None,
+                     S.own_ns_per_page_per_thread(case, best[1]) if best else None])
+    return rows
+
+
+def host_cold_rows(summary):
+    rows = []
+    for case in S.sorted_cases(summary):
+        for cold in case['host_cold']:
+            if cold['mode'] == 'linux':
+                what, done, usable = 'Linux, slowest node', cold['slowest_node_ms'], None
+            else:
+                what = f'{cold["strategy"]} ' + ('alone' if cold['mode'] == 'plain' else 'in benchmark mode (median)')
+                done, usable = S.ms(cold['done_ns']), S.ms(cold['usable_ns'])
+            rows.append([case['case'], cold['boot'], what, cold['repeat'], done, usable])
+    return rows
+
+
+def outcome_rows(summary):
+    return [[b['boot'], b['case'], b['mode'], b['strategy'], b['host_memory'], b['repeat'], b['status'], b.get('exit'),
+             b.get('seconds'), b['records'], b.get('note', '')] for b in summary['boots']]
+
+
+def text_table(header, rows):
+    """Aligned plain-text table for the terminal."""
+    cells = [header] + [[cell(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ['  '.join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, '  '.join('-' * w for w in widths))
+    return '\n'.join(lines)
+
+
+# The environment: what the figures can and cannot say.
+
+def environment(summary):
+    out = []
+    for env in summary['envs'] or [{}]:
+        accel = str(env.get('accel') or 'unknown')
+        cores = env.get('host_cores')
+        if accel.lower() == 'tcg':
+            out.append('Accelerator: TCG (QEMU emulates every instruction): times are many times a real machine\'s; '
+                       'compare strategies within this run, not with hardware.')
+        elif accel.lower() == 'kvm':
+            out.append('Accelerator: KVM (the guest runs on the host CPU): stores run at near host speed.')
+        else:
+            out.append(f'Accelerator: {accel}.')
+        out.append(f'Host: {cores if cores else "unknown"} cores, {env.get("host_cpu") or "CPU unknown"}; '
+                   f'QEMU {env.get("qemu") or "unknown"}; meminit {env.get("kernel_version") or "unknown"} at commit '
+                   f'{env.get("git_commit") or "unknown"}{" (with uncommitted changes)" if env.get("git_dirty") else ""}; '
+                   f'{env.get("rounds") or "?"} rounds; matrix {env.get("matrix") or "?"}; {env.get("date") or ""}.')
+        for case in S.sorted_cases(summary):
+            if cores and case.get('vcpus') and case['vcpus'] > cores:
+                out.append(f'{case["case"]}: {case["vcpus"]} vCPUs on {cores} host cores: its parallel speed-up is '
+                           f'capped at {cores}.')
+    models = sorted({str(r.get('model')) for c in summary['cases'].values() for r in results_of(c)
+                     if r.get('model') not in (None, 'off')} | {str(e.get('model')) for e in summary['envs']
+                                                                if e.get('model') not in (None, 'off')})
+    out.append('Emulators model no NUMA latency: a remote access costs what a local one does. ' + (
+        f'Locality effects shown here come from the NUMA model ({", ".join(models)}: numa.model=slit) and are '
+        'modelled, not measured.' if models else 'No run here used numa.model=slit, so no figure shows a locality '
+        'effect.'))
+    out.append('Linux\'s figures are milliseconds as Linux prints them, in whole jiffies, and guest-cold (its first '
+               'and only pass over the memory); our benchmark-mode figures are guest-warm (rounds after the first). '
+               'Each strategy\'s own boot is guest-cold too, and stands beside Linux\'s for that reason.')
+    out.append(host_memory_note(summary))
+    return out
+
+
+def host_memory_note(summary):
+    """Which host memory the compared figures came from, in words."""
+    seen = sorted({b['host_memory'] for b in summary['boots']})
+    warm = [m for m in seen if m != 'lazy']
+    text = (f'Compared figures come from host-warm boots only ({", ".join(warm)}): ' if warm else
+            'No boot here was host-warm: no figure is compared (see "Host-cold boots"). ')
+    return text + ('prealloc: QEMU backed all guest RAM before the boot; warm: the boot followed a warm-up boot in '
+                   f'the same QEMU. Each figure is the median of its boots (at least {S.MIN_BOOTS} to name a '
+                   'winner), shown with its min–max.')
+
+
+HOST_COLD_TEXT = ('QEMU backs guest RAM lazily: on a boot whose RAM the host had not yet backed (host-cold: '
+                  'lazily backed, the first boot of its QEMU), the host faults every page in when the guest first '
+                  'touches it, inside the measured time. Such figures rank the host\'s page faults, not the '
+                  'strategies, and scatter up to 12× between identical boots; a real machine has no such first '
+                  'touch. They are kept here, as measured, and compared with nothing.')
+
+
+def results_of(case):
+    out = [p['result'] for p in case['plain'].values()]
+    if case['all']:
+        out += [r for runs in case['all']['runs'].values() for r in runs]
+    return out
+
+
+# report.md and report.html from one list of blocks: ('h', level, text), ('p', text),
+# ('list', items), ('table', header, rows), ('graph', graph dict).
+
+def blocks_of(summary, graphs, notes, problems, baseline_part):
+    blocks = [('h', 1, 'meminit: mem_map initialization compared'),
+              ('p', 'Times are from the start of the mem_map init (ms) unless a graph says otherwise. done: every '
+                    'page initialized and in the buddy allocator; usable: boot can go on. "× bsp" is bsp\'s done '
+                    'median over the strategy\'s, from the same boots. Every figure compared here comes from '
+                    'host-warm boots (guest RAM already backed by the host, as on a real machine); host-cold '
+                    'boots have a section of their own.'),
+              ('h', 2, 'Which strategy, how much faster, and why'), ('list', answers(summary)),
+              ('h', 2, 'Summary'),
+              ('p', 'Medians over the host-warm boots (benchmark mode: of the boots\' medians over their rounds), '
+                    'min–max over every round of those boots; "own boot" is the strategy booted alone (guest-cold), '
+                    'its median and min–max over its boots.'),
+              ('table', SUMMARY_HEADER, summary_rows(summary)),
+              ('h', 2, 'Fill limit'),
+              ('p', 'The time to write the mem_map at the fill speed measured in the same boots, by the strategies\' '
+                    'statistic: the median over rounds and boots, and the min (the best round).'),
+              ('table', FILL_HEADER, fill_rows(summary)),
+              ('h', 2, 'Linux reference beside our own boots (guest-cold, host-warm)'),
+              ('p', 'Linux prints whole jiffies: "surely within" is the printed ms ±1 jiffy, narrowed by the printk '
+                    'time stamps around the deferred-init lines where they say more.'),
+              ('table', LINUX_HEADER, linux_rows(summary)),
+              ('h', 2, 'Environment'), ('list', environment(summary))]
+    cold = host_cold_rows(summary)
+    if cold:
+        blocks += [('h', 2, 'Host-cold boots'), ('p', HOST_COLD_TEXT), ('table', HOST_COLD_HEADER, cold)]
+    if baseline_part:
+        header, rows, env = baseline_part
+        blocks += [('h', 2, 'Against the baseline'),
+                   ('p', 'Host-warm medians of both runs. A change is flagged (SLOWER/FASTER) only when it exceeds '
+                         'the noise: the larger of the two runs\' half min–max range over their rounds and boots.'),
+                   ('list', env or ['Both runs ran in the same environment (accelerator, host, QEMU, commit).']),
+                   ('table', header, rows)]
+    blocks += [('h', 2, 'Boots'), ('table', OUTCOME_HEADER, outcome_rows(summary)), ('h', 2, 'Graphs')]
+    for g in graphs:
+        blocks += [('h', 3, g['title']), ('p', g['how']), ('graph', g)]
+    if notes or problems:
+        blocks += [('h', 2, 'Left out, and why'), ('list', notes + problems)]
+    return blocks
+
+
+def markdown(blocks, out_dir):
+    out = []
+    for block in blocks:
+        kind = block[0]
+        if kind == 'h':
+            out.append('#' * block[1] + ' ' + block[2])
+        elif kind == 'p':
+            out.append(block[1])
+        elif kind == 'list':
+            out.append('\n'.join(f'- {item}' for item in block[1]))
+        elif kind == 'table':
+            header, rows = block[1], block[2]
+            lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+            lines += ['| ' + ' | '.join(cell(c).replace('|', '\\|') for c in r) + ' |' for r in rows]
+            out.append('\n'.join(lines))
+        elif kind == 'graph':
+            g = block[1]
+            png, svg = (os.path.relpath(g[k], out_dir) for k in ('png', 'svg'))
+            out.append(f'![{g["title"]}]({png})\n\n[SVG]({svg})')
+    return '\n\n'.join(out) + '\n'
+
+
+def inline_svg(path, prefix):
+    """An SVG file's markup for inlining in HTML: without its XML prolog, and
+    with its ids prefixed so that two graphs' ids never clash in one page."""
+    with open(path) as f:
+        text = f.read()
+    text = text[text.find('<svg'):]
+    ids = set(re.findall(r'\bid=["\']([^"\']+)["\']', text))
+    if not ids:
+        return text
+    names = '|'.join(re.escape(name) for name in sorted(ids, key=len, reverse=True))
+    # id='x', href='#x' and url(#x), in either quote style
+    return re.sub(r'(\bid=["\']|#)(' + names + r')(?=["\')])', lambda m: m.group(1) + prefix + m.group(2), text)
+
+
+STYLE = ('body{font-family:sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}'
+         'table{border-collapse:collapse;margin:1em 0;font-size:90%}td,th{border:1px solid #ccc;padding:3px 8px;'
+         'text-align:right}td:first-child,th{text-align:left}th{background:#f0f0f0}svg{width:100%;height:auto}'
+         '.graph{margin:1em 0 2.5em}')
+
+
+def html_page(blocks):
+    out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
+           '<title>meminit: mem_map initialization compared</title>', f'<style>{STYLE}</style></head><body>']
+    for n, block in enumerate(blocks):
+        kind = block[0]
+        if kind == 'h':
+            out.append(f'<h{block[1]}>{html.escape(block[2])}</h{block[1]}>')
+        elif kind == 'p':
+            out.append(f'<p>{html.escape(block[1])}</p>')
+        elif kind == 'list':
+            out.append('<ul>' + ''.join(f'<li>{html.escape(str(i))}</li>' for i in block[1]) + '</ul>')
+        elif kind == 'table':
+            out.append('<table><tr>' + ''.join(f'<th>{html.escape(h)}</th>' for h in block[1]) + '</tr>')
+            out += ['<tr>' + ''.join(f'<td>{html.escape(cell(c))}</td>' for c in r) + '</tr>' for r in block[2]]
+            out.append('</table>')
+        elif kind == 'graph':
+            out.append(f'<div class="graph">{inline_svg(block[1]["svg"], f"g{n}_")}</div>')
+    out.append('</body></html>')
+    return '\n'.join(out) + '\n'
+
+
+def make_report(results_dir, baseline_dir=None, out=sys.stdout):
+    """Everything from DIR/results.jsonl; returns the paths written and the problems seen."""
+    lines, problems = load(os.path.join(results_dir, 'results.jsonl'))
+    summary = S.summarize(lines)
+    problems += summary['problems']
+    traces, trace_problems = write_traces(by_boot(lines), os.path.join(results_dir, 'traces'))
+    problems += trace_problems
+    try:
+        from .plots import plot_all
+        graphs, notes = plot_all(summary, os.path.join(results_dir, 'graphs'))
+    except (OSError, RuntimeError) as e:  # no gnuplot, or it refused: the tables still say everything
+        graphs, notes = [], [f'graphs not drawn: {e}']
+    baseline_part = None
+    if baseline_dir:
+        before_lines, before_problems = load(os.path.join(baseline_dir, 'results.jsonl'))
+        problems += [f'baseline: {p}' for p in before_problems]
+        baseline_part = baseline.against(summary, S.summarize(before_lines))
+    blocks = blocks_of(summary, graphs, notes, problems, baseline_part)
+    md, page = os.path.join(results_dir, 'report.md'), os.path.join(results_dir, 'report.html')
+    with open(md, 'w') as f:
+        f.write(markdown(blocks, results_dir))
+    with open(page, 'w') as f:
+        f.write(html_page(blocks))
+    print(text_table(SUMMARY_HEADER, summary_rows(summary)), file=out)
+    print('', *answers(summary), sep='\n', file=out)
+    print('\n' + text_table(LINUX_HEADER, linux_rows(summary)), file=out)
+    if host_cold_rows(summary):
+        print('\nhost-cold boots (the host faulted guest RAM in while they ran; compared with nothing):', file=out)
+        print(text_table(HOST_COLD_HEADER, host_cold_rows(summary)), file=out)
+    if baseline_part:
+        header, rows, env = baseline_part
+        print(f'\nagainst the baseline {baseline_dir}:', file=out)
+        for note in env:
+            print(f'  {note}', file=out)
+        print(text_table(header, rows), file=out)
+    for problem in notes + problems:
+        print(f'note: {problem}', file=out)
+    print(f'report: {md}\nreport: {page}', file=out)
+    return {'md': md, 'html': page, 'graphs': graphs, 'traces': traces, 'problems': problems, 'notes': notes,
+            'summary': summary}
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(prog='report.py', description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('dir', metavar='DIR', help='a compare run: holds results.jsonl')
+    ap.add_argument('--baseline', metavar='DIR2', help='an earlier compare run to compare with')
+    args = ap.parse_args(argv)
+    if not os.path.exists(os.path.join(args.dir, 'results.jsonl')):
+        print(f'report.py: no results.jsonl in {args.dir}', file=sys.stderr)
+        return 2
+    make_report(args.dir, args.baseline)
+    return 0
