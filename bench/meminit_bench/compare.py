@@ -19,19 +19,14 @@ reported and the run goes on.
 """
 import argparse
 import datetime
-import importlib.machinery
+import importlib
 import os
 import subprocess
 import sys
 import tempfile
 import time
 
-from . import BENCH_DIR
-HERE = BENCH_DIR
-REPO = os.path.dirname(HERE)
-from . import hostmem
-from . import matrix
-from . import results
+from . import BENCH_DIR as HERE, REPO_DIR as REPO, hostmem, matrix, results
 from .records import kernel_elf, parse_records, strategy_names
 from .summary import MIN_BOOTS
 from .topology import GiB

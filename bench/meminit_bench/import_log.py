@@ -19,10 +19,7 @@ import os
 import subprocess
 import sys
 
-from . import BENCH_DIR
-HERE = BENCH_DIR
-from . import hostmem
-from . import results
+from . import BENCH_DIR as HERE, hostmem, results
 from .records import parse_records
 from .topology import size_name
 

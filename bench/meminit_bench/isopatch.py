@@ -19,8 +19,8 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 import time
 
 from .console import EXIT_EMU, Failure

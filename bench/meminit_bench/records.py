@@ -14,9 +14,9 @@ import os
 import re
 import struct
 
+from . import REPO_DIR as ROOT
+
 RECORD_LINE = re.compile(r'^@([a-z_]+) (\{.*\})\s*$')
-from . import REPO_DIR
-ROOT = REPO_DIR
 SCHEMA_PATH = os.path.join(ROOT, 'init', 'records.schema.json')
 
 

@@ -15,11 +15,8 @@ import os
 import re
 import sys
 
-from . import BENCH_DIR
-HERE = BENCH_DIR
-from . import baseline
+from . import BENCH_DIR as HERE, baseline, summary as S
 from .answers import answers
-from . import summary as S
 from .results import by_boot, load
 from .trace import write_traces
 

@@ -18,14 +18,13 @@ import threading
 import time
 import tty
 
+from . import REPO_DIR as REPO
 from .console import (EXIT_EMU, EXIT_FAIL, EXIT_HANG, EXIT_OK, EXIT_USAGE,
                      Console, Failure, Interrupted, LineSplitter, kill_group,
                      raise_interrupted)
 from .isopatch import patched_iso
 
 PROG = "run-bochs"
-from . import REPO_DIR
-REPO = REPO_DIR
 DEFAULT_ISO = os.path.join(REPO, "build", "meminit.iso")
 
 DEFAULT_MEM_MB = 512

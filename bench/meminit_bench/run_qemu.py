@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 
+from . import REPO_DIR as REPO
 from .console import (EXIT_EMU, EXIT_FAIL, EXIT_HANG, EXIT_OK, EXIT_USAGE,
                      Console, Failure, Interrupted, LineSplitter, kill_group,
                      raise_interrupted)
@@ -26,8 +27,6 @@ from .isopatch import patched_iso
 from .topology import GiB, machine, parse_distances, parse_size
 
 PROG = "run-qemu"
-from . import REPO_DIR
-REPO = REPO_DIR
 DEFAULT_ISO = os.path.join(REPO, "build", "meminit.iso")
 
 # The kernel writes 0x10 to isa-debug-exit on success; QEMU then exits

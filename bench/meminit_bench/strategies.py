@@ -17,9 +17,7 @@ import statistics
 import subprocess
 import sys
 
-from . import BENCH_DIR
-HERE = BENCH_DIR
-from . import hostmem
+from . import BENCH_DIR as HERE, hostmem
 from .records import of_type, parse_records
 from .topology import Topology, even, parse_size as size
 
