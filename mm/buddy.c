@@ -2,19 +2,8 @@
 /* The buddy page allocator (buddy.h). */
 #include "mm/buddy.h"
 
-static struct page *node_page(const struct buddy *b, int node, uint64_t pfn)
-{
-	const struct node_memmap *nm = &b->mm->nodes[node];
-
-	return nm->map + (pfn - nm->start_pfn);
-}
-
-static bool in_span(const struct buddy *b, int node, uint64_t pfn)
-{
-	const struct node_memmap *nm = &b->mm->nodes[node];
-
-	return pfn >= nm->start_pfn && pfn < nm->end_pfn;
-}
+/* A block never straddles two arrays of struct pages: head + i is the block's page i. */
+_Static_assert(MAX_ORDER <= MEMMAP_PIECE_MIN_SHIFT, "mem_map pieces are cut inside buddy blocks");
 
 void buddy_init(struct buddy *b, const struct memmap *mm)
 {
@@ -79,7 +68,7 @@ void free_range_to_buddy(struct buddy *b, int node, uint64_t start_pfn, uint64_t
 	for (uint64_t pfn = start_pfn; pfn < end_pfn;) {
 		unsigned order = block_order(pfn, end_pfn);
 
-		add_free_block(zone, node_page(b, node, pfn), order);
+		add_free_block(zone, pfn_to_page(b->mm, pfn), order);
 		zone->free_pages += 1ull << order;
 		pfn += 1ull << order;
 	}
@@ -180,17 +169,15 @@ void free_pages(struct buddy *b, struct page *page, unsigned order)
 		uint64_t buddy_pfn = pfn ^ (1ull << order);
 		struct page *buddy;
 
-		if (!in_span(b, node, buddy_pfn))
-			break;
-		buddy = node_page(b, node, buddy_pfn);
-		if (!(buddy->flags & PG_buddy) || buddy->private != order ||
+		buddy = pfn_to_page(b->mm, buddy_pfn); /* NULL outside the spans and present sections */
+		if (!buddy || !(buddy->flags & PG_buddy) || buddy->private != order ||
 		    page_zone(buddy) != page_zone(page) || page_node(buddy) != node)
 			break;
 		del_free_block(zone, buddy, order);
 		pfn &= ~(1ull << order);
 		order++;
 	}
-	add_free_block(zone, node_page(b, node, pfn), order);
+	add_free_block(zone, pfn_to_page(b->mm, pfn), order);
 	spin_unlock_irqrestore(&zone->lock, flags);
 }
 

@@ -2,7 +2,9 @@
 /* The mem_map's layout and its initialization (memmap.h). */
 #include "mm/memmap.h"
 
-#define SECTION_SHIFT_MAX 18 /* 1 GiB of pages per section at most */
+/* 128 MiB, like Linux's sections: the largest section, and the stretch without RAM that has no struct pages. */
+#define PRESENCE_SHIFT 15
+#define SECTION_SHIFT_MAX PRESENCE_SHIFT
 #define PFN_OF(addr) ((addr) >> PAGE_SHIFT)
 #define PFN_UP(addr) (((addr) + PAGE_SIZE - 1) >> PAGE_SHIFT)
 
@@ -101,17 +103,22 @@ static uint64_t max_span_pfn(const struct numa_topology *topo)
 	return max;
 }
 
-uint64_t memmap_section_table_bytes(const struct numa_topology *topo)
+static uint64_t section_count(const struct numa_topology *topo, unsigned shift)
 {
-	unsigned shift = memmap_section_shift(topo);
-
 	return (max_span_pfn(topo) + (1ull << shift) - 1) >> shift;
 }
 
-/* Sections from the cut before a node's ranges to the cut after them belong to that node. */
-static void fill_section_table(struct memmap *mm, const struct numa_topology *topo)
+/* Per section a base and a node, and room for a block per section (the most pieces there can be). */
+uint64_t memmap_section_table_bytes(const struct numa_topology *topo)
 {
-	uint64_t sections = (mm->max_pfn + (1ull << mm->section_shift) - 1) >> mm->section_shift;
+	uint64_t sections = section_count(topo, memmap_section_shift(topo));
+
+	return sections * (sizeof(uintptr_t) + sizeof(struct memmap_block) + 1);
+}
+
+/* Sections from the cut before a node's ranges to the cut after them belong to that node. */
+static void assign_nodes(struct memmap *mm, const struct numa_topology *topo, uint64_t sections)
+{
 	struct range_walk w = { { 0 } };
 	struct range_ref prev, cur;
 	uint64_t s = 0;
@@ -130,21 +137,152 @@ static void fill_section_table(struct memmap *mm, const struct numa_topology *to
 		mm->section_node[s] = (uint8_t)prev.node;
 }
 
-void memmap_setup(struct memmap *mm, const struct numa_topology *topo, const struct memblock *mb,
-		  struct page *const *maps, uint8_t *section_table)
+/*
+ * Presence is decided per 128 MiB (PRESENCE_SHIFT) like Linux's sections,
+ * even where node boundaries force smaller sections: a small hole stays
+ * struct pages (reserved), only a 128 MiB stretch without RAM goes. The
+ * section bases, not yet set, mark the present sections meanwhile.
+ */
+static void drop_absent(struct memmap *mm, const struct numa_topology *topo, uint64_t sections)
 {
+	const unsigned grain = PRESENCE_SHIFT; /* >= section_shift */
+
+	for (uint64_t i = 0; i < sections; i++)
+		mm->section_base[i] = 0;
+	for (unsigned node = 0; node < topo->node_count; node++) {
+		const struct numa_node *n = &topo->nodes[node];
+
+		for (unsigned r = 0; r < n->range_count; r++) {
+			uint64_t s, e;
+
+			if (n->ranges[r].end <= n->ranges[r].start)
+				continue;
+			s = (PFN_OF(n->ranges[r].start) >> grain) << (grain - mm->section_shift);
+			e = ((PFN_UP(n->ranges[r].end) + (1ull << grain) - 1) >> grain) << (grain - mm->section_shift);
+			for (; s < e && s < sections; s++)
+				mm->section_base[s] = 1;
+		}
+	}
+	for (uint64_t i = 0; i < sections; i++) {
+		if (!mm->section_base[i])
+			mm->section_node[i] = SECTION_NO_NODE;
+		mm->section_base[i] = 0;
+	}
+}
+
+void memmap_setup(struct memmap *mm, const struct numa_topology *topo, const struct memblock *mb,
+		  uint8_t *section_table)
+{
+	uint64_t sections;
+
 	mm->node_count = topo->node_count;
 	mm->topo = topo;
 	mm->mb = mb;
 	mm->max_pfn = max_span_pfn(topo);
 	mm->section_shift = memmap_section_shift(topo);
-	mm->section_node = section_table;
+	sections = section_count(topo, mm->section_shift);
+	/* The widest entries first: each array stays aligned. */
+	mm->section_base = (uintptr_t *)(void *)section_table;
+	mm->blocks = (struct memmap_block *)(void *)(section_table + sections * sizeof(uintptr_t));
+	mm->section_node = section_table + sections * (sizeof(uintptr_t) + sizeof(struct memmap_block));
+	mm->block_count = 0;
 	for (unsigned n = 0; n < topo->node_count; n++) {
-		mm->nodes[n].map = maps[n];
 		mm->nodes[n].start_pfn = topo->nodes[n].start_pfn;
 		mm->nodes[n].end_pfn = topo->nodes[n].end_pfn;
 	}
-	fill_section_table(mm, topo);
+	assign_nodes(mm, topo, sections);
+	drop_absent(mm, topo, sections);
+	mm->present_pages = 0;
+	for (unsigned n = 0; n < topo->node_count; n++)
+		mm->present_pages += memmap_present_pages_in(mm, (int)n, 0, mm->max_pfn);
+}
+
+/* ---- present sections and their storage ---- */
+
+bool memmap_next_extent(const struct memmap *mm, int node, uint64_t from, uint64_t to,
+			struct memmap_extent *out)
+{
+	const struct node_memmap *nm = &mm->nodes[node];
+	uint64_t s, e;
+
+	if (from < nm->start_pfn)
+		from = nm->start_pfn;
+	if (to > nm->end_pfn)
+		to = nm->end_pfn;
+	if (from >= to)
+		return false;
+	s = from >> mm->section_shift;
+	e = ((to - 1) >> mm->section_shift) + 1;
+	while (s < e && mm->section_node[s] != node)
+		s++;
+	if (s == e)
+		return false;
+	out->start_pfn = s << mm->section_shift > from ? s << mm->section_shift : from;
+	while (s < e && mm->section_node[s] == node)
+		s++;
+	out->end_pfn = s << mm->section_shift < to ? s << mm->section_shift : to;
+	return true;
+}
+
+uint64_t memmap_present_pages_in(const struct memmap *mm, int node, uint64_t from, uint64_t to)
+{
+	struct memmap_extent x;
+	uint64_t pages = 0;
+
+	for (; memmap_next_extent(mm, node, from, to, &x); from = x.end_pfn)
+		pages += x.end_pfn - x.start_pfn;
+	return pages;
+}
+
+void memmap_add_storage(struct memmap *mm, uint64_t start_pfn, uint64_t end_pfn, struct page *map)
+{
+	uintptr_t base = (uintptr_t)map - (uintptr_t)(start_pfn * sizeof(struct page));
+	struct memmap_block blk = { (uintptr_t)map, (uintptr_t)(map + (end_pfn - start_pfn)), start_pfn };
+	unsigned i = mm->block_count++;
+
+	for (uint64_t s = start_pfn >> mm->section_shift; s << mm->section_shift < end_pfn; s++)
+		mm->section_base[s] = base;
+	/* Kept in address order: blocks come mostly in order, so the insertion is short. */
+	for (; i > 0 && mm->blocks[i - 1].map_start > blk.map_start; i--)
+		mm->blocks[i] = mm->blocks[i - 1];
+	mm->blocks[i] = blk;
+}
+
+bool memmap_next_piece(const struct memmap *mm, int node, uint64_t from, uint64_t to,
+		       struct memmap_extent *out)
+{
+	uint64_t s, base;
+
+	if (!memmap_next_extent(mm, node, from, to, out))
+		return false;
+	s = out->start_pfn >> mm->section_shift;
+	base = mm->section_base[s];
+	while (++s << mm->section_shift < out->end_pfn)
+		if (mm->section_base[s] != base) {
+			out->end_pfn = s << mm->section_shift;
+			break;
+		}
+	return true;
+}
+
+bool memmap_page_pfn(const struct memmap *mm, const struct page *p, uint64_t *pfn)
+{
+	uintptr_t a = (uintptr_t)p;
+	unsigned lo = 0, hi = mm->block_count;
+
+	while (lo < hi) { /* the first block that ends after @a */
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (mm->blocks[mid].map_end <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == mm->block_count || a < mm->blocks[lo].map_start ||
+	    (a - mm->blocks[lo].map_start) % sizeof(struct page))
+		return false;
+	*pfn = mm->blocks[lo].start_pfn + (a - mm->blocks[lo].map_start) / sizeof(struct page);
+	return true;
 }
 
 /* ---- runs: the layout of one node's span, in pieces of one kind and one zone ---- */
@@ -209,11 +347,10 @@ static void emit_ram(struct run_emitter *em, const struct memblock *mb, uint64_t
 		emit(em, cur, e, RUN_FREE);
 }
 
-void memmap_for_each_run(const struct memmap *mm, int node, uint64_t start_pfn, uint64_t end_pfn,
-			 page_run_fn fn, void *cookie)
+/* The runs of [start_pfn, end_pfn), one stretch of present sections of the node. */
+static void emit_extent(struct run_emitter *em, const struct memmap *mm, const struct numa_node *n,
+			uint64_t start_pfn, uint64_t end_pfn)
 {
-	const struct numa_node *n = &mm->topo->nodes[node];
-	struct run_emitter em = { fn, cookie, node, 0, 0, RUN_HOLE, ZONE_DMA };
 	uint64_t cur = start_pfn;
 
 	for (unsigned r = 0; r < n->range_count && cur < end_pfn; r++) {
@@ -224,15 +361,27 @@ void memmap_for_each_run(const struct memmap *mm, int node, uint64_t start_pfn, 
 		if (rs >= end_pfn)
 			break;
 		if (rs > cur)
-			emit(&em, cur, rs, RUN_HOLE);
+			emit(em, cur, rs, RUN_HOLE);
 		if (rs < cur)
 			rs = cur;
-		emit_ram(&em, mm->mb, rs, re < end_pfn ? re : end_pfn);
+		emit_ram(em, mm->mb, rs, re < end_pfn ? re : end_pfn);
 		cur = re;
 	}
 	if (cur < end_pfn)
-		emit(&em, cur, end_pfn, RUN_HOLE);
-	emit_flush(&em);
+		emit(em, cur, end_pfn, RUN_HOLE);
+}
+
+void memmap_for_each_run(const struct memmap *mm, int node, uint64_t start_pfn, uint64_t end_pfn,
+			 page_run_fn fn, void *cookie)
+{
+	const struct numa_node *n = &mm->topo->nodes[node];
+	struct run_emitter em = { fn, cookie, node, 0, 0, RUN_HOLE, ZONE_DMA };
+	struct memmap_extent x;
+
+	for (; memmap_next_extent(mm, node, start_pfn, end_pfn, &x); start_pfn = x.end_pfn) {
+		emit_extent(&em, mm, n, x.start_pfn, x.end_pfn);
+		emit_flush(&em); /* a run never spans an absent section */
+	}
 }
 
 /* ---- initialization ---- */
@@ -295,15 +444,37 @@ void __memmap_fill(struct page *first, uint64_t n, const struct page *tmpl, bool
 	}
 }
 
+/* Pages from @pfn (present) up to @end whose struct pages are one array. */
+static uint64_t contiguous_pages(const struct memmap *mm, uint64_t pfn, uint64_t end)
+{
+	uint64_t s = pfn >> mm->section_shift, base = mm->section_base[s];
+
+	while (++s << mm->section_shift < end)
+		if (mm->section_base[s] != base)
+			return (s << mm->section_shift) - pfn;
+	return end - pfn;
+}
+
+/* @tmpl into the struct pages of [start_pfn, end_pfn) (present sections), array by array. */
+static void fill_present(const struct memmap *mm, uint64_t start_pfn, uint64_t end_pfn,
+			 const struct page *tmpl)
+{
+	while (start_pfn < end_pfn) {
+		uint64_t n = contiguous_pages(mm, start_pfn, end_pfn);
+
+		__memmap_fill(pfn_to_page(mm, start_pfn), n, tmpl, mm->streaming);
+		start_pfn += n;
+	}
+}
+
 static void init_run(void *cookie, int node, uint64_t start_pfn, uint64_t end_pfn,
 		     enum page_run_kind kind, enum zone_type zone)
 {
 	const struct memmap *mm = cookie;
-	const struct node_memmap *nm = &mm->nodes[node];
 	struct page tmpl = memmap_initial_page(node, zone, kind);
 
 	tmpl.init_gen = mm->generation;
-	__memmap_fill(nm->map + (start_pfn - nm->start_pfn), end_pfn - start_pfn, &tmpl, mm->streaming);
+	fill_present(mm, start_pfn, end_pfn, &tmpl);
 }
 
 void memmap_init_range(const struct memmap *mm, int node, uint64_t start_pfn, uint64_t end_pfn)
@@ -313,11 +484,12 @@ void memmap_init_range(const struct memmap *mm, int node, uint64_t start_pfn, ui
 
 void memmap_fill_raw(const struct memmap *mm, int node, uint64_t start_pfn, uint64_t end_pfn)
 {
-	const struct node_memmap *nm = &mm->nodes[node];
 	/* No run's generation: whatever a later run fails to write cannot pass for its own. */
 	const struct page blank = { .init_gen = ~mm->generation };
+	struct memmap_extent x;
 
-	__memmap_fill(nm->map + (start_pfn - nm->start_pfn), end_pfn - start_pfn, &blank, mm->streaming);
+	for (; memmap_next_extent(mm, node, start_pfn, end_pfn, &x); start_pfn = x.end_pfn)
+		fill_present(mm, x.start_pfn, x.end_pfn, &blank);
 }
 
 uint64_t memmap_node_ram_pages(const struct memmap *mm, int node)

@@ -10,10 +10,11 @@ extern struct memmap boot_memmap;
 extern struct buddy boot_buddy;
 
 /*
- * Allocate each node's struct page array on that node (2 MiB aligned) and
- * the section table, describe them, and set up empty buddy lists. The last
- * use of the early allocator: what it has reserved by now is the layout.
- * Writes no struct page. False if an array could not be allocated.
+ * Allocate the section table and the struct pages of each node's present
+ * sections on that node (2 MiB aligned when it wastes little), describe
+ * them, and set up empty buddy lists. The last use of the early allocator:
+ * what it has reserved by now is the layout. Writes no struct page. False
+ * if some struct pages could not be placed.
  */
 bool memmap_boot_setup(const struct numa_topology *topo);
 

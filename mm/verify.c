@@ -130,11 +130,11 @@ struct vctx {
 	const struct buddy *b;
 	enum verify_mode mode;
 	struct verify_result *out;
-	/* The node being walked. */
+	/* The node being walked, and the piece of it whose struct pages are one array (map). */
 	int node;
 	const struct page *map;
-	uint64_t node_start, node_end;
-	uint64_t next_run_pfn; /* runs must tile the span */
+	uint64_t node_start, node_end; /* the piece's pfns */
+	uint64_t next_run_pfn; /* runs must tile the piece */
 	uint64_t next_sample;  /* SAMPLE: the next pfn to check in full */
 	int list_zone, list_order; /* the free list being walked, for the detail; -1: none */
 	/* What the walk found. */
@@ -200,18 +200,19 @@ static inline bool self_linked(const struct page *p)
 
 /*
  * Is @t a list_head a free block of @c's node may link to: @head (its free
- * list) or the lru of a page of the node's mem_map? Checked before any
- * pointer found in a page is followed.
+ * list) or the lru of a struct page of the node? Checked before any pointer
+ * found in a page is followed; the pfn of the page is left in @pfn.
  */
 static inline bool link_target_ok(const struct vctx *c, const struct list_head *t,
-				  const struct list_head *head)
+				  const struct list_head *head, uint64_t *pfn)
 {
-	uintptr_t off = (uintptr_t)t - ((uintptr_t)c->map + offsetof(struct page, lru));
+	uintptr_t p = (uintptr_t)t - offsetof(struct page, lru);
 
 	if (t == head)
 		return true;
-	return c->map && off < (c->node_end - c->node_start) * sizeof(struct page) &&
-	       off % sizeof(struct page) == 0;
+	return memmap_page_pfn(c->mm, (const struct page *)p, pfn) &&
+	       c->mm->section_node[*pfn >> c->mm->section_shift] == c->node &&
+	       pfn_to_page(c->mm, *pfn) == (const struct page *)p;
 }
 
 /*
@@ -358,9 +359,8 @@ static void stray_page(struct vctx *c, uint64_t pfn, uint64_t last_head, uint64_
 
 static void resolve_stray(struct vctx *c, uint64_t zone_alloc)
 {
-	const struct node_memmap *nm = &c->mm->nodes[c->stray_node];
 	const struct page *h = c->stray_head_pfn == VERIFY_NO_PFN ? 0 :
-			       nm->map + (c->stray_head_pfn - nm->start_pfn);
+			       pfn_to_page(c->mm, c->stray_head_pfn);
 
 	c->node = c->stray_node;
 	if (h && (h->flags & PG_head) && zone_alloc > c->walk_alloc) {
@@ -373,7 +373,7 @@ static void resolve_stray(struct vctx *c, uint64_t zone_alloc)
 		     "allocated block head whose order does not cover its block");
 		return;
 	}
-	fail(c, c->stray_pfn, "flags", nm->map[c->stray_pfn - nm->start_pfn].flags,
+	fail(c, c->stray_pfn, "flags", pfn_to_page(c->mm, c->stray_pfn)->flags,
 	     c->stray_base | PG_buddy,
 	     "free page neither in the buddy allocator nor allocated (lost)");
 }
@@ -385,6 +385,7 @@ static void check_buddy_head(struct vctx *c, const struct page *p, uint64_t pfn,
 	const char *what = "buddy block head";
 	const struct list_head *head = &c->b->nodes[c->node].zones[zone].free_area[k].free_list;
 	const struct list_head *self = &p->lru;
+	uint64_t pfn_of_link;
 
 	c->out->pages_checked++;
 	if (p->flags != (base | PG_buddy))
@@ -396,10 +397,10 @@ static void check_buddy_head(struct vctx *c, const struct page *p, uint64_t pfn,
 	else if (self_linked(p))
 		fail(c, pfn, "lru", (uintptr_t)self, (uintptr_t)head,
 		     "free block on no free list (lost)");
-	else if (!link_target_ok(c, p->lru.next, head) || p->lru.next->prev != self)
+	else if (!link_target_ok(c, p->lru.next, head, &pfn_of_link) || p->lru.next->prev != self)
 		fail(c, pfn, "lru", (uintptr_t)p->lru.next, (uintptr_t)head,
 		     "free block not on its free list (lost)");
-	else if (!link_target_ok(c, p->lru.prev, head) || p->lru.prev->next != self)
+	else if (!link_target_ok(c, p->lru.prev, head, &pfn_of_link) || p->lru.prev->next != self)
 		fail(c, pfn, "lru", (uintptr_t)p->lru.prev, (uintptr_t)head,
 		     "free block not on its free list (lost)");
 	else
@@ -525,7 +526,7 @@ static void run_cb(void *cookie, int node, uint64_t s, uint64_t e, enum page_run
 	if (!r->ok)
 		return;
 	if (node != c->node || s != c->next_run_pfn || e <= s || e > c->node_end) {
-		fail(c, s, "accounting", s, c->next_run_pfn, "runs do not tile the node's span");
+		fail(c, s, "accounting", s, c->next_run_pfn, "runs do not tile the node's present sections");
 		return;
 	}
 	if (zone != zone_of_pfn(s) || e > zone_end_pfn(s)) {
@@ -567,9 +568,6 @@ static uint64_t walk_lists(struct vctx *c)
 		uint64_t span = nm->end_pfn - nm->start_pfn;
 
 		c->node = (int)node;
-		c->map = nm->map;
-		c->node_start = nm->start_pfn;
-		c->node_end = nm->end_pfn;
 		for (int z = 0; z < MAX_NR_ZONES && c->out->ok; z++) {
 			const struct zone *zone = &b->nodes[node].zones[z];
 			const uint64_t flags = page_flags_make((int)node, (enum zone_type)z, PG_buddy);
@@ -587,14 +585,13 @@ static uint64_t walk_lists(struct vctx *c)
 					const struct page *p;
 					uint64_t pfn;
 
-					if (!link_target_ok(c, e, head)) {
+					if (!link_target_ok(c, e, head, &pfn)) {
 						fail(c, prev_pfn, prev_pfn == VERIFY_NO_PFN ? "free lists" : "lru",
 						     (uintptr_t)e, (uintptr_t)head,
 						     "free list link out of the node's mem_map");
 						return total;
 					}
 					p = container_of(e, struct page, lru);
-					pfn = nm->start_pfn + (uint64_t)(p - nm->map);
 					if (e->prev != prev) {
 						fail(c, pfn, "lru", (uintptr_t)e->prev, (uintptr_t)prev,
 						     "free list entry with a broken back link");
@@ -686,20 +683,25 @@ bool memmap_verify(const struct memmap *mm, const struct buddy *b, enum verify_m
 	if (b && mode != VERIFY_OFF)
 		list_free = walk_lists(&c);
 
-	/* Every node, even after a mismatch: its runs are still counted (run_cb). */
+	/*
+	 * Every node, even after a mismatch: its runs are still counted (run_cb).
+	 * Piece by piece, each one array of struct pages; absent sections have none.
+	 */
 	for (unsigned node = 0; node < mm->node_count; node++) {
-		const struct node_memmap *nm = &mm->nodes[node];
+		struct memmap_extent x;
 
 		c.node = (int)node;
-		c.map = nm->map;
-		c.node_start = c.next_run_pfn = nm->start_pfn;
-		c.node_end = nm->end_pfn;
 		c.next_sample = 0;
-		if (nm->end_pfn > nm->start_pfn)
-			memmap_for_each_run(mm, (int)node, nm->start_pfn, nm->end_pfn, run_cb, &c);
-		if (out->ok && c.next_run_pfn != nm->end_pfn)
-			fail(&c, c.next_run_pfn, "accounting", c.next_run_pfn, nm->end_pfn,
-			     "runs end before the node's span");
+		for (uint64_t from = 0; memmap_next_piece(mm, (int)node, from, mm->max_pfn, &x);
+		     from = x.end_pfn) {
+			c.map = pfn_to_page(mm, x.start_pfn);
+			c.node_start = c.next_run_pfn = x.start_pfn;
+			c.node_end = x.end_pfn;
+			memmap_for_each_run(mm, (int)node, x.start_pfn, x.end_pfn, run_cb, &c);
+			if (out->ok && c.next_run_pfn != x.end_pfn)
+				fail(&c, c.next_run_pfn, "accounting", c.next_run_pfn, x.end_pfn,
+				     "runs end before the piece of the node's span");
+		}
 	}
 	c.node = 0;
 	out->total_pages = c.free_run_pages + out->reserved_pages;
@@ -764,31 +766,42 @@ static inline uint64_t fmix64(uint64_t k)
 	return k;
 }
 
+/* Absorb @n struct pages from @p into the lanes. */
+static inline void digest_pages(uint64_t *lane_a, uint64_t *lane_b, const struct page *p, uint64_t n)
+{
+	uint64_t a = *lane_a, b = *lane_b;
+
+	for (uint64_t i = 0; i < n; i++, p++) {
+		uint64_t self = (p->lru.next == &p->lru) & (p->lru.prev == &p->lru);
+		uint64_t counts = (uint64_t)(uint32_t)p->refcount | (uint64_t)(uint32_t)p->mapcount << 32;
+
+		a = (a ^ p->flags) * DIGEST_PA;
+		b = (b ^ counts) * DIGEST_PB;
+		a = (a ^ p->private) * DIGEST_PA;
+		b = (b ^ p->mapping) * DIGEST_PB;
+		a = (a ^ p->index) * DIGEST_PA;
+		a ^= (a >> 29) ^ self;
+		b ^= b >> 32;
+	}
+	*lane_a = a;
+	*lane_b = b;
+}
+
 uint64_t memmap_digest(const struct memmap *mm)
 {
 	uint64_t a = 0xcbf29ce484222325ull, b = 0x6a09e667f3bcc908ull;
 
 	for (unsigned node = 0; node < mm->node_count; node++) {
 		const struct node_memmap *nm = &mm->nodes[node];
-		const struct page *p = nm->map;
-		uint64_t n = nm->end_pfn > nm->start_pfn ? nm->end_pfn - nm->start_pfn : 0;
+		struct memmap_extent x;
 
 		a = (a ^ node) * DIGEST_PA;
 		a = (a ^ nm->start_pfn) * DIGEST_PA;
 		b = (b ^ nm->end_pfn) * DIGEST_PB;
-		for (uint64_t i = 0; i < n; i++, p++) {
-			uint64_t self = (p->lru.next == &p->lru) & (p->lru.prev == &p->lru);
-			uint64_t counts = (uint64_t)(uint32_t)p->refcount |
-					  (uint64_t)(uint32_t)p->mapcount << 32;
-
-			a = (a ^ p->flags) * DIGEST_PA;
-			b = (b ^ counts) * DIGEST_PB;
-			a = (a ^ p->private) * DIGEST_PA;
-			b = (b ^ p->mapping) * DIGEST_PB;
-			a = (a ^ p->index) * DIGEST_PA;
-			a ^= (a >> 29) ^ self;
-			b ^= b >> 32;
-		}
+		/* Present sections only, in pfn order: without absent sections, every page of the span as before. */
+		for (uint64_t from = 0; memmap_next_piece(mm, (int)node, from, mm->max_pfn, &x);
+		     from = x.end_pfn)
+			digest_pages(&a, &b, pfn_to_page(mm, x.start_pfn), x.end_pfn - x.start_pfn);
 	}
 	return fmix64(fmix64(a) + b);
 }

@@ -78,8 +78,17 @@ void fx_setup(struct fixture *f)
 		if (bytes)
 			memset(f->maps[n], GARBAGE, bytes);
 	}
-	f->sections = malloc(memmap_section_table_bytes(&f->topo) + 1);
-	memmap_setup(&f->mm, &f->topo, &f->mb, f->maps, f->sections);
+	f->sections = aligned_alloc(64, (memmap_section_table_bytes(&f->topo) + 64) & ~63ull);
+	memmap_setup(&f->mm, &f->topo, &f->mb, f->sections);
+	/* Each stretch of present sections: its slice of the node's array (the rest stays garbage). */
+	for (unsigned n = 0; n < f->topo.node_count; n++) {
+		struct memmap_extent x;
+
+		for (uint64_t pfn = 0; memmap_next_extent(&f->mm, (int)n, pfn, f->mm.max_pfn, &x);
+		     pfn = x.end_pfn)
+			memmap_add_storage(&f->mm, x.start_pfn, x.end_pfn,
+					   f->maps[n] + (x.start_pfn - f->topo.nodes[n].start_pfn));
+	}
 }
 
 void fx_garbage(struct fixture *f)

