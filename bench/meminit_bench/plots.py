@@ -258,7 +258,7 @@ def scaling(out_dir, cases, vary):
         if len({c[key] for c in members}) < 2:
             continue
         series = []
-        for strategy in S.strategy_order({s for c in members for s in c['all']['bench']}):
+        for strategy in S.strategy_order(*(c['all']['bench'] for c in members)):
             done, usable = [], []
             for c in members:
                 bench = S.bench_of(c, strategy)

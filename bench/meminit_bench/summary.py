@@ -34,7 +34,6 @@ import statistics
 
 from .results import by_boot
 
-STRATEGIES = ('bsp', 'migrate', 'xcall', 'async')
 PAGE_BYTES = 4096
 GiB = 1 << 30
 
@@ -52,10 +51,12 @@ def ms(ns):
     return None if ns is None else ns / 1e6
 
 
-def strategy_order(names):
-    """The known strategies in their usual order, then any other name."""
-    names = set(names)
-    return [s for s in STRATEGIES if s in names] + sorted(names - set(STRATEGIES))
+def strategy_order(*orders):
+    """Strategy names in the kernel's order, each once: @bench records come in its
+    registry's order, so lists taken from them (first) keep it; names met only in
+    plain boots follow in the order they were booted (bench/compare boots them in
+    the registry's order too). No list of names is kept here."""
+    return list(dict.fromkeys(s for order in orders for s in order))
 
 
 def usable(boot, problems):
@@ -173,7 +174,7 @@ def merge_all(boots):
     if not boots:
         return None
     first = boots[0]
-    names = strategy_order({s for b in boots for s in b['bench']})
+    names = strategy_order(*(b['bench'] for b in boots))
     bench = {s: merge_bench([b['bench'][s] for b in boots if s in b['bench']]) for s in names}
     runs = {s: [r for b in boots for r in b['runs'].get(s, [])] for s in names}
     return {'boot': first['boot'], 'bench': bench, 'runs': runs, 'cold': first['cold'],
@@ -276,10 +277,7 @@ def summarize(lines):
 # Figures derived from one case; each computed here and only here.
 
 def strategies_of(case):
-    names = set(case['plain'])
-    if case['all']:
-        names |= set(case['all']['bench'])
-    return strategy_order(names)
+    return strategy_order(case['all']['bench'] if case['all'] else (), case['plain'])
 
 
 def bench_of(case, strategy):

@@ -33,6 +33,8 @@ def _unpacked_sample():
 
 
 SAMPLE = _unpacked_sample()
+# The sample kernel's strategies, in its registry's order (as its @bench records list them).
+SAMPLE_STRATEGIES = ('bsp', 'migrate', 'xcall', 'async')
 
 CASE = '2n-2c-4G'
 ENV = {'qemu': '7.2.19', 'accel': 'tcg', 'host_cores': 2, 'host_mem_bytes': 8 << 30, 'host_cpu': 'test cpu',

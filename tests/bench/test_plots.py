@@ -41,7 +41,7 @@ class Plots(unittest.TestCase):
         for case in ('2n-2c-1G', '2n-2c-2G', '2n-1c-2G'):
             self.assertIn(f'compare-{case}', names)
             self.assertIn(f'ns-per-page-{case}', names)
-            for strategy in S.STRATEGIES:
+            for strategy in fx.SAMPLE_STRATEGIES:
                 self.assertIn(f'timeline-{case}-{strategy}', names)
         self.assertTrue({'scaling-mem-2n-2c', 'scaling-vcpus-2n-2G', 'async-free-memory'} <= names, names)
         for graph in graphs:
