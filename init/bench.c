@@ -125,7 +125,7 @@ bool bench_run(struct strategy_ctx *ctx)
 			times[nr++] = (struct strategy_times){ .s = *s };
 	cpumask_set(&boot_cpu, smp_processor_id());
 	strategy_run_begin(ctx, WORK_INIT);
-	bytes = ctx->span_pages * sizeof(struct page);
+	bytes = memmap_present_pages(ctx->mm) * sizeof(struct page); /* what a fill writes */
 	for (unsigned n = 0; n < ctx->mm->node_count; n++)
 		total_pages += memmap_node_ram_pages(ctx->mm, (int)n);
 

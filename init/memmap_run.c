@@ -141,6 +141,9 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	/* Added keys. */
 	rec_u64(&r, "start_ns", ctx->start_ns);
 	rec_u64(&r, "hole_pages", v->hole_pages);
+	/* The struct pages' bytes, and the span pages without one (in 128 MiB without RAM). */
+	rec_u64(&r, "mem_map_bytes", memmap_present_pages(&boot_memmap) * sizeof(struct page));
+	rec_u64(&r, "absent_pages", memmap_span_pages(&boot_memmap) - memmap_present_pages(&boot_memmap));
 	rec_str(&r, "verify", verify_mode_names[verify_mode]);
 	rec_u64(&r, "verify_ns", verify_ns);
 	rec_u64(&r, "ns_per_page", v->total_pages ? (ctx->done_ns - ctx->start_ns) / v->total_pages : 0);

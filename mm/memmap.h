@@ -124,6 +124,16 @@ static inline uint64_t memmap_present_pages(const struct memmap *mm)
 	return mm->present_pages;
 }
 
+/* Pages of the nodes' spans, absent sections included (each node's span counted once). */
+static inline uint64_t memmap_span_pages(const struct memmap *mm)
+{
+	uint64_t pages = 0;
+
+	for (unsigned n = 0; n < mm->node_count; n++)
+		pages += mm->nodes[n].end_pfn - mm->nodes[n].start_pfn;
+	return pages;
+}
+
 /* O(1). NULL for a pfn in no node's span or in a section without RAM. */
 static inline struct page *pfn_to_page(const struct memmap *mm, uint64_t pfn)
 {

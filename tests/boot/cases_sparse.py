@@ -11,7 +11,10 @@ from meminit_bench.records import of_type, one
 from meminit_bench.topology import machine
 
 MiB = 1 << 20
+GiB = 1 << 30
 PAGE = 4096
+STRUCT_PAGE = 64        # mm/page.h: bytes of a struct page
+SECTION = 128 * MiB     # mm/memmap.c: a stretch without RAM has no struct pages
 TWO_NODES = machine(2, 2, 1024 * MiB).qemu_args()
 PARAM_VALUE_MAX = 255   # init/params.h: a word's value is cut past this
 CMDLINE_ROOM = 990      # of the 1024 bytes multiboot2 hands over, some kept for other words
@@ -116,7 +119,74 @@ def case_sparse_fragmented_firmware_map(iso):
     check(min(ranges) > 16, f'RAM ranges per node: {ranges}')
 
 
+def case_sparse_fragmented_every_8m(iso):
+    # cutmem every 8 MiB: no free block of a node is 8 MiB, smaller than its
+    # mem_map in one piece (once "no 8386432 bytes for node 1's mem_map"); the
+    # struct pages go in pieces and every page is still accounted.
+    plain = boot(iso, cmdline='strategy=bsp', qemu_args=TWO_NODES)
+    baseline = one(plain.records, 'result')['total_pages']
+    holes = range(16 * MiB, 1024 * MiB, 8 * MiB)
+    scratch = tempfile.mkdtemp(prefix='sparse-case.')
+    try:
+        patched = iso_with_grub_commands(iso, ['insmod mmap'] + [f'cutmem {a // 1024}K {(a + PAGE) // 1024}K'
+                                                                for a in holes], scratch)
+        b = boot(patched, cmdline='strategy=all strategy.rounds=1', qemu_args=TWO_NODES)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    check_accounted(b, f'{len(holes)} firmware holes 8 MiB apart', baseline - len(holes))
+    check(one(b.records, 'boot')['mem_carved'] == [], 'the holes came from memmap=')
+
+
+def mem_map_bound(rec):
+    """At most 1/64 of RAM plus one section's struct pages per RAM range."""
+    ranges = sum(len(n['ranges']) for n in rec['nodes'])
+    return rec['pages'] * STRUCT_PAGE + ranges * (SECTION // PAGE) * STRUCT_PAGE
+
+
+def topology_pages(b):
+    topo = one(b.records, 'topology')
+    return {'pages': sum(n['pages'] for n in topo['nodes']), 'nodes': topo['nodes']}
+
+
+def case_sparse_2tib_span(iso):
+    # QEMU puts the RAM above 4 GiB at 1 TiB for an AMD CPU when it would reach
+    # the HyperTransport hole: 1 TiB of lazily backed RAM spans 0..2 TiB, and
+    # memmap= carves all but the top 1 GiB of it away. 3 GiB over a 2 TiB span:
+    # struct pages only where RAM is, every strategy verified.
+    high = 1024 * GiB
+    words = [f'memmap={(1021 * GiB) // MiB}M${high // MiB}M']
+    b = boot(iso, cmdline=' '.join(words + ['strategy=all', 'strategy.rounds=1']),
+             runner_args=['--mem', '1T'], qemu_args=['-cpu', 'EPYC,phys-bits=48', '-smp', '2'])
+    topo = topology_pages(b)
+    results = check_accounted(b, '3 GiB over 2 TiB', topo['pages'])
+    span = sum(n['span_pages'] for n in results[0]['nodes'])
+    check(span * PAGE > 2 * high - 4 * GiB, f'span {span * PAGE:#x} is not about 2 TiB')
+    check(3 * GiB - 64 * MiB < topo['pages'] * PAGE <= 3 * GiB, f'{topo["pages"] * PAGE:#x} bytes of RAM')
+    bound = mem_map_bound(topo)
+    for r in results:
+        check(r['mem_map_bytes'] <= bound, f'{r["strategy"]}: mem_map {r["mem_map_bytes"]} > {bound}')
+        check(r['mem_map_bytes'] >= r['total_pages'] * STRUCT_PAGE, f'{r["strategy"]}: mem_map too small')
+        check(r['absent_pages'] + r['mem_map_bytes'] // STRUCT_PAGE == span,
+              f'{r["strategy"]}: absent {r["absent_pages"]} + present is not the span {span}')
+
+
+def case_sparse_large_hole(iso):
+    # 64 GiB with a 60 GiB hole (memmap=) against a 4 GiB machine: the same RAM,
+    # the same mem_map bytes to within a section per range, and the hole unwritten.
+    small = boot(iso, cmdline='strategy=bsp', runner_args=['--mem', '4G'])
+    big = boot(iso, cmdline=f'memmap={60 * GiB // MiB}M${4 * GiB // MiB}M strategy=bsp', runner_args=['--mem', '64G'])
+    rs = check_accounted(small, '4 GiB', topology_pages(small)['pages'])[0]
+    rb = check_accounted(big, '64 GiB, 60 GiB hole', topology_pages(big)['pages'])[0]
+    check(rb['total_pages'] == rs['total_pages'], f'RAM differs: {rb["total_pages"]} vs {rs["total_pages"]}')
+    check(abs(rb['mem_map_bytes'] - rs['mem_map_bytes']) * 10 <= rs['mem_map_bytes'],
+          f'mem_map {rb["mem_map_bytes"]} vs {rs["mem_map_bytes"]}: more than 10% apart')
+    check(rb['absent_pages'] * PAGE >= 60 * GiB - 2 * SECTION, f'only {rb["absent_pages"]} absent pages')
+
+
 CASES = {
     'sparse_many_memmap_holes': case_sparse_many_memmap_holes,
     'sparse_fragmented_firmware_map': case_sparse_fragmented_firmware_map,
+    'sparse_fragmented_every_8m': case_sparse_fragmented_every_8m,
+    'sparse_2tib_span': case_sparse_2tib_span,
+    'sparse_large_hole': case_sparse_large_hole,
 }
