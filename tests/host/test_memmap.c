@@ -311,6 +311,125 @@ static void test_init_writes_initial_pages(void)
 	fx_free(f);
 }
 
+/* ---- a sparse mem_map ---- */
+
+static struct fixture *sparse_layout(void)
+{
+	struct fixture *f = fx_new();
+
+	fx_ram(f, 0, 0, 64 * MiB);                           /* section 0: a hole inside it stays */
+	fx_ram(f, 0, 1 * GiB + 16 * MiB, 1 * GiB + 80 * MiB); /* 128 MiB .. 1 GiB: absent */
+	fx_ram(f, 1, 2 * GiB, 2 * GiB + 64 * MiB);
+	fx_ram(f, 1, 2 * GiB + 660 * MiB, 2 * GiB + 700 * MiB); /* its section starts at 2 GiB + 640 MiB */
+	fx_reserve(f, 1 * GiB + 20 * MiB, 1 * GiB + 21 * MiB);
+	return f;
+}
+
+static bool all_garbage(const struct page *p, uint64_t n)
+{
+	const unsigned char *b = (const unsigned char *)p;
+
+	for (uint64_t i = 0; i < n * sizeof(*p); i++)
+		if (b[i] != GARBAGE)
+			return false;
+	return true;
+}
+
+static void test_sparse_absent_sections(void)
+{
+	/* Struct pages only for the 128 MiB stretches with RAM; the rest is never written or walked. */
+	struct fixture *f = sparse_layout();
+	const uint64_t sec = 128 * MiB / PAGE_SIZE;
+	struct memmap_extent x;
+	uint64_t node0_present = sec + 80 * MiB / PAGE_SIZE, node1_present = sec + 60 * MiB / PAGE_SIZE;
+
+	fx_setup(f);
+	fx_init_all(f);
+	CHECK_EQ_U64(f->mm.section_shift, 15);
+	CHECK_EQ_U64(memmap_present_pages_in(&f->mm, 0, 0, f->mm.max_pfn), node0_present);
+	CHECK_EQ_U64(memmap_present_pages_in(&f->mm, 1, 0, f->mm.max_pfn), node1_present);
+	CHECK_EQ_U64(memmap_present_pages(&f->mm), node0_present + node1_present);
+	CHECK_EQ_U64(memmap_present_pages_in(&f->mm, 0, sec / 2, sec + 1), sec / 2);
+	/* Node 0's extents: its first section, then from 1 GiB to its span's end. */
+	CHECK(memmap_next_extent(&f->mm, 0, 0, f->mm.max_pfn, &x));
+	CHECK_EQ_U64(x.start_pfn, 0);
+	CHECK_EQ_U64(x.end_pfn, sec);
+	CHECK(memmap_next_extent(&f->mm, 0, x.end_pfn, f->mm.max_pfn, &x));
+	CHECK_EQ_U64(x.start_pfn, 8 * sec);
+	CHECK_EQ_U64(x.end_pfn, (1 * GiB + 80 * MiB) / PAGE_SIZE);
+	CHECK(!memmap_next_extent(&f->mm, 0, x.end_pfn, f->mm.max_pfn, &x));
+	/* Absent: no struct page, never written; a hole inside a present section: initialized. */
+	for (uint64_t pfn = sec; pfn < 8 * sec; pfn += 777)
+		CHECK(pfn_to_page(&f->mm, pfn) == NULL);
+	CHECK(pfn_to_page(&f->mm, 8 * sec - 1) == NULL);
+	CHECK(pfn_to_page(&f->mm, (2 * GiB + 200 * MiB) / PAGE_SIZE) == NULL);
+	CHECK(all_garbage(f->maps[0] + sec, 7 * sec));
+	CHECK(all_garbage(f->maps[1] + sec, 4 * sec));
+	CHECK(!all_garbage(f->maps[1] + 5 * sec, 1));
+	CHECK_EQ_U64(pfn_to_page(&f->mm, 100 * MiB / PAGE_SIZE)->flags,
+		     memmap_initial_page(0, ZONE_DMA32, RUN_HOLE).flags);
+	CHECK_EQ_U64(pfn_to_page(&f->mm, (1 * GiB + 20 * MiB) / PAGE_SIZE)->flags,
+		     memmap_initial_page(0, ZONE_DMA32, RUN_RESERVED).flags);
+	CHECK_EQ_U64(page_to_pfn(&f->mm, pfn_to_page(&f->mm, (2 * GiB + 699 * MiB) / PAGE_SIZE)),
+		     (2 * GiB + 699 * MiB) / PAGE_SIZE);
+	fx_free(f);
+}
+
+static void test_sparse_pieces(void)
+{
+	/*
+	 * Each section stored apart, in descending address order (as a
+	 * fragmented node gets them): pieces end where storage does, every pfn
+	 * finds its page and back, and initialization writes each piece.
+	 */
+	struct fixture *f = sparse_layout();
+	const uint64_t sec = 128 * MiB / PAGE_SIZE;
+	struct page *pieces[32] = { 0 };
+	unsigned count = 0;
+	struct memmap_extent x;
+	uint64_t bad = 0;
+
+	fx_topology(f);
+	f->sections = aligned_alloc(64, (memmap_section_table_bytes(&f->topo) + 64) & ~63ull);
+	memmap_setup(&f->mm, &f->topo, &f->mb, f->sections);
+	for (unsigned n = 0; n < 2; n++)
+		for (uint64_t pfn = 0; memmap_next_extent(&f->mm, (int)n, pfn, f->mm.max_pfn, &x); pfn = x.end_pfn)
+			for (uint64_t s = x.start_pfn, e; s < x.end_pfn; s = e, count++) {
+				e = (s / sec + 1) * sec < x.end_pfn ? (s / sec + 1) * sec : x.end_pfn;
+				pieces[count] = malloc((e - s) * sizeof(struct page));
+				memset(pieces[count], GARBAGE, (e - s) * sizeof(struct page));
+				memmap_add_storage(&f->mm, s, e, pieces[count]);
+			}
+	CHECK_EQ_U64(count, 4);
+	fx_init_all(f);
+	for (unsigned n = 0; n < 2; n++) {
+		unsigned seen = 0;
+
+		for (uint64_t pfn = 0; memmap_next_piece(&f->mm, (int)n, pfn, f->mm.max_pfn, &x); pfn = x.end_pfn) {
+			const struct page *p = pfn_to_page(&f->mm, x.start_pfn);
+
+			seen++;
+			CHECK(x.end_pfn - x.start_pfn <= sec);
+			for (uint64_t q = x.start_pfn; q < x.end_pfn; q++, p++)
+				bad += pfn_to_page(&f->mm, q) != p || page_to_pfn(&f->mm, p) != q ||
+				       page_node(p) != (int)n || p->init_gen != f->mm.generation ||
+				       p->lru.next != &p->lru;
+		}
+		CHECK_EQ_U64(seen, 2);
+	}
+	CHECK_EQ_U64(bad, 0);
+	{
+		uint64_t pfn = 0;
+		const struct page *outside = pieces[0] + sec; /* one past a piece */
+
+		CHECK(!memmap_page_pfn(&f->mm, (const struct page *)((const char *)pieces[1] + 8), &pfn));
+		CHECK(!memmap_page_pfn(&f->mm, outside, &pfn) || pfn != sec);
+	}
+	for (unsigned i = 0; i < count; i++)
+		free(pieces[i]);
+	fx_free(f);
+}
+
 static void test_thousand_ranges(void)
 {
 	/*
@@ -455,6 +574,7 @@ static void test_fill_edges(void)
 CHECK_MAIN(CHECK_TEST(test_section_shift), CHECK_TEST(test_node_bytes),
 	   CHECK_TEST(test_pfn_to_page_round_trip), CHECK_TEST(test_runs),
 	   CHECK_TEST(test_initial_page_states), CHECK_TEST(test_init_writes_initial_pages),
-	   CHECK_TEST(test_thousand_ranges),
+	   CHECK_TEST(test_thousand_ranges), CHECK_TEST(test_sparse_absent_sections),
+	   CHECK_TEST(test_sparse_pieces),
 	   CHECK_TEST(test_streaming_same_bytes), CHECK_TEST(test_chunked_random_order),
 	   CHECK_TEST(test_fill_edges))
