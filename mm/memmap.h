@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * memmap - the mem_map: struct pages only for the sections that hold RAM
- * (SPARSEMEM), each section's struct pages in its own node's memory. A
- * section is 128 MiB like Linux's, or smaller when a node boundary is less
- * aligned (memmap_section_shift). Holes inside a present section are
- * struct pages too (reserved, PG_hole); a section without RAM has none, and
- * nothing walks it: runs, initialization, verification and the digest go
- * over present sections only. pfn_to_page() is O(1): a table per section
+ * memmap - the mem_map: struct pages only for the 128 MiB stretches that
+ * hold RAM (SPARSEMEM), each section's struct pages in its own node's
+ * memory. A section is 128 MiB like Linux's, or smaller when a node
+ * boundary is less aligned (memmap_section_shift); presence is still
+ * decided per 128 MiB, so small holes stay struct pages (reserved,
+ * PG_hole). An absent section has none, and nothing walks it: runs,
+ * initialization, verification and the digest go over present sections
+ * only. pfn_to_page() is O(1): a table per section
  * names the node and where the section's struct pages are (Linux's
  * SPARSEMEM_VMEMMAP without the virtual map). A run of present sections is
  * stored in one block when the node has room for it, else in pieces of at
@@ -20,8 +21,9 @@
  * Every strategy calls memmap_init_range(); only who calls it, on which
  * range and when, differs. So every strategy writes the same bytes.
  *
- * Pure C: the arrays and the layout are handed in (memmap_setup), so host
- * tests run the same code on a malloc'd page array and a fake layout.
+ * Pure C: the layout (memmap_setup) and the storage (memmap_add_storage)
+ * are handed in, so host tests run the same code on malloc'd page arrays
+ * and a fake layout.
  */
 #ifndef MEMINIT_MM_MEMMAP_H
 #define MEMINIT_MM_MEMMAP_H
