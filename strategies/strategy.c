@@ -83,7 +83,7 @@ PARAM_U64("strategy.timeout_ms", timeout_ms, 1, TIMEOUT_MAX_MS,
 
 uint64_t strategy_timeout_ns(const struct strategy_ctx *ctx)
 {
-	return timeout_ms ? timeout_ms * 1000000ull : TIMEOUT_BASE_NS + ctx->span_pages * TIMEOUT_NS_PER_PAGE;
+	return timeout_ms ? timeout_ms * 1000000ull : TIMEOUT_BASE_NS + ctx->present_pages * TIMEOUT_NS_PER_PAGE;
 }
 
 /* ---- per run ---- */
@@ -112,9 +112,8 @@ void strategy_run_begin(struct strategy_ctx *ctx, enum work_kind kind)
 	memset((char *)ctx + sizeof(ctx->engine), 0, sizeof(*ctx) - sizeof(ctx->engine));
 	ctx->mm = mm;
 	ctx->buddy = b;
-	for (unsigned n = 0; n < mm->node_count; n++)
-		ctx->span_pages += mm->nodes[n].end_pfn - mm->nodes[n].start_pfn;
-	ctx->group_pages = ctx->span_pages / GROUPS_PER_RUN + 1;
+	ctx->present_pages = memmap_present_pages(mm);
+	ctx->group_pages = ctx->present_pages / GROUPS_PER_RUN + 1;
 	ctx->parallel_cpus = 1;
 	engine_begin_run(&ctx->engine, mm, &strategy_engine_ops, kind, strategy_timeout_ns(ctx));
 	mm->generation = ctx->engine.generation;
@@ -124,10 +123,10 @@ bool strategy_run_account(const struct strategy_ctx *ctx)
 {
 	bool ok = engine_check_account(&ctx->engine);
 
-	if (ctx->engine.kind != WORK_FILL && ctx->pages_written != ctx->span_pages) {
+	if (ctx->engine.kind != WORK_FILL && ctx->pages_written != ctx->present_pages) {
 		record_errorf("engine", "result reported as failed",
-			      "run %u wrote %llu struct pages of a span of %llu", ctx->engine.generation,
-			      (unsigned long long)ctx->pages_written, (unsigned long long)ctx->span_pages);
+			      "run %u wrote %llu of %llu struct pages", ctx->engine.generation,
+			      (unsigned long long)ctx->pages_written, (unsigned long long)ctx->present_pages);
 		ok = false;
 	}
 	return ok;
@@ -154,7 +153,7 @@ static void atomic_max(volatile uint64_t *v, uint64_t x)
 static void sample_free_memory(struct strategy_ctx *ctx, uint64_t pages, uint64_t now)
 {
 	uint64_t done = __atomic_add_fetch(&ctx->pages_written, pages, __ATOMIC_RELAXED);
-	unsigned slot = (unsigned)(done * (FREE_SAMPLES_MAX - 1) / (ctx->span_pages ? ctx->span_pages : 1));
+	unsigned slot = (unsigned)(done * (FREE_SAMPLES_MAX - 1) / (ctx->present_pages ? ctx->present_pages : 1));
 	unsigned prev = __atomic_load_n(&ctx->sample_slot, __ATOMIC_RELAXED);
 	unsigned i;
 
@@ -173,6 +172,8 @@ void strategy_init_chunk(struct strategy_ctx *ctx, int node, uint64_t start_pfn,
 {
 	struct chunk_group *g = &ctx->groups[smp_processor_id()];
 	bool fill = kind == WORK_FILL;
+	/* Struct pages the chunk has: none for a stretch of the span without RAM. */
+	uint64_t pages = memmap_present_pages_in(ctx->mm, node, start_pfn, end_pfn);
 	uint64_t t0, t1, t2;
 
 	if (g->chunks && (g->node != node || g->kind != kind || g->pages >= ctx->group_pages))
@@ -194,7 +195,7 @@ void strategy_init_chunk(struct strategy_ctx *ctx, int node, uint64_t start_pfn,
 	}
 	g->chunks++;
 	g->end_ns = t2;
-	g->pages += end_pfn - start_pfn;
+	g->pages += pages;
 	g->write_ns += t1 - t0;
 	g->buddy_ns += t2 - t1;
 	atomic_min(&ctx->nodes[node].start_ns, t0);
@@ -202,7 +203,7 @@ void strategy_init_chunk(struct strategy_ctx *ctx, int node, uint64_t start_pfn,
 	__atomic_or_fetch(&ctx->nodes[node].cpus.bits[smp_processor_id() / 64],
 			  1ull << (smp_processor_id() % 64), __ATOMIC_RELAXED);
 	if (!fill)
-		sample_free_memory(ctx, end_pfn - start_pfn, t2);
+		sample_free_memory(ctx, pages, t2);
 }
 
 void strategy_flush(struct strategy_ctx *ctx)

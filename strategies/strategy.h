@@ -70,7 +70,7 @@ struct strategy_ctx {
 	uint64_t samples[FREE_SAMPLES_MAX][2];
 	volatile unsigned nr_samples, sample_slot;
 	volatile uint64_t pages_written; /* struct pages initialized by this run (fills not counted) */
-	uint64_t span_pages;      /* of all nodes: the samples' and the groups' yardstick */
+	uint64_t present_pages;   /* struct pages of all nodes (present sections): the samples' and the groups' yardstick */
 
 	uint64_t group_pages;
 	struct chunk_group groups[MAX_CPUS];
