@@ -107,6 +107,7 @@ struct engine {
 
 	/* The run's account: exactly nr_chunks written once each when all is well. */
 	volatile uint64_t chunks_written, chunks_twice, chunks_abandoned;
+	volatile uint64_t fault_ticket; /* the test-only skip-chunk kernel's count of chunks started */
 };
 
 /* ---- a run ---- */
