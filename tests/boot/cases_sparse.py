@@ -97,20 +97,26 @@ def iso_with_grub_commands(iso, commands, out_dir):
     return out
 
 
-def case_sparse_fragmented_firmware_map(iso):
-    # GRUB's cutmem takes a 4 KiB page out of the memory map it hands over every
-    # 16 MiB from 16 MiB: the firmware map itself arrives in 65 pieces, over 16
-    # RAM ranges a node, with no memmap= word at all.
+def boot_with_firmware_holes(iso, every):
+    """Boot strategy=all with GRUB's cutmem taking a 4 KiB page out of the memory
+    map it hands over every @every bytes from 16 MiB; return (the boot, the
+    holes, the RAM pages of the same machine without them)."""
     plain = boot(iso, cmdline='strategy=bsp', qemu_args=TWO_NODES)
     baseline = one(plain.records, 'result')['total_pages']
-    holes = range(16 * MiB, 1024 * MiB, 16 * MiB)
+    holes = range(16 * MiB, 1024 * MiB, every)
     scratch = tempfile.mkdtemp(prefix='sparse-case.')
     try:
         patched = iso_with_grub_commands(iso, ['insmod mmap'] + [f'cutmem {a // 1024}K {(a + PAGE) // 1024}K'
                                                                 for a in holes], scratch)
-        b = boot(patched, cmdline='strategy=all strategy.rounds=1', qemu_args=TWO_NODES)
+        return boot(patched, cmdline='strategy=all strategy.rounds=1', qemu_args=TWO_NODES), holes, baseline
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def case_sparse_fragmented_firmware_map(iso):
+    # Every 16 MiB: the firmware map itself arrives in 65 pieces, over 16 RAM
+    # ranges a node, with no memmap= word at all.
+    b, holes, baseline = boot_with_firmware_holes(iso, 16 * MiB)
     check_accounted(b, f'{len(holes)} firmware holes', baseline - len(holes))
     rec = one(b.records, 'boot')
     check(rec['mem_carved'] == [], f'the holes came from memmap=: {rec["mem_carved"]}')
@@ -123,16 +129,7 @@ def case_sparse_fragmented_every_8m(iso):
     # cutmem every 8 MiB: no free block of a node is 8 MiB, smaller than its
     # mem_map in one piece (once "no 8386432 bytes for node 1's mem_map"); the
     # struct pages go in pieces and every page is still accounted.
-    plain = boot(iso, cmdline='strategy=bsp', qemu_args=TWO_NODES)
-    baseline = one(plain.records, 'result')['total_pages']
-    holes = range(16 * MiB, 1024 * MiB, 8 * MiB)
-    scratch = tempfile.mkdtemp(prefix='sparse-case.')
-    try:
-        patched = iso_with_grub_commands(iso, ['insmod mmap'] + [f'cutmem {a // 1024}K {(a + PAGE) // 1024}K'
-                                                                for a in holes], scratch)
-        b = boot(patched, cmdline='strategy=all strategy.rounds=1', qemu_args=TWO_NODES)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    b, holes, baseline = boot_with_firmware_holes(iso, 8 * MiB)
     check_accounted(b, f'{len(holes)} firmware holes 8 MiB apart', baseline - len(holes))
     check(one(b.records, 'boot')['mem_carved'] == [], 'the holes came from memmap=')
 
