@@ -124,7 +124,6 @@ bool bench_run(struct strategy_ctx *ctx)
 		if (nr < MAX_STRATEGIES)
 			times[nr++] = (struct strategy_times){ .s = *s };
 	cpumask_set(&boot_cpu, smp_processor_id());
-	strategy_run_begin(ctx, WORK_INIT);
 	bytes = memmap_present_pages(ctx->mm) * sizeof(struct page); /* what a fill writes */
 	for (unsigned n = 0; n < ctx->mm->node_count; n++)
 		total_pages += memmap_node_ram_pages(ctx->mm, (int)n);

@@ -58,7 +58,6 @@ void engine_begin_run(struct engine *e, const struct memmap *mm, const struct en
 	memset(e->jobs, 0, sizeof(e->jobs));
 	e->pool_used = 0;
 	/* Worker words keep older generations: a CAS of this run's never matches them. */
-	e->answered = (struct cpumask){ { 0 } };
 	__atomic_store_n(&e->chunks_written, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->chunks_twice, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->chunks_abandoned, 0, __ATOMIC_RELAXED);
@@ -374,7 +373,6 @@ static void worker_fn(void *arg)
 	/* A call of an earlier run, or one given up before it got here: not ours to do. */
 	if (!cas(&e->worker[cpu], word(gen, WORKER_PLANNED, cpu), word(gen, WORKER_WORKING, cpu)))
 		return;
-	cpumask_set_atomic(&e->answered, cpu);
 	work_loop(e, cpu, true);
 	if (cas(&e->worker[cpu], word(gen, WORKER_WORKING, cpu), word(gen, WORKER_RETURNED, cpu)))
 		complete_generation(&e->workers_left, done_gen);
@@ -393,7 +391,6 @@ void engine_start(struct engine *e, bool wait)
 			for (unsigned i = 0; i < e->plan.count[cpu]; i++)
 				engine_plan_node(e, self, e->plan.order[cpu][i]);
 		}
-	e->answered = (struct cpumask){ { 0 } };
 	for_each_cpu_in(cpu, &others)
 		__atomic_store_n(&e->worker[cpu], word(e->generation, WORKER_PLANNED, cpu), __ATOMIC_RELEASE);
 	completion_init(&e->workers_left, (int)cpumask_weight(&others));

@@ -103,7 +103,6 @@ struct engine {
 	volatile uint64_t worker[MAX_CPUS]; /* generation << 32 | enum worker_state */
 	volatile uint8_t working_on[MAX_CPUS]; /* the node a worker last claimed from: for its @error */
 	struct completion workers_left;
-	struct cpumask answered;    /* workers that started (ran the cross-call) */
 
 	/* The run's account: exactly nr_chunks written once each when all is well. */
 	volatile uint64_t chunks_written, chunks_twice, chunks_abandoned;
@@ -115,7 +114,7 @@ struct engine {
 /* Start a run over @mm: a new generation, no plan, no jobs, the counters at 0. */
 void engine_begin_run(struct engine *e, const struct memmap *mm, const struct engine_ops *ops,
 		      enum work_kind kind, uint64_t timeout_ns);
-/* Chunks of every job of the run: what engine_end_run() compares the account with. */
+/* Chunks of every job of the run: what engine_check_account() compares the account with. */
 uint64_t engine_chunks(const struct engine *e);
 /*
  * After the last wait: check the account (every chunk written exactly once),
