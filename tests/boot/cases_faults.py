@@ -99,9 +99,10 @@ def case_bench_catches_skipped_chunk(iso):
     for r in results:
         check(not r['verified'], f'run {r["run"]} ({r["strategy"]}) verified with a chunk skipped')
         check(r['run'] in failed_runs, f'run {r["run"]} has no verification @error naming it')
-    # Where the skipped pages still hold a whole earlier result, only the stamp can tell.
-    stale = [e for e in b.errors() if e['what'] == 'mem_map verification' and e['field'] == 'init_gen']
-    check(stale, 'no run failed on an earlier generation: the stamp was never what caught it')
+    # Which field a run fails on depends on what the skipped pages last held: after
+    # a parallel run, its buddy hand-off state rarely matches; the stamp alone is
+    # what catches a page holding an earlier run's exact contents, and host.verify
+    # (test_generation_catches_skipped_chunk) proves that case deterministically.
     check(b.status != EXIT_OK, 'a boot whose runs skip work must fail')
 
 
