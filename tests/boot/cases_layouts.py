@@ -9,7 +9,7 @@ import re
 import tempfile
 
 import acpi_tables as T
-from bootlib import BOOTS, EXIT_KERNEL_FAILURE, EXIT_OK, MiB, boot, check, check_no_unparsable, failure_report
+from bootlib import BOOTS, EXIT_KERNEL_FAILURE, EXIT_OK, GiB, MiB, boot, check, check_no_unparsable, failure_report
 from meminit_bench.records import of_type, one
 from meminit_bench.topology import Node, Topology
 
@@ -90,8 +90,8 @@ UNREACHABLE = [[10, 20, 255], [20, 10, 30], [12, 40, 10]]
 SLIT_UNREACHABLE = 255
 
 
-def cpu_less_node_machine(distance):
-    return Topology([Node(256 * MiB, [0]), Node(256 * MiB, [1]), Node(256 * MiB, [])], distance)
+def cpu_less_node_machine(distance, cpu_less_mem=256 * MiB):
+    return Topology([Node(256 * MiB, [0]), Node(256 * MiB, [1]), Node(cpu_less_mem, [])], distance)
 
 
 def case_layouts_slit_direction(iso):
@@ -120,7 +120,10 @@ def node_ns(spans, what, node):
 def case_layouts_model_unreachable(iso):
     """numa.model=slit never charges 255 as 25.5 times local: bsp's boot CPU must write node 2,
     which its node cannot reach, and waits as if at the machine's farthest reachable distance."""
-    b = boot(iso, cmdline='strategy=bsp numa.model=slit', qemu_args=cpu_less_node_machine(UNREACHABLE).qemu_args())
+    # 2 GiB on node 2: a few ms of writing, so the halt's wake-up latency (about a
+    # millisecond under a loaded host) stays small beside the modelled wait.
+    b = boot(iso, cmdline='strategy=bsp numa.model=slit',
+             qemu_args=cpu_less_node_machine(UNREACHABLE, 2 * GiB).qemu_args())
     check_ok_exit(b, 'bsp, modelled, unreachable node 2')
     r = one(b.records, 'result')
     check(r['verified'] is True and r['nodes'][2]['cpus'] == [0], f'node 2 not written by the boot CPU: {r}')
