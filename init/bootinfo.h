@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* bootinfo - what the boot loader told us, copied out of its memory (multiboot2.h). */
+/*
+ * bootinfo - what the boot loader told us (multiboot2.h): copied out of its
+ * memory, except the memory map, which stays there (reserved) to be read.
+ */
 #ifndef MEMINIT_INIT_BOOTINFO_H
 #define MEMINIT_INIT_BOOTINFO_H
 

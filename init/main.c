@@ -48,14 +48,13 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	gdt_init_boot_cpu();            /* a TSS, so a double fault has a stack of its own */
 	idt_init();                     /* from here a fault is reported, not a silent reset */
 	boot_phase("bootinfo");
-	bootinfo_read(magic, info_phys); /* copy out of the loader's memory before reusing any */
+	bootinfo_read(magic, info_phys); /* copies what it needs; the memory map is read in place */
 	boot_phase("params");
 	params_drop_cut_word(boot_info.cmdline, boot_info.cmdline_cut_at, report_param_problem, NULL);
 	params_parse(boot_info.cmdline, __start_kparams, __stop_kparams, report_param_problem, NULL);
 	params_print_help_if_asked();   /* "help": after parsing, so it sees the whole line */
 	boot_phase("memory_map");
-	physmem_init(boot_info.mmap, boot_info.mmap_count, boot_info.mmap_from_efi,
-		     boot_info_start, boot_info_end);
+	physmem_init(&boot_info, boot_info_start, boot_info_end);
 	boot_phase("direct_map");
 	paging_init(physmem.map, physmem.count); /* needs physmem: tables come from memblock */
 	console_use_screen(&boot_info.text_screen); /* needs the final tables: mapped uncached */

@@ -9,7 +9,7 @@
  * structure; x86_64 is little-endian, like the structure.
  *
  * The two memory maps and the two RSDP tags are only located during the walk
- * and copied after it, so the preference between them (EFI map over the
+ * and chosen after it (the RSDP copied, the map read in place), so the preference between them (EFI map over the
  * e820-style one, ACPI 2.0 RSDP over 1.0) does not depend on tag order.
  */
 #include "init/multiboot2.h"
@@ -214,56 +214,45 @@ static uint32_t efi_type_to_fw(uint32_t efi_type)
 	}
 }
 
-static size_t keep_limit(const struct mb2_walk *w, const char *what, size_t offset,
-			 size_t entries)
-{
-	if (entries <= MB2_MMAP_MAX)
-		return entries;
-	report_value(w, what, "tag", offset, "entries", entries, ">", MB2_MMAP_MAX,
-		     "first ones kept");
-	return MB2_MMAP_MAX;
-}
-
-static void copy_e820_map(const struct mb2_walk *w)
+static void view_e820_map(const struct mb2_walk *w)
 {
 	const uint8_t *tag = w->base + w->mmap_tag;
-	uint32_t entry_size = get_le32(tag + MB2_TAG_HEADER_SIZE);
-	const uint8_t *entry = tag + MB2_TAG_HEADER_SIZE + MB2_MMAP_HEADER_SIZE;
-	size_t n = keep_limit(w, "multiboot2 mmap", w->mmap_tag, w->out->e820_entries);
-	size_t i;
 
-	for (i = 0; i < n; i++, entry += entry_size) {
-		uint64_t base = get_le64(entry);
-
-		w->out->mmap[i].start = base;
-		w->out->mmap[i].end = add_saturated(base, get_le64(entry + 8));
-		w->out->mmap[i].type = get_le32(entry + 16);
-	}
-	w->out->mmap_count = n;
+	w->out->mmap_stride = get_le32(tag + MB2_TAG_HEADER_SIZE);
+	w->out->mmap_entries = tag + MB2_TAG_HEADER_SIZE + MB2_MMAP_HEADER_SIZE;
+	w->out->mmap_count = w->out->e820_entries;
 	w->out->mmap_from_efi = false;
 }
 
-static void copy_efi_map(const struct mb2_walk *w)
+static void view_efi_map(const struct mb2_walk *w)
 {
 	const uint8_t *tag = w->base + w->efi_tag;
-	uint32_t desc_size = get_le32(tag + MB2_TAG_HEADER_SIZE);
-	const uint8_t *desc = tag + MB2_TAG_HEADER_SIZE + MB2_EFI_MMAP_HEADER_SIZE;
-	size_t n = keep_limit(w, "multiboot2 EFI mmap", w->efi_tag, w->out->efi_entries);
-	size_t i;
 
-	for (i = 0; i < n; i++, desc += desc_size) {
-		uint64_t start = get_le64(desc + EFI_DESC_PHYS_START);
-		uint64_t pages = get_le64(desc + EFI_DESC_NUM_PAGES);
-		uint64_t bytes = pages > (UINT64_MAX >> EFI_PAGE_SHIFT)
-					 ? UINT64_MAX
-					 : pages << EFI_PAGE_SHIFT;
-
-		w->out->mmap[i].start = start;
-		w->out->mmap[i].end = add_saturated(start, bytes);
-		w->out->mmap[i].type = efi_type_to_fw(get_le32(desc + EFI_DESC_TYPE));
-	}
-	w->out->mmap_count = n;
+	w->out->mmap_stride = get_le32(tag + MB2_TAG_HEADER_SIZE);
+	w->out->mmap_entries = tag + MB2_TAG_HEADER_SIZE + MB2_EFI_MMAP_HEADER_SIZE;
+	w->out->mmap_count = w->out->efi_entries;
 	w->out->mmap_from_efi = true;
+}
+
+struct fw_mem_range mb2_mmap_entry(const struct mb2_info *info, size_t i)
+{
+	const uint8_t *entry = info->mmap_entries + i * info->mmap_stride;
+	struct fw_mem_range r;
+
+	if (info->mmap_from_efi) {
+		uint64_t pages = get_le64(entry + EFI_DESC_NUM_PAGES);
+		uint64_t bytes = pages > (UINT64_MAX >> EFI_PAGE_SHIFT) ? UINT64_MAX
+									  : pages << EFI_PAGE_SHIFT;
+
+		r.start = get_le64(entry + EFI_DESC_PHYS_START);
+		r.end = add_saturated(r.start, bytes);
+		r.type = efi_type_to_fw(get_le32(entry + EFI_DESC_TYPE));
+	} else {
+		r.start = get_le64(entry);
+		r.end = add_saturated(r.start, get_le64(entry + 8));
+		r.type = get_le32(entry + 16);
+	}
+	return r;
 }
 
 /* ---- ACPI (spec 3.6.11 old RSDP, 3.6.12 new RSDP) ---------------------- */
@@ -486,9 +475,9 @@ bool mb2_parse(const void *info, size_t avail, struct mb2_info *out,
 
 	/* A map with no entries is no map: prefer the EFI one only if it says something. */
 	if (w.efi_tag && (out->efi_entries || !w.mmap_tag))
-		copy_efi_map(&w);
+		view_efi_map(&w);
 	else if (w.mmap_tag)
-		copy_e820_map(&w);
+		view_e820_map(&w);
 	if (w.acpi_new_tag || w.acpi_old_tag)
 		copy_rsdp(&w);
 	return true;

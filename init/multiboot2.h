@@ -3,8 +3,9 @@
  * multiboot2 - the boot information GRUB hands to kmain.
  *
  * The parser copies what the kernel needs out of the loader's information
- * structure (which lives in memory we will later reuse) into struct mb2_info,
- * and refuses anything malformed tag by tag rather than trusting sizes: a
+ * structure into struct mb2_info, except the memory map, which it checks and
+ * then reads in place so that no entry count is too large to keep. It
+ * refuses anything malformed tag by tag rather than trusting sizes: a
  * truncated or misaligned tag ends the walk, an unterminated string is cut,
  * an absurd size is reported. Pure C: builds freestanding and on the host.
  * Layout: the Multiboot2 Specification, version 2.0, section 3.6.
@@ -32,7 +33,6 @@
 
 #define MB2_CMDLINE_MAX 1024
 #define MB2_LOADER_NAME_MAX 64
-#define MB2_MMAP_MAX 256 /* entries kept; room for normalization to split */
 #define MB2_RSDP_MAX 36
 
 struct mb2_info {
@@ -43,8 +43,15 @@ struct mb2_info {
 	char cmdline_cut_at; /* the first byte cut off a line longer than cmdline[]; '\0': whole */
 	char loader_name[MB2_LOADER_NAME_MAX];
 
-	/* The memory map: from the EFI map when present, else the e820-style tag. */
-	struct fw_mem_range mmap[MB2_MMAP_MAX];
+	/*
+	 * The memory map: from the EFI map when present, else the e820-style
+	 * tag. Read in place, so it keeps every entry the loader gave: the
+	 * entries stay in the loader's structure (which physmem reserves) and
+	 * mb2_mmap_entry() reads one. Only the map is read this way; everything
+	 * else is copied, because nothing else is needed after the boot's start.
+	 */
+	const uint8_t *mmap_entries;
+	uint32_t mmap_stride; /* bytes from one entry to the next */
 	size_t mmap_count;
 	bool mmap_from_efi;
 	size_t e820_entries; /* entries seen in the mmap tag */
@@ -82,5 +89,12 @@ typedef void (*mb2_problem_fn)(void *cookie, const char *what, const char *detai
  */
 bool mb2_parse(const void *info, size_t avail, struct mb2_info *out,
 	       mb2_problem_fn problem, void *cookie);
+
+/*
+ * mb2_mmap_entry - entry @i (below info->mmap_count) of the memory map, in
+ * e820 terms: EFI types are mapped onto fw_mem_type, lengths that would run
+ * past 2^64 end there. Reads the loader's structure, which must still hold.
+ */
+struct fw_mem_range mb2_mmap_entry(const struct mb2_info *info, size_t i);
 
 #endif

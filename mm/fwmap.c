@@ -343,6 +343,51 @@ size_t fwmap_normalize(struct fw_mem_range *ranges, size_t count, size_t capacit
 	return align_usable(ranges, n, repairs);
 }
 
+/* The lowest start of whatever [lo, hi) touches; hi when nothing does. */
+static uint64_t lowest_collision(fwmap_reader read, const void *map, size_t count,
+				 const struct fw_mem_range *avoid, size_t avoid_count, uint64_t lo,
+				 uint64_t hi)
+{
+	uint64_t lowest = hi;
+
+	for (size_t i = 0; i < count + avoid_count; i++) {
+		struct fw_mem_range r = i < count ? read(map, i) : avoid[i - count];
+
+		if (i < count && r.type == FW_MEM_USABLE)
+			continue;
+		if (r.start < hi && lo < r.end && r.start < lowest)
+			lowest = r.start;
+	}
+	return lowest;
+}
+
+uint64_t fwmap_find_free(fwmap_reader read, const void *map, size_t count,
+			 const struct fw_mem_range *avoid, size_t avoid_count, uint64_t bytes,
+			 uint64_t limit)
+{
+	bytes = (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (!bytes)
+		return 0;
+	for (size_t i = 0; i < count; i++) {
+		struct fw_mem_range r = read(map, i);
+		uint64_t lo = r.start < PAGE_SIZE ? PAGE_SIZE : (r.start + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+		uint64_t top = (r.end < limit ? r.end : limit) & ~(PAGE_SIZE - 1);
+
+		if (r.type != FW_MEM_USABLE || r.start >= r.end)
+			continue;
+		/* Each collision moves the top below the lowest range in the way: it ends. */
+		while (top > lo && top - lo >= bytes) {
+			uint64_t in_way = lowest_collision(read, map, count, avoid, avoid_count,
+							   top - bytes, top);
+
+			if (in_way == top)
+				return top - bytes;
+			top = in_way & ~(PAGE_SIZE - 1);
+		}
+	}
+	return 0;
+}
+
 uint64_t fwmap_total(const struct fw_mem_range *ranges, size_t count, uint32_t type)
 {
 	uint64_t total = 0;

@@ -61,6 +61,22 @@ struct fwmap_repairs {
 size_t fwmap_normalize(struct fw_mem_range *ranges, size_t count, size_t capacity,
 		       struct fwmap_repairs *repairs);
 
+/* Reads entry @i of a map kept in someone else's format (the loader's, in place). */
+typedef struct fw_mem_range (*fwmap_reader)(const void *map, size_t i);
+
+/*
+ * fwmap_find_free - room for a table before any allocator exists.
+ * @read, @map, @count: a raw map (unsorted, overlapping: as the firmware gave it).
+ * @avoid, @avoid_count: ranges in use besides the map's own non-usable ones.
+ * Returns the start of @bytes (rounded up to whole pages), page-aligned,
+ * below @limit, inside one usable entry and touching no non-usable entry
+ * and no @avoid range; the highest such spot of the first entry that has
+ * one; 0 if none. Never returns page 0.
+ */
+uint64_t fwmap_find_free(fwmap_reader read, const void *map, size_t count,
+			 const struct fw_mem_range *avoid, size_t avoid_count, uint64_t bytes,
+			 uint64_t limit);
+
 /* Total bytes of @type in a normalized map. */
 uint64_t fwmap_total(const struct fw_mem_range *ranges, size_t count, uint32_t type);
 

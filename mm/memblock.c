@@ -3,12 +3,51 @@
 
 struct memblock boot_memblock;
 
+static void make_ready(struct memblock_type *t)
+{
+	if (!t->regions) {
+		t->regions = t->initial;
+		t->capacity = MEMBLOCK_INITIAL_REGIONS;
+	}
+}
+
+/*
+ * Double @t while it still has two spare slots: growing allocates, and the
+ * allocation's reservation must fit in the old table (the reserved table
+ * itself may be the one growing). Inside grow the spare slots serve.
+ */
+static void grow_if_nearly_full(struct memblock *mb, struct memblock_type *t)
+{
+	struct memblock_region *bigger;
+
+	make_ready(t);
+	if (t->count + 2 < t->capacity || !mb->grow || mb->growing)
+		return;
+	mb->growing = true;
+	bigger = mb->grow(mb, 2 * t->capacity * sizeof(*bigger));
+	mb->growing = false;
+	if (!bigger)
+		return;
+	for (size_t i = 0; i < t->count; i++)
+		bigger[i] = t->regions[i];
+	/* The old storage stays reserved: at most as much as the table holds now. */
+	t->regions = bigger;
+	t->capacity *= 2;
+	mb->grown++;
+}
+
+static bool has_room(struct memblock_type *t)
+{
+	if (t->count < t->capacity)
+		return true;
+	t->overflow = true;
+	return false;
+}
+
 static void insert_at(struct memblock_type *t, size_t i, uint64_t start, uint64_t end, int node)
 {
-	if (t->count == MEMBLOCK_REGIONS_MAX) {
-		t->overflow = true;
+	if (!has_room(t))
 		return;
-	}
 	for (size_t j = t->count; j > i; j--)
 		t->regions[j] = t->regions[j - 1];
 	t->regions[i] = (struct memblock_region){ start, end, node };
@@ -41,12 +80,14 @@ static void merge_neighbours(struct memblock_type *t)
 }
 
 /* Insert keeping the list sorted by start. */
-static void add_range(struct memblock_type *t, uint64_t start, uint64_t end, int node)
+static void add_range(struct memblock *mb, struct memblock_type *t, uint64_t start, uint64_t end,
+		      int node)
 {
 	size_t i = 0;
 
 	if (start >= end)
 		return;
+	grow_if_nearly_full(mb, t);
 	while (i < t->count && t->regions[i].start < start)
 		i++;
 	insert_at(t, i, start, end, node);
@@ -55,13 +96,13 @@ static void add_range(struct memblock_type *t, uint64_t start, uint64_t end, int
 
 void memblock_add(struct memblock *mb, uint64_t start, uint64_t end, int node)
 {
-	add_range(&mb->memory, start, end, node);
+	add_range(mb, &mb->memory, start, end, node);
 }
 
 void memblock_reserve(struct memblock *mb, uint64_t start, uint64_t end)
 {
 	/* Reservations carry no node: one kind of "in use" merges with any other. */
-	add_range(&mb->reserved, start, end, NUMA_NO_NODE);
+	add_range(mb, &mb->reserved, start, end, NUMA_NO_NODE);
 }
 
 /* Split the region containing @addr so that a region starts at @addr. */
@@ -74,10 +115,8 @@ static void split_at(struct memblock_type *t, uint64_t addr)
 			uint64_t end = r->end;
 
 			/* Check for room before shortening, or the upper part would be lost. */
-			if (t->count == MEMBLOCK_REGIONS_MAX) {
-				t->overflow = true;
+			if (!has_room(t))
 				return;
-			}
 			r->end = addr;
 			insert_at(t, i + 1, addr, end, r->node);
 			return;
@@ -89,6 +128,7 @@ void memblock_set_node(struct memblock *mb, uint64_t start, uint64_t end, int no
 {
 	struct memblock_type *t = &mb->memory;
 
+	grow_if_nearly_full(mb, t);
 	split_at(t, start);
 	split_at(t, end);
 	for (size_t i = 0; i < t->count; i++)

@@ -16,7 +16,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MEMBLOCK_REGIONS_MAX 4096 /* every usable range of the firmware map and its node cuts (physmem.c) */
+/*
+ * Regions a table holds before it first grows. It then doubles, in memory
+ * the struct's grow hook hands it (the kernel's takes it from memblock
+ * itself, as Linux's memblock_double_array does), so the number of RAM
+ * ranges is limited only by memory.
+ */
+#define MEMBLOCK_INITIAL_REGIONS 128
 #define MEMBLOCK_MAX_NODES 64 /* equals MAX_NODES of smp/numa.h (checked there) */
 #define NUMA_NO_NODE (-1)
 
@@ -26,9 +32,10 @@ struct memblock_region {
 };
 
 struct memblock_type {
-	struct memblock_region regions[MEMBLOCK_REGIONS_MAX];
-	size_t count;
-	bool overflow; /* a region was lost: too many */
+	struct memblock_region *regions; /* initial[] until the table grows */
+	size_t count, capacity;
+	bool overflow; /* a region was lost: the table could not grow */
+	struct memblock_region initial[MEMBLOCK_INITIAL_REGIONS];
 };
 
 struct memblock {
@@ -46,6 +53,15 @@ struct memblock {
 	unsigned refused_after_freeze;
 	/* Fault injection (debug.alloc_fail_node): 1 + a node whose RAM no allocation gets; 0: none. */
 	int refuse_node;
+	/*
+	 * Storage for a table that is nearly full: @bytes, any alignment of 8,
+	 * or NULL. It may allocate from @mb itself: a table grows while it
+	 * still has room for the reservation that allocation adds. NULL hook:
+	 * tables never grow past MEMBLOCK_INITIAL_REGIONS.
+	 */
+	void *(*grow)(struct memblock *mb, size_t bytes);
+	bool growing; /* inside grow: the tables' spare slots serve */
+	unsigned grown; /* times a table grew */
 };
 
 /* Add RAM [start, end) on @node; overlapping or adjacent same-node ranges merge. */

@@ -14,17 +14,14 @@
 #include "mm/carve.h"
 #include "mm/fwmap.h"
 
-/*
- * Sized by the boot information, not a cap below it: the parser keeps at
- * most MB2_MMAP_MAX ranges, normalizing them can make up to twice as many,
- * every memmap= carve the command line can hold adds one, and normalizing
- * again needs two slots per range for its change points.
- */
-#define PHYSMEM_RANGES_MAX (2 * (2 * MB2_MMAP_MAX + CARVE_MAX))
-
 struct physmem {
-	struct fw_mem_range map[PHYSMEM_RANGES_MAX]; /* normalized: every type */
-	size_t count;
+	/*
+	 * Normalized, every type. Sized by the map the loader gave: a static
+	 * table when it fits, else a table placed in RAM the raw map says is
+	 * free (before any allocator exists) and reserved in memblock.
+	 */
+	struct fw_mem_range *map;
+	size_t count, capacity;
 	uint64_t usable_bytes;
 	size_t usable_ranges;
 	const char *source; /* "e820" or "efi" or "none" */
@@ -34,13 +31,16 @@ struct physmem {
 extern struct physmem physmem;
 
 /*
- * From the boot information's memory map: normalize it (repairs become
- * @error records), seed boot_memblock with the usable RAM and reserve the
- * low 1 MiB, the kernel image and [info_start, info_end). The memmap=
- * ranges are cut out of RAM first, except any that would take the kernel
- * image or the boot information away (refused with an @error).
+ * From the boot information's memory map (read in place): normalize it
+ * (repairs become @error records), seed boot_memblock with the usable RAM
+ * and reserve the low 1 MiB, the kernel image, [info_start, info_end) and
+ * the table itself. The memmap= ranges are cut out of RAM first, except any
+ * that would take the kernel image or the boot information away (refused
+ * with an @error). From here boot_memblock's tables grow as they need.
  */
-void physmem_init(const struct fw_mem_range *fw, size_t count, int from_efi,
-		  uint64_t info_start, uint64_t info_end);
+void physmem_init(const struct mb2_info *info, uint64_t info_start, uint64_t info_end);
+
+/* @bytes of zeroed early memory on @node (NUMA_NO_NODE: any), mapped; NULL if none. */
+void *boot_memblock_zalloc(size_t bytes, int node);
 
 #endif

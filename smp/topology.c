@@ -15,11 +15,7 @@
 #include "smp/acpi_tables.h"
 #include "smp/smp.h"
 
-#define SRAT_ENTRIES_MAX 512
-
 struct numa_topology numa;
-/* The nodes' RAM ranges: as many as numa_ranges_needed() can ask of the map and the SRAT kept. */
-static struct fw_mem_range node_ranges[PHYSMEM_RANGES_MAX + 2 * SRAT_ENTRIES_MAX + MAX_NODES];
 uint64_t madt_lapic_phys;
 
 static unsigned fake_nodes;
@@ -47,8 +43,8 @@ static struct {
 	unsigned cpu_count;
 	struct srat_cpu srat_cpus[MAX_CPUS];
 	unsigned srat_cpu_count;
-	struct srat_mem srat_mems[SRAT_ENTRIES_MAX];
-	unsigned srat_mem_count;
+	struct srat_mem *srat_mems; /* early memory, as many as the SRAT lists */
+	unsigned srat_mem_count, srat_mem_room;
 	uint8_t slit[MAX_NODES * MAX_NODES];
 	unsigned slit_n;
 	bool overflow;
@@ -210,10 +206,44 @@ static void take_srat_cpu(void *cookie, const struct srat_cpu *cpu)
 static void take_srat_mem(void *cookie, const struct srat_mem *mem)
 {
 	(void)cookie;
-	if (found.srat_mem_count < SRAT_ENTRIES_MAX)
+	if (found.srat_mem_count < found.srat_mem_room)
 		found.srat_mems[found.srat_mem_count++] = *mem;
 	else
 		found.overflow = true;
+}
+
+static void skip_srat_cpu(void *cookie, const struct srat_cpu *cpu)
+{
+	(void)cookie;
+	(void)cpu;
+}
+
+static void skip_srat_mem(void *cookie, const struct srat_mem *mem)
+{
+	(void)cookie;
+	(void)mem;
+}
+
+static void skip_problem(void *cookie, const char *what, const char *detail, const char *action)
+{
+	(void)cookie;
+	(void)what;
+	(void)detail;
+	(void)action;
+}
+
+/* A silent first walk counts the memory entries (the second reports): the table holds every one. */
+static void make_room_for_srat_mems(const struct acpi_header *srat)
+{
+	struct srat_info counted = { 0 };
+
+	srat_walk(srat, skip_srat_cpu, skip_srat_mem, NULL, &counted, skip_problem, NULL);
+	if (!counted.mem_entries)
+		return;
+	found.srat_mems = boot_memblock_zalloc(counted.mem_entries * sizeof(*found.srat_mems),
+					       NUMA_NO_NODE);
+	if (found.srat_mems)
+		found.srat_mem_room = counted.mem_entries;
 }
 
 static void read_acpi_topology(uint32_t boot_apic)
@@ -232,13 +262,16 @@ static void read_acpi_topology(uint32_t boot_apic)
 		found.apic_ids[0] = boot_apic;
 		found.cpu_count = 1;
 	}
-	if (srat && !fake_nodes && !numa_off)
+	if (srat && !fake_nodes && !numa_off) {
+		make_room_for_srat_mems(srat);
 		srat_walk(srat, take_srat_cpu, take_srat_mem, NULL, &si, report_problem, NULL);
+	}
 	if (slit && srat && !fake_nodes && !numa_off &&
 	    !slit_parse(slit, found.slit, MAX_NODES, &found.slit_n, report_problem, NULL))
 		found.slit_n = 0;
 	if (found.overflow)
-		record_error("acpi topology", "more CPUs or SRAT ranges than the kernel keeps",
+		record_error("acpi topology",
+			     "more CPUs than the kernel keeps, or no early memory for the SRAT's ranges",
 			     "extra entries ignored");
 }
 
@@ -275,8 +308,12 @@ void topology_init(void)
 	in.slit_n = found.slit_n;
 	in.fake_nodes = fake_nodes;
 	in.numa_off = numa_off;
-	in.range_store = node_ranges;
-	in.range_store_cap = sizeof(node_ranges) / sizeof(node_ranges[0]);
+	/* Early memory for every node's RAM ranges, as many as the map and the SRAT can make. */
+	in.range_store_cap = numa_ranges_needed(&in);
+	in.range_store = boot_memblock_zalloc(in.range_store_cap * sizeof(*in.range_store),
+					      NUMA_NO_NODE);
+	if (!in.range_store)
+		in.range_store_cap = 0;
 	numa_build(&in, &numa, report_problem, NULL);
 	note_what_is_ignored(acpi_find(&boot_acpi, "SRAT", 0) != NULL, acpi_find(&boot_acpi, "SLIT", 0) != NULL);
 	place_nodes_in_memblock();

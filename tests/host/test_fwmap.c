@@ -616,7 +616,43 @@ static void test_random_against_reference(void)
 	}
 }
 
-CHECK_MAIN(CHECK_TEST(test_unsorted), CHECK_TEST(test_overlap_reserved_wins),
+static struct fw_mem_range read_array(const void *map, size_t i)
+{
+	return ((const struct fw_mem_range *)map)[i];
+}
+
+/* Room for a table found in a raw map: inside RAM, clear of everything in use. */
+static void test_find_free(void)
+{
+	const struct fw_mem_range raw[] = {
+		{ 0x0, 0x9fc00, U },
+		{ 0x200000, 0x400000, R },     /* listed before the RAM it sits in */
+		{ 0x100000, 0x1000000, U },
+		{ 0xc00000, 0xc01000, N },
+		{ 0x2000000, 0x2000800, U },   /* under a page once aligned */
+	};
+	const struct fw_mem_range kernel[] = { { 0xe00000, 0xf80000, R } };
+	uint64_t mb = 0x100000;
+
+	/* The top of the first RAM entry that has room: 0x9f000 - one page. */
+	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 5, NULL, 0, 4096, ~0ull), 0x9e000);
+	/* Too big for low RAM: the top of the RAM at 1 MiB. */
+	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 5, NULL, 0, mb, ~0ull), 0xf00000);
+	/* The kernel in the way: just below it. */
+	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 5, kernel, 1, mb, ~0ull), 0xd00000);
+	/* 2 MiB: below the kernel, then below the NVS page as well. */
+	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 5, kernel, 1, 2 * mb, ~0ull), 0xa00000);
+	/* 8 MiB: between the reserved range and the NVS page, touching both. */
+	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 5, kernel, 1, 8 * mb, ~0ull), 0x400000);
+	/* Nothing that large anywhere; nothing below a limit of 1 MiB that is big enough. */
+	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 5, kernel, 1, 0x900000, ~0ull), 0);
+	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 5, NULL, 0, 0xa0000, 0x100000), 0);
+	/* Page 0 is never returned, and zero bytes find nothing. */
+	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 1, NULL, 0, 0x9f000, ~0ull), 0);
+	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 5, NULL, 0, 0, ~0ull), 0);
+}
+
+CHECK_MAIN(CHECK_TEST(test_find_free), CHECK_TEST(test_unsorted), CHECK_TEST(test_overlap_reserved_wins),
 	   CHECK_TEST(test_reserved_inside_usable), CHECK_TEST(test_nested),
 	   CHECK_TEST(test_identical_duplicates), CHECK_TEST(test_adjacent_merge),
 	   CHECK_TEST(test_zero_length), CHECK_TEST(test_unaligned_usable),

@@ -7,6 +7,7 @@
  * finds the highest aligned hole in the free gaps.
  */
 #include <stdbool.h>
+#include <stdlib.h>
 
 #include "mm/memblock.h"
 #include "tests/host/check.h"
@@ -18,8 +19,14 @@
 
 static struct memblock mb; /* ~28 KiB: not on the stack */
 
+/* Storage handed to growing tables, freed at the next reset. */
+static void *grown_storage[64];
+static size_t grown_count;
+
 static void reset(void)
 {
+	while (grown_count)
+		free(grown_storage[--grown_count]);
 	memset(&mb, 0, sizeof(mb));
 }
 
@@ -271,6 +278,64 @@ static void test_set_node_splitting(void)
 	CHECK_REGION(memory, 0, 0, 64 * MiB, 0);
 }
 
+/*
+ * As the kernel's hook does: take the storage from memblock itself (so the
+ * table grows while its own reservation must still fit), here backed by
+ * malloc since the test's addresses are not real.
+ */
+static void *grow_from_itself(struct memblock *m, size_t bytes)
+{
+	if (!memblock_alloc(m, bytes, 8, NO, 0) || grown_count == 64)
+		return NULL;
+	return grown_storage[grown_count++] = malloc(bytes);
+}
+
+/* Thousands of ranges, reservations and node cuts: the tables grow, nothing is lost. */
+static void test_tables_grow(void)
+{
+	enum { N = 3000 };
+
+	reset();
+	mb.grow = grow_from_itself;
+	memblock_add(&mb, 1ull << 40, (1ull << 40) + 64 * MiB, NO); /* where the tables grow */
+	for (uint64_t i = 0; i < N; i++) /* 1 MiB of RAM every 2 MiB */
+		memblock_add(&mb, i * 2 * MiB, i * 2 * MiB + MiB, NO);
+	CHECK_EQ_U64(mb.memory.count, N + 1);
+	for (uint64_t i = 0; i < N; i++) /* a page in each range, not touching the next */
+		memblock_reserve(&mb, i * 2 * MiB + 8192, i * 2 * MiB + 12288);
+	for (uint64_t i = 0; i < N; i++) /* each range in two nodes */
+		memblock_set_node(&mb, i * 2 * MiB + MiB / 2, i * 2 * MiB + MiB, (int)(i % 3));
+	CHECK(!mb.memory.overflow && !mb.reserved.overflow);
+	CHECK(mb.grown >= 10);
+	CHECK_EQ_U64(mb.memory.count, 2 * N + 1);
+	CHECK(mb.reserved.count >= N + 1); /* the tables' own storage too */
+	for (uint64_t i = 0; i < N; i += 97) {
+		CHECK_REGION(memory, 2 * i, i * 2 * MiB, i * 2 * MiB + MiB / 2, NO);
+		CHECK_REGION(memory, 2 * i + 1, i * 2 * MiB + MiB / 2, i * 2 * MiB + MiB, (int)(i % 3));
+		CHECK(memblock_is_reserved(&mb, i * 2 * MiB + 8192));
+		CHECK(!memblock_is_reserved(&mb, i * 2 * MiB + 12288));
+	}
+	/* The tables' storage came from the top range; the nodes' halves are untouched. */
+	CHECK(memblock_free_bytes(&mb, NO) < N * (MiB - 4096) + 64 * MiB);
+	CHECK_EQ_U64(memblock_free_bytes(&mb, 0) + memblock_free_bytes(&mb, 1) +
+			     memblock_free_bytes(&mb, 2),
+		     N * MiB / 2);
+	reset();
+}
+
+/* Without a hook a full table keeps what it has and says a region was lost. */
+static void test_table_full_without_grow(void)
+{
+	reset();
+	for (uint64_t i = 0; i < MEMBLOCK_INITIAL_REGIONS + 5; i++)
+		memblock_add(&mb, i * 2 * MiB, i * 2 * MiB + MiB, NO);
+	CHECK_EQ_U64(mb.memory.count, MEMBLOCK_INITIAL_REGIONS);
+	CHECK(mb.memory.overflow);
+	CHECK_EQ_U64(mb.grown, 0);
+	memblock_set_node(&mb, MiB / 2, MiB, 1); /* a split with no room changes nothing */
+	CHECK_REGION(memory, 0, 0, MiB, NO);
+}
+
 static void test_free_bytes_per_node(void)
 {
 	four_nodes();
@@ -295,7 +360,7 @@ struct span {
 	uint64_t start, end;
 };
 
-static struct span reserved_copy[MEMBLOCK_REGIONS_MAX];
+static struct span reserved_copy[4096];
 static size_t reserved_copy_count;
 
 static bool was_reserved(uint64_t start, uint64_t end)
@@ -465,4 +530,5 @@ CHECK_MAIN(CHECK_TEST(test_add_merge), CHECK_TEST(test_reserve_overlapping),
 	   CHECK_TEST(test_alloc_top_down_align_limit), CHECK_TEST(test_exhaustion),
 	   CHECK_TEST(test_node_local), CHECK_TEST(test_fallback_by_distance),
 	   CHECK_TEST(test_fallback_odd_orders), CHECK_TEST(test_set_node_splitting),
-	   CHECK_TEST(test_free_bytes_per_node), CHECK_TEST(test_random_against_reference))
+	   CHECK_TEST(test_free_bytes_per_node), CHECK_TEST(test_tables_grow),
+	   CHECK_TEST(test_table_full_without_grow), CHECK_TEST(test_random_against_reference))
