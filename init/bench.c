@@ -5,6 +5,7 @@
 #include "init/memmap_run.h"
 #include "init/record.h"
 #include "init/span.h"
+#include "init/steady.h"
 #include "smp/percpu.h"
 
 #define MAX_STRATEGIES 8
@@ -130,7 +131,7 @@ bool bench_run(struct strategy_ctx *ctx)
 
 	/* The cold pass: what a boot of the default strategy really costs. */
 	for (unsigned i = 0; i < nr; i++) {
-		const struct run_label label = { run, -1, true };
+		const struct run_label label = { .run = run, .round = -1, .cold = true };
 
 		if (times[i].s != strategy_default())
 			continue;
@@ -150,7 +151,7 @@ bool bench_run(struct strategy_ctx *ctx)
 		 * follows the same one (a warm cache, a host core just freed).
 		 */
 		for (unsigned slot = 0; slot < nr; slot++) {
-			const struct run_label label = { run++, (int)round, false };
+			const struct run_label label = { .run = run++, .round = (int)round };
 			unsigned i = (slot + round) % nr;
 
 			memmap_run_start(times[i].s, ctx);
@@ -166,6 +167,16 @@ bool bench_run(struct strategy_ctx *ctx)
 				ok = false;
 			}
 		}
+	}
+	/* One more run each with the steady workload, outside the timed rounds: @steady. */
+	for (unsigned i = 0; steady_wanted() && i < nr; i++) {
+		const struct run_label label = { .run = run++, .round = -1, .steady = true };
+
+		memmap_run_start(times[i].s, ctx);
+		steady_during(ctx);
+		ok &= memmap_run_finish(times[i].s, ctx);
+		steady_after(times[i].s, ctx, &label);
+		ok &= memmap_run_check(times[i].s, ctx, &label, &d);
 	}
 	/* The fills by the strategies' statistics: the median for efficiency, the best beside it. */
 	sort_u64(fill1, rounds);

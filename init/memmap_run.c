@@ -9,6 +9,7 @@
 #include "init/params.h"
 #include "init/record.h"
 #include "init/span.h"
+#include "init/steady.h"
 #include "init/workload.h"
 #include "mm/memmap_boot.h"
 #include "mm/verify.h"
@@ -150,6 +151,7 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	rec_bool(&r, "streaming", boot_memmap.streaming);
 	rec_str(&r, "model", numa_model_on() ? "slit" : "off");
 	rec_u64(&r, "cpus", ctx->parallel_cpus);
+	rec_u64(&r, "cpu_ns", ctx->cpu_ns);
 	if (s->report)
 		s->report(ctx, &r);
 	rec_u64(&r, "run", label->run);
@@ -158,6 +160,8 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	rec_u64(&r, "chunks_written", ctx->engine.chunks_written);
 	rec_u64(&r, "pages_written", ctx->pages_written);
 	rec_bool(&r, "cold", label->cold);
+	if (label->steady)
+		rec_bool(&r, "steady", true);
 	if (label->round >= 0)
 		rec_i64(&r, "round", label->round);
 	record_end(&r);
@@ -282,8 +286,14 @@ bool memmap_run(void)
 	memmap_run_start(s, &boot_ctx);
 	boot_phase("boot_rest");        /* under async, while memory arrives */
 	boot_workload();                /* the rest of the boot: a failure is its own @error, not the boot's */
+	if (steady_wanted())
+		steady_during(&boot_ctx);   /* steady=on: a service allocating while memory arrives */
 	boot_phase("memmap_wait");
 	ok = memmap_run_finish(s, &boot_ctx);
+	if (steady_wanted()) {
+		boot_phase("steady");       /* its baseline once everything is in, and @steady */
+		steady_after(s, &boot_ctx, &label);
+	}
 	boot_phase("verify");
 	corrupt_if_asked();
 	run_verify(&check);
