@@ -43,7 +43,8 @@ class Boot:
         self.plan = hostmem.boot_plan(host_memory, boots)
         words = []
         if mode == 'all':
-            words = ['strategy=all', f'strategy.rounds={rounds}']
+            # steady=on: one extra run per strategy, outside the timed rounds, for @steady.
+            words = ['strategy=all', f'strategy.rounds={rounds}', 'steady=on']
         elif mode == 'plain':
             words = [f'strategy={strategy}']
         if mode != 'linux' and model != 'off':
