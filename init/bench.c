@@ -4,6 +4,7 @@
 #include "arch/x86_64/tsc.h"
 #include "init/memmap_run.h"
 #include "init/record.h"
+#include "init/late_node.h"
 #include "init/span.h"
 #include "init/steady.h"
 #include "smp/percpu.h"
@@ -168,14 +169,26 @@ bool bench_run(struct strategy_ctx *ctx)
 			}
 		}
 	}
-	/* One more run each with the steady workload, outside the timed rounds: @steady. */
-	for (unsigned i = 0; steady_wanted() && i < nr; i++) {
+	/*
+	 * One more run each, outside the timed rounds, for the thread's claims:
+	 * the steady workload (@steady), and a held-back node brought online (@late_node).
+	 */
+	for (unsigned i = 0; (steady_wanted() || late_node_wanted(ctx->mm)) && i < nr; i++) {
 		const struct run_label label = { .run = run++, .round = -1, .steady = true };
+		struct memmap *full = ctx->mm;
 
+		if (late_node_wanted(full))
+			ctx->mm = late_node_view(full);
 		memmap_run_start(times[i].s, ctx);
-		steady_during(ctx);
+		if (steady_wanted())
+			steady_during(times[i].s, ctx);
 		ok &= memmap_run_finish(times[i].s, ctx);
-		steady_after(times[i].s, ctx, &label);
+		if (steady_wanted())
+			steady_after(times[i].s, ctx, &label);
+		if (ctx->mm != full) {
+			ok &= late_node_online(times[i].s, full, &label);
+			ctx->mm = full;
+		}
 		ok &= memmap_run_check(times[i].s, ctx, &label, &d);
 	}
 	/* The fills by the strategies' statistics: the median for efficiency, the best beside it. */

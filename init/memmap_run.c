@@ -8,6 +8,7 @@
 #include "init/debug.h"
 #include "init/params.h"
 #include "init/record.h"
+#include "init/late_node.h"
 #include "init/span.h"
 #include "init/steady.h"
 #include "init/workload.h"
@@ -282,17 +283,24 @@ bool memmap_run(void)
 		boot_phase("bench");
 		return bench_run(&boot_ctx);
 	}
+	if (late_node_wanted(&boot_memmap))
+		boot_ctx.mm = late_node_view(&boot_memmap); /* mem.late_node: the run without it */
 	boot_phase("memmap_run");       /* the boot CPU's share: its memmap_init spans lie inside */
 	memmap_run_start(s, &boot_ctx);
 	boot_phase("boot_rest");        /* under async, while memory arrives */
 	boot_workload();                /* the rest of the boot: a failure is its own @error, not the boot's */
 	if (steady_wanted())
-		steady_during(&boot_ctx);   /* steady=on: a service allocating while memory arrives */
+		steady_during(s, &boot_ctx);   /* steady=on: a service allocating while memory arrives */
 	boot_phase("memmap_wait");
 	ok = memmap_run_finish(s, &boot_ctx);
 	if (steady_wanted()) {
 		boot_phase("steady");       /* its baseline once everything is in, and @steady */
 		steady_after(s, &boot_ctx, &label);
+	}
+	if (boot_ctx.mm != &boot_memmap) {
+		boot_phase("late_node");    /* the held-back node brought online, the workload running */
+		ok &= late_node_online(s, &boot_memmap, &label);
+		boot_ctx.mm = &boot_memmap;
 	}
 	boot_phase("verify");
 	corrupt_if_asked();

@@ -22,23 +22,11 @@ static unsigned after_ms = 5;
 PARAM_UINT("steady.after_ms", after_ms, 1, 60000,
 	   "steady: how long it goes on once everything has arrived, the baseline (default 5)");
 
-/*
- * Latencies kept per window: a reservoir of this many stands for all of
- * them, so a long window's percentiles stay unbiased in fixed memory; the
- * maximum is exact.
- */
-#define LATENCIES_KEPT 8192
 /* Free-page samples over both windows; when full every other one goes and the interval doubles. */
 #define FREE_SAMPLES 128
 #define FIRST_SAMPLE_EVERY_NS 100000
 
-struct window {
-	uint32_t ns[LATENCIES_KEPT];
-	unsigned kept;
-	uint64_t ops, failed, max_ns, start_ns, end_ns;
-};
-
-static struct window during, after;
+static struct steady_window during, after;
 static uint64_t free_samples[FREE_SAMPLES][2];
 static unsigned free_count;
 static uint64_t sample_every_ns, next_sample_ns, next_op_ns;
@@ -57,7 +45,7 @@ static uint64_t next_random(void)
 	return reservoir_seed;
 }
 
-static void keep_latency(struct window *w, uint64_t ns)
+static void keep_latency(struct steady_window *w, uint64_t ns)
 {
 	uint32_t v = ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns;
 	uint64_t slot;
@@ -65,12 +53,12 @@ static void keep_latency(struct window *w, uint64_t ns)
 	w->ops++;
 	if (ns > w->max_ns)
 		w->max_ns = ns;
-	if (w->kept < LATENCIES_KEPT) {
+	if (w->kept < STEADY_LATENCIES_KEPT) {
 		w->ns[w->kept++] = v;
 		return;
 	}
 	slot = next_random() % w->ops; /* reservoir sampling: each op kept with the same chance */
-	if (slot < LATENCIES_KEPT)
+	if (slot < STEADY_LATENCIES_KEPT)
 		w->ns[slot] = v;
 }
 
@@ -92,36 +80,43 @@ static void sample_free_pages(uint64_t now, bool last)
 	next_sample_ns = now + sample_every_ns;
 }
 
-/* One allocation as a service would make it: timed, its page touched, freed. */
-static void steady_op(struct window *w, int node)
+/* One allocation as a service would make it: timed from when it was due, its page touched, freed. */
+static void steady_op(struct steady_window *w, int node, uint64_t due)
 {
-	uint64_t t0 = time_ns(), t1;
 	struct page *p = alloc_pages(&boot_buddy, node, 0);
+	uint64_t t1 = time_ns();
 
-	t1 = time_ns();
 	if (p) {
 		*(volatile uint64_t *)phys_to_virt(page_to_pfn(&boot_memmap, p) << PAGE_SHIFT) = t1;
 		free_pages(&boot_buddy, p, 0);
 	} else {
 		w->failed++;
 	}
-	keep_latency(w, t1 - t0);
+	keep_latency(w, t1 - due);
+}
+
+/* The ops due since next_op_ns that the boot CPU missed: each waited from its due time until now. */
+static void count_missed(struct steady_window *w, uint64_t now, uint64_t period)
+{
+	for (; next_op_ns + period <= now; next_op_ns += period)
+		keep_latency(w, now - next_op_ns);
 }
 
 /*
  * Ops at a steady rate until @until_ns, or until @ctx's background work is
- * back when @until_back. An op that takes longer than the period does not
- * make the next ones come in a burst: the rate is what a service offers.
+ * back when @until_back. Each op's latency runs from its due time; an op
+ * that overruns the period makes the next ones late, not a burst.
  */
-static void run_window(struct window *w, const struct strategy_ctx *ctx, uint64_t until_ns,
-		       bool until_back)
+void steady_serve(struct steady_window *w, const struct strategy_ctx *ctx, uint64_t until_ns,
+		  bool until_back)
 {
 	uint64_t period = (uint64_t)period_us * 1000;
 	int node = cpu_node(smp_processor_id());
 
 	w->start_ns = time_ns();
+	count_missed(w, w->start_ns, period);
 	for (;;) {
-		uint64_t now = time_ns();
+		uint64_t now = time_ns(), due;
 
 		if (now >= until_ns || (until_back && engine_workers_back(&ctx->engine)))
 			break;
@@ -130,25 +125,47 @@ static void run_window(struct window *w, const struct strategy_ctx *ctx, uint64_
 			cpu_relax();
 			continue;
 		}
-		next_op_ns = next_op_ns + period > now ? next_op_ns + period : now + period;
-		steady_op(w, node);
+		count_missed(w, now, period);
+		due = next_op_ns;
+		next_op_ns += period;
+		steady_op(w, node, due);
 	}
 	w->end_ns = time_ns();
 }
 
-void steady_during(const struct strategy_ctx *ctx)
+void steady_start(void)
 {
 	uint64_t now = time_ns();
 
-	during.kept = 0;
-	during.ops = during.failed = during.max_ns = 0;
-	after.kept = 0;
-	after.ops = after.failed = after.max_ns = 0;
 	free_count = 0;
 	sample_every_ns = FIRST_SAMPLE_EVERY_NS;
 	next_sample_ns = now;
 	next_op_ns = now;
-	run_window(&during, ctx, now + strategy_timeout_ns(ctx), true);
+}
+
+void steady_resume(void)
+{
+	next_op_ns = time_ns();
+}
+
+uint64_t steady_baseline_ns(void)
+{
+	return (uint64_t)after_ms * 1000000;
+}
+
+static void window_clear(struct steady_window *w)
+{
+	w->kept = 0;
+	w->ops = w->failed = w->max_ns = 0;
+}
+
+void steady_during(const struct strategy *s, const struct strategy_ctx *ctx)
+{
+	window_clear(&during);
+	window_clear(&after);
+	steady_start();
+	if (s->wait) /* only a strategy that leaves work behind has a "during" */
+		steady_serve(&during, ctx, time_ns() + strategy_timeout_ns(ctx), true);
 }
 
 /* Sort the kept latencies: a heap sort, since a window keeps thousands. */
@@ -181,7 +198,7 @@ static void sort_latencies(uint32_t *v, unsigned n)
 }
 
 /* A window's figures; null for a window without a single op (a strategy done when it returned). */
-static void rec_window(struct record *r, const char *key, struct window *w)
+void rec_steady_window(struct record *r, const char *key, struct steady_window *w)
 {
 	if (!w->ops) {
 		rec_null(r, key);
@@ -203,7 +220,8 @@ void steady_after(const struct strategy *s, const struct strategy_ctx *ctx,
 {
 	struct record r;
 
-	run_window(&after, ctx, time_ns() + (uint64_t)after_ms * 1000000, false);
+	steady_resume(); /* the wait was not the workload's time: a baseline starts afresh */
+	steady_serve(&after, ctx, time_ns() + steady_baseline_ns(), false);
 	sample_free_pages(time_ns(), true); /* the last: what `free` shows once everything is in */
 	record_begin(&r, "steady");
 	rec_str(&r, "strategy", s->name);
@@ -211,8 +229,8 @@ void steady_after(const struct strategy *s, const struct strategy_ctx *ctx,
 	rec_u64(&r, "period_ns", (uint64_t)period_us * 1000);
 	rec_u64(&r, "usable_ns", ctx->usable_ns);
 	rec_u64(&r, "done_ns", ctx->done_ns);
-	rec_window(&r, "during", &during);
-	rec_window(&r, "after", &after);
+	rec_steady_window(&r, "during", &during);
+	rec_steady_window(&r, "after", &after);
 	rec_array_begin(&r, "free_samples");
 	for (unsigned i = 0; i < free_count; i++) {
 		rec_array_begin(&r, NULL);

@@ -8,8 +8,8 @@ boots only (run "host_memory" prealloc or warm; bench/meminit_bench/hostmem.py):
     "all":   the strategy=all boots merged: {"boot" (the first), "bench": {strategy:
              @bench whose done/usable median is the median of the boots' medians and
              whose min/max are the boots' extremes, "boots": how many}, "runs":
-             {strategy: [@result of every warm round of every boot]}, "steady":
-             {strategy: [@steady of every boot that ran it]}, "cold": the
+             {strategy: [@result of every warm round of every boot]}, "steady" and
+             "late_node": {strategy: [@steady or @late_node of every boot that ran it]}, "cold": the
              first boot's cold first run or None, "topology", "boots": N} or None
     "plain": {strategy: {"boot", "result", "records" (of the boot with the median
              done), "done_ns", "usable_ns" (medians over the boots, counted from each
@@ -138,8 +138,9 @@ def all_boot(boot_id, run, records):
             runs.setdefault(result['strategy'], []).append(result)
     topo = of_type(records, 'topology')
     steady = {r['strategy']: r for r in of_type(records, 'steady')}
+    late = {r['strategy']: r for r in of_type(records, 'late_node')}
     return {'boot': boot_id, 'run': run, 'bench': benches, 'runs': runs, 'cold': cold,
-            'topology': topo[0] if topo else None, 'steady': steady}
+            'topology': topo[0] if topo else None, 'steady': steady, 'late_node': late}
 
 
 def plain_boot(boot_id, run, records):
@@ -183,7 +184,9 @@ def merge_all(boots):
     bench = {s: merge_bench([b['bench'][s] for b in boots if s in b['bench']]) for s in names}
     runs = {s: [r for b in boots for r in b['runs'].get(s, [])] for s in names}
     steady = {s: [b['steady'][s] for b in boots if s in b.get('steady', {})] for s in names}
-    return {'boot': first['boot'], 'bench': bench, 'runs': runs, 'steady': steady, 'cold': first['cold'],
+    late = {s: [b['late_node'][s] for b in boots if s in b.get('late_node', {})] for s in names}
+    return {'boot': first['boot'], 'bench': bench, 'runs': runs, 'steady': steady, 'late_node': late,
+            'cold': first['cold'],
             'topology': first['topology'], 'boots': len(boots),
             'host_memory': sorted({host_memory_of(b['run']) for b in boots})}
 
@@ -457,6 +460,23 @@ def thread_claims(case, strategy):
             'cpu_ns': median(cpu) if cpu else None,
             'cpus': bench.get('cpus') if bench else None,
             'steady_boots': len(steady)}
+
+
+def hotplug(case, strategy):
+    """Bringing a held-back node online (@late_node), medians over boots: the time
+    to online, how long the caller was held, and the workload's p99 before and
+    meanwhile (the max the worst)."""
+    records = [r for r in ((case['all'] or {}).get('late_node', {}).get(strategy) or []) if r.get('ok')]
+    if not records:
+        return None
+    online_max = [r['online']['max_ns'] for r in records if isinstance(r.get('online'), dict)]
+    return {'node': records[0]['node'], 'pages': records[0]['pages'],
+            'online_ns': median([r['online_ns'] for r in records]),
+            'caller_held_ns': median([r['caller_held_ns'] for r in records]),
+            'idle_p99_ns': window_figure(records, 'idle', 'p99_ns'),
+            'online_p99_ns': window_figure(records, 'online', 'p99_ns'),
+            'online_max_ns': max(online_max) if online_max else None,
+            'cpu_ns': median([r['cpu_ns'] for r in records]), 'boots': len(records)}
 
 
 def median(values):

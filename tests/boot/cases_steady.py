@@ -1,7 +1,9 @@
-"""Boot tests of the steady workload (steady=on, init/steady.h): the thread's "stats
-fluctuate" claim as records. Under async the boot CPU allocates while memory is still
-arriving (a "during" window) and after; a strategy done when it returns has no
-"during"; benchmark mode runs it once per strategy, outside the timed rounds."""
+"""Boot tests of the thread's claims as records. The steady workload (steady=on,
+init/steady.h): under async the boot CPU allocates while memory is still arriving (a
+"during" window) and after; a strategy done when it returns has no "during";
+benchmark mode runs it once per strategy, outside the timed rounds. A held-back node
+(mem.late_node, init/late_node.h) brought online by each strategy, the workload
+serving meanwhile, and the whole mem_map verified after."""
 from bootlib import boot, check, expect_clean_success, of_type, one, strategies
 from meminit_bench.topology import machine, MiB
 
@@ -79,3 +81,60 @@ CASES = {
     'steady_sync': case_steady_sync,
     'steady_bench_mode': case_steady_bench_mode,
 }
+
+
+PERIOD_NS = 20000  # steady.period_us's default
+
+
+def check_late_node(rec, pages, what):
+    check(rec['ok'] is True and rec['pages'] == pages, f'{what}: {rec}')
+    check(0 < rec['caller_held_ns'] and 0 < rec['online_ns'] and rec['cpu_ns'] > 0, f'{what}: times {rec}')
+    check_window(rec['idle'], f'{what} idle')
+    # No op falls due in an online shorter than two periods that held the caller throughout.
+    if rec['online'] is not None or rec['online_ns'] >= 2 * PERIOD_NS:
+        check_window(rec['online'], f'{what} online')
+
+
+def case_late_node_each_strategy(iso):
+    """mem.late_node=1 in benchmark mode: every strategy brings node 1 online after
+    its run, the whole mem_map then verifies; bsp writes it on the boot CPU, so it
+    holds the caller for the whole online and its workload waits that long."""
+    names = strategies(iso)
+    b = boot(iso, cmdline='strategy=all strategy.rounds=1 mem.late_node=1', qemu_args=TWO_NODES, timeout=240)
+    expect_clean_success(b)
+    results = of_type(b.records, 'result')
+    check(all(r['verified'] is True for r in results) and len({r['digest'] for r in results}) == 1,
+          'a run did not verify')
+    node1 = one(b.records, 'topology')['nodes'][1]['pages']
+    late = {r['strategy']: r for r in of_type(b.records, 'late_node')}
+    check(sorted(late) == sorted(names), f'@late_node for {sorted(late)}')
+    for name, rec in late.items():
+        check_late_node(rec, node1, name)
+    bsp = late['bsp']
+    check(bsp['caller_held_ns'] >= bsp['online_ns'], f'bsp let the caller go before the node was in: {bsp}')
+    check(bsp['online']['max_ns'] >= bsp['caller_held_ns'] // 2, f'bsp: the workload did not wait: {bsp}')
+
+
+def case_late_node_boot_cpu_node(iso):
+    """The boot CPU's own node held back: the boot runs on the other node's memory."""
+    b = boot(iso, cmdline='strategy=xcall mem.late_node=0', qemu_args=TWO_NODES)
+    expect_clean_success(b)
+    result = one(b.records, 'result')
+    check(result['verified'] is True, 'not verified')
+    topo = one(b.records, 'topology')
+    check_late_node(one(b.records, 'late_node'), topo['nodes'][0]['pages'], 'node 0')
+    check(result['total_pages'] == sum(n['pages'] for n in topo['nodes']), 'pages lost')
+
+
+def case_late_node_refused(iso):
+    b = boot(iso, cmdline='strategy=bsp mem.late_node=5', qemu_args=TWO_NODES)
+    check(any(e['what'] == 'mem.late_node' for e in b.errors()), f'no @error: {b.errors()}')
+    check(not of_type(b.records, 'late_node'), 'a node was held back')
+    check(one(b.records, 'result')['verified'] is True, 'not verified')
+
+
+CASES.update({
+    'late_node_each_strategy': case_late_node_each_strategy,
+    'late_node_boot_cpu_node': case_late_node_boot_cpu_node,
+    'late_node_refused': case_late_node_refused,
+})
