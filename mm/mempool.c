@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mempool: the five steps of mempool.h. Only steps 2, 4 and 5 take the
+ * lock; step 1, the common case, costs the allocator's call and a counter.
+ */
+#include "mm/mempool.h"
+
+static void count(uint64_t *counter)
+{
+	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+bool mempool_create(struct mempool *pool, unsigned min, mempool_alloc_fn *alloc_fn,
+		    mempool_free_fn *free_fn, void *cookie)
+{
+	*pool = (struct mempool){ .min = min, .alloc_fn = alloc_fn, .free_fn = free_fn,
+				  .cookie = cookie };
+	if (min == 0 || min > MEMPOOL_MAX_MIN)
+		return false;
+	while (pool->count < min) {
+		void *element = alloc_fn(cookie, true);
+
+		if (!element) {
+			mempool_destroy(pool);
+			return false;
+		}
+		pool->reserve[pool->count++] = element;
+	}
+	return true;
+}
+
+void mempool_set_wait_ops(struct mempool *pool, const struct mempool_wait_ops *ops, void *cookie)
+{
+	pool->wait_ops = ops;
+	pool->wait_cookie = cookie;
+}
+
+/* An element of the reserve if it holds at least @at_least (>= 1), else NULL. */
+static void *take_from_reserve(struct mempool *pool, unsigned at_least)
+{
+	void *element = NULL;
+	unsigned long flags = spin_lock_irqsave(&pool->lock);
+
+	if (pool->count >= at_least)
+		element = pool->reserve[--pool->count];
+	spin_unlock_irqrestore(&pool->lock, flags);
+	return element;
+}
+
+/*
+ * Step 4 and, when the reserve is empty, step 5 under one hold of the
+ * lock: a free between finding it empty and starting to wait changes
+ * pool->frees, so the wait returns at once.
+ */
+static void *take_or_wait(struct mempool *pool, bool may_wait)
+{
+	void *element = NULL;
+	uint32_t seen;
+	unsigned long flags = spin_lock_irqsave(&pool->lock);
+
+	if (pool->count) {
+		element = pool->reserve[--pool->count];
+		spin_unlock_irqrestore(&pool->lock, flags);
+		count(&pool->stats.served[MEMPOOL_FROM_RESERVE_LOW]);
+		return element;
+	}
+	if (!may_wait || !pool->wait_ops) {
+		spin_unlock_irqrestore(&pool->lock, flags);
+		count(&pool->stats.failed);
+		return NULL;
+	}
+	pool->waiters++;
+	seen = pool->frees;
+	spin_unlock_irqrestore(&pool->lock, flags);
+
+	count(&pool->stats.waits);
+	pool->wait_ops->wait(pool->wait_cookie, &pool->frees, seen);
+
+	flags = spin_lock_irqsave(&pool->lock);
+	pool->waiters--;
+	spin_unlock_irqrestore(&pool->lock, flags);
+	return NULL;
+}
+
+void *mempool_alloc(struct mempool *pool, bool may_wait)
+{
+	for (;;) {
+		void *element = pool->alloc_fn(pool->cookie, false);
+
+		if (element) {
+			count(&pool->stats.served[MEMPOOL_FROM_ALLOC_ATOMIC]);
+			return element;
+		}
+		/* At least half full: min/2 rounded up, and never 0. */
+		element = take_from_reserve(pool, (pool->min + 1) / 2);
+		if (element) {
+			count(&pool->stats.served[MEMPOOL_FROM_RESERVE_HALF]);
+			return element;
+		}
+		if (may_wait) {
+			element = pool->alloc_fn(pool->cookie, true);
+			if (element) {
+				count(&pool->stats.served[MEMPOOL_FROM_ALLOC_WAITING]);
+				return element;
+			}
+		}
+		element = take_or_wait(pool, may_wait);
+		if (element || !may_wait || !pool->wait_ops)
+			return element;
+		/* Woken by a free (or the wait gave up early): from step 1 again. */
+	}
+}
+
+void mempool_free(struct mempool *pool, void *element)
+{
+	bool kept = false, wake = false;
+	unsigned long flags;
+
+	if (!element)
+		return;
+	flags = spin_lock_irqsave(&pool->lock);
+	if (pool->count < pool->min) {
+		pool->reserve[pool->count++] = element;
+		__atomic_store_n(&pool->frees, pool->frees + 1, __ATOMIC_RELEASE);
+		kept = true;
+		wake = pool->waiters != 0;
+	}
+	spin_unlock_irqrestore(&pool->lock, flags);
+
+	if (!kept) {
+		count(&pool->stats.returned);
+		pool->free_fn(pool->cookie, element);
+		return;
+	}
+	count(&pool->stats.refilled);
+	if (wake)
+		pool->wait_ops->wake(pool->wait_cookie, &pool->frees);
+}
+
+void mempool_destroy(struct mempool *pool)
+{
+	while (pool->count)
+		pool->free_fn(pool->cookie, pool->reserve[--pool->count]);
+}
+
+struct mempool_stats mempool_stats(const struct mempool *pool)
+{
+	struct mempool_stats s;
+	unsigned i;
+
+	for (i = 0; i < MEMPOOL_SOURCES; i++)
+		s.served[i] = __atomic_load_n(&pool->stats.served[i], __ATOMIC_RELAXED);
+	s.waits = __atomic_load_n(&pool->stats.waits, __ATOMIC_RELAXED);
+	s.failed = __atomic_load_n(&pool->stats.failed, __ATOMIC_RELAXED);
+	s.refilled = __atomic_load_n(&pool->stats.refilled, __ATOMIC_RELAXED);
+	s.returned = __atomic_load_n(&pool->stats.returned, __ATOMIC_RELAXED);
+	return s;
+}
