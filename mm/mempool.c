@@ -1,13 +1,29 @@
 // SPDX-License-Identifier: MIT
 /*
  * mempool: the five steps of mempool.h. Only steps 2, 4 and 5 take the
- * lock; step 1, the common case, costs the allocator's call and a counter.
+ * lock; step 1, the common case, costs the allocator's call and a counter,
+ * and so does a free while the reserve is full.
  */
 #include "mm/mempool.h"
 
-static void count(uint64_t *counter)
+static void tally(uint64_t *counter)
 {
 	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+/* pool->count changes under the lock only, and mempool_free() reads it without. */
+static void push_locked(struct mempool *pool, void *element)
+{
+	pool->reserve[pool->count] = element;
+	__atomic_store_n(&pool->count, pool->count + 1, __ATOMIC_RELAXED);
+}
+
+static void *pop_locked(struct mempool *pool)
+{
+	void *element = pool->reserve[pool->count - 1];
+
+	__atomic_store_n(&pool->count, pool->count - 1, __ATOMIC_RELAXED);
+	return element;
 }
 
 bool mempool_create(struct mempool *pool, unsigned min, mempool_alloc_fn *alloc_fn,
@@ -24,7 +40,7 @@ bool mempool_create(struct mempool *pool, unsigned min, mempool_alloc_fn *alloc_
 			mempool_destroy(pool);
 			return false;
 		}
-		pool->reserve[pool->count++] = element;
+		push_locked(pool, element); /* nobody else knows the pool yet */
 	}
 	return true;
 }
@@ -42,7 +58,7 @@ static void *take_from_reserve(struct mempool *pool, unsigned at_least)
 	unsigned long flags = spin_lock_irqsave(&pool->lock);
 
 	if (pool->count >= at_least)
-		element = pool->reserve[--pool->count];
+		element = pop_locked(pool);
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return element;
 }
@@ -59,21 +75,21 @@ static void *take_or_wait(struct mempool *pool, bool may_wait)
 	unsigned long flags = spin_lock_irqsave(&pool->lock);
 
 	if (pool->count) {
-		element = pool->reserve[--pool->count];
+		element = pop_locked(pool);
 		spin_unlock_irqrestore(&pool->lock, flags);
-		count(&pool->stats.served[MEMPOOL_FROM_RESERVE_LOW]);
+		tally(&pool->stats.served[MEMPOOL_FROM_RESERVE_LOW]);
 		return element;
 	}
 	if (!may_wait || !pool->wait_ops) {
 		spin_unlock_irqrestore(&pool->lock, flags);
-		count(&pool->stats.failed);
+		tally(&pool->stats.failed);
 		return NULL;
 	}
 	pool->waiters++;
 	seen = pool->frees;
 	spin_unlock_irqrestore(&pool->lock, flags);
 
-	count(&pool->stats.waits);
+	tally(&pool->stats.waits);
 	pool->wait_ops->wait(pool->wait_cookie, &pool->frees, seen);
 
 	flags = spin_lock_irqsave(&pool->lock);
@@ -88,19 +104,19 @@ void *mempool_alloc(struct mempool *pool, bool may_wait)
 		void *element = pool->alloc_fn(pool->cookie, false);
 
 		if (element) {
-			count(&pool->stats.served[MEMPOOL_FROM_ALLOC_ATOMIC]);
+			tally(&pool->stats.served[MEMPOOL_FROM_ALLOC_ATOMIC]);
 			return element;
 		}
 		/* At least half full: min/2 rounded up, and never 0. */
 		element = take_from_reserve(pool, (pool->min + 1) / 2);
 		if (element) {
-			count(&pool->stats.served[MEMPOOL_FROM_RESERVE_HALF]);
+			tally(&pool->stats.served[MEMPOOL_FROM_RESERVE_HALF]);
 			return element;
 		}
 		if (may_wait) {
 			element = pool->alloc_fn(pool->cookie, true);
 			if (element) {
-				count(&pool->stats.served[MEMPOOL_FROM_ALLOC_WAITING]);
+				tally(&pool->stats.served[MEMPOOL_FROM_ALLOC_WAITING]);
 				return element;
 			}
 		}
@@ -114,25 +130,34 @@ void *mempool_alloc(struct mempool *pool, bool may_wait)
 void mempool_free(struct mempool *pool, void *element)
 {
 	bool kept = false, wake = false;
-	unsigned long flags;
 
 	if (!element)
 		return;
-	flags = spin_lock_irqsave(&pool->lock);
-	if (pool->count < pool->min) {
-		pool->reserve[pool->count++] = element;
-		__atomic_store_n(&pool->frees, pool->frees + 1, __ATOMIC_RELEASE);
-		kept = true;
-		wake = pool->waiters != 0;
-	}
-	spin_unlock_irqrestore(&pool->lock, flags);
+	/*
+	 * A reserve seen full without the lock sends the element straight
+	 * back to the allocator. A stale view cannot strand a waiter (the
+	 * argument of Linux's mempool_free): an element taken from the reserve
+	 * is freed after its take, so this read sees the reserve no fuller
+	 * than that take left it, unless a free refilled it since, and that
+	 * free woke the waiters.
+	 */
+	if (__atomic_load_n(&pool->count, __ATOMIC_RELAXED) < pool->min) {
+		unsigned long flags = spin_lock_irqsave(&pool->lock);
 
+		if (pool->count < pool->min) {
+			push_locked(pool, element);
+			__atomic_store_n(&pool->frees, pool->frees + 1, __ATOMIC_RELEASE);
+			kept = true;
+			wake = pool->waiters != 0;
+		}
+		spin_unlock_irqrestore(&pool->lock, flags);
+	}
 	if (!kept) {
-		count(&pool->stats.returned);
+		tally(&pool->stats.returned);
 		pool->free_fn(pool->cookie, element);
 		return;
 	}
-	count(&pool->stats.refilled);
+	tally(&pool->stats.refilled);
 	if (wake)
 		pool->wait_ops->wake(pool->wait_cookie, &pool->frees);
 }
@@ -140,7 +165,7 @@ void mempool_free(struct mempool *pool, void *element)
 void mempool_destroy(struct mempool *pool)
 {
 	while (pool->count)
-		pool->free_fn(pool->cookie, pool->reserve[--pool->count]);
+		pool->free_fn(pool->cookie, pop_locked(pool)); /* no users left: no lock */
 }
 
 struct mempool_stats mempool_stats(const struct mempool *pool)
