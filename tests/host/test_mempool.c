@@ -162,6 +162,14 @@ static void test_step1_atomic_first(void)
 	mempool_free(&pool, e); /* the reserve is full: back to the allocator */
 	CHECK_EQ_U64(mempool_stats(&pool).returned, 1);
 	CHECK_EQ_U64(fa_held(), 4);
+
+	/* The common pair never takes the pool's lock (taking it here would hang: ctest times out). */
+	spin_lock(&pool.lock);
+	e = mempool_alloc(&pool, true);
+	mempool_free(&pool, e);
+	spin_unlock(&pool.lock);
+	CHECK_EQ_U64(served(MEMPOOL_FROM_ALLOC_ATOMIC), 2);
+	CHECK_EQ_U64(mempool_stats(&pool).returned, 2);
 	mempool_destroy(&pool);
 }
 
