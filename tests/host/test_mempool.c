@@ -350,6 +350,43 @@ static void test_free_between_check_and_sleep_is_seen(void)
 	CHECK_EQ_U64(fa_held(), 0);
 }
 
+/* A wait that gives up early (a timeout, say) twice before the free comes. */
+static void early_wait(void *cookie, const uint32_t *frees, uint32_t seen)
+{
+	struct racing_free *r = cookie;
+
+	(void)frees;
+	(void)seen;
+	if (++r->waits == 3) {
+		mempool_free(&pool, r->element);
+		r->element = NULL;
+	}
+}
+
+static void test_early_wake_tries_again_from_step1(void)
+{
+	static const struct mempool_wait_ops ops = { early_wait, racing_wake };
+	struct racing_free r = { 0 };
+	void *expected, *e;
+
+	pool_new(4, 1);
+	mempool_set_wait_ops(&pool, &ops, &r);
+	fa.fail_atomic = fa.fail_waiting = true;
+	expected = r.element = mempool_alloc(&pool, true);
+	fa.calls_atomic = fa.calls_waiting = 0;
+	e = mempool_alloc(&pool, true);
+	CHECK(e == expected);
+	CHECK_EQ_U64(r.waits, 3);
+	CHECK_EQ_U64(mempool_stats(&pool).waits, 3);
+	CHECK_EQ_U64(fa.calls_atomic, 4);  /* every try starts at step 1, */
+	CHECK_EQ_U64(fa.calls_waiting, 3); /* the last one served by step 2: 1 of 1 is full */
+	CHECK_EQ_U64(served(MEMPOOL_FROM_RESERVE_HALF), 2);
+	CHECK_EQ_U64(pool.waiters, 0);
+	mempool_free(&pool, e);
+	mempool_destroy(&pool);
+	CHECK_EQ_U64(fa_held(), 0);
+}
+
 /* ---- threads ------------------------------------------------------------------------- */
 
 /* The host's wait ops: a condition variable beside the pool's free count. */
@@ -537,5 +574,6 @@ CHECK_MAIN(CHECK_TEST(test_create), CHECK_TEST(test_step1_atomic_first),
 	   CHECK_TEST(test_step4_reserve_when_not_empty),
 	   CHECK_TEST(test_frees_refill_before_allocator),
 	   CHECK_TEST(test_free_between_check_and_sleep_is_seen),
+	   CHECK_TEST(test_early_wake_tries_again_from_step1),
 	   CHECK_TEST(test_exhausted_waiter_gets_the_freed_element),
 	   CHECK_TEST(test_threads_never_lose_or_double_an_element))
