@@ -64,38 +64,40 @@ static void *take_from_reserve(struct mempool *pool, unsigned at_least)
 }
 
 /*
- * Step 4 and, when the reserve is empty, step 5 under one hold of the
+ * Step 4, and step 5 when the reserve is empty, under one hold of the
  * lock: a free between finding it empty and starting to wait changes
- * pool->frees, so the wait returns at once.
+ * pool->frees, so the wait returns at once. True when the caller waited
+ * and tries again from step 1; false with *@element the answer.
  */
-static void *take_or_wait(struct mempool *pool, bool may_wait)
+static bool take_or_wait(struct mempool *pool, bool may_wait, void **element)
 {
-	void *element = NULL;
 	uint32_t seen;
 	unsigned long flags = spin_lock_irqsave(&pool->lock);
+	const struct mempool_wait_ops *ops = pool->wait_ops;
 
+	*element = NULL;
 	if (pool->count) {
-		element = pop_locked(pool);
+		*element = pop_locked(pool);
 		spin_unlock_irqrestore(&pool->lock, flags);
 		tally(&pool->stats.served[MEMPOOL_FROM_RESERVE_LOW]);
-		return element;
+		return false;
 	}
-	if (!may_wait || !pool->wait_ops) {
+	if (!may_wait || !ops) {
 		spin_unlock_irqrestore(&pool->lock, flags);
 		tally(&pool->stats.failed);
-		return NULL;
+		return false;
 	}
 	pool->waiters++;
 	seen = pool->frees;
 	spin_unlock_irqrestore(&pool->lock, flags);
 
 	tally(&pool->stats.waits);
-	pool->wait_ops->wait(pool->wait_cookie, &pool->frees, seen);
+	ops->wait(pool->wait_cookie, &pool->frees, seen);
 
 	flags = spin_lock_irqsave(&pool->lock);
 	pool->waiters--;
 	spin_unlock_irqrestore(&pool->lock, flags);
-	return NULL;
+	return true;
 }
 
 void *mempool_alloc(struct mempool *pool, bool may_wait)
@@ -120,8 +122,7 @@ void *mempool_alloc(struct mempool *pool, bool may_wait)
 				return element;
 			}
 		}
-		element = take_or_wait(pool, may_wait);
-		if (element || !may_wait || !pool->wait_ops)
+		if (!take_or_wait(pool, may_wait, &element))
 			return element;
 		/* Woken by a free (or the wait gave up early): from step 1 again. */
 	}
