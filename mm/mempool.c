@@ -6,9 +6,14 @@
  */
 #include "mm/mempool.h"
 
+/*
+ * One more in @counter: a load and a store, not a locked add, which on
+ * the lock-free paths would cost more than the rest of the pool (see
+ * struct mempool_stats for which counters are exact).
+ */
 static void tally(uint64_t *counter)
 {
-	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(counter, __atomic_load_n(counter, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 }
 
 /* pool->count changes under the lock only, and mempool_free() reads it without. */
@@ -57,8 +62,10 @@ static void *take_from_reserve(struct mempool *pool, unsigned at_least)
 	void *element = NULL;
 	unsigned long flags = spin_lock_irqsave(&pool->lock);
 
-	if (pool->count >= at_least)
+	if (pool->count >= at_least) {
 		element = pop_locked(pool);
+		tally(&pool->stats.served[MEMPOOL_FROM_RESERVE_HALF]);
+	}
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return element;
 }
@@ -78,20 +85,20 @@ static bool take_or_wait(struct mempool *pool, bool may_wait, void **element)
 	*element = NULL;
 	if (pool->count) {
 		*element = pop_locked(pool);
-		spin_unlock_irqrestore(&pool->lock, flags);
 		tally(&pool->stats.served[MEMPOOL_FROM_RESERVE_LOW]);
+		spin_unlock_irqrestore(&pool->lock, flags);
 		return false;
 	}
 	if (!may_wait || !ops) {
-		spin_unlock_irqrestore(&pool->lock, flags);
 		tally(&pool->stats.failed);
+		spin_unlock_irqrestore(&pool->lock, flags);
 		return false;
 	}
 	pool->waiters++;
 	seen = pool->frees;
+	tally(&pool->stats.waits);
 	spin_unlock_irqrestore(&pool->lock, flags);
 
-	tally(&pool->stats.waits);
 	ops->wait(pool->wait_cookie, &pool->frees, seen);
 
 	flags = spin_lock_irqsave(&pool->lock);
@@ -111,10 +118,8 @@ void *mempool_alloc(struct mempool *pool, bool may_wait)
 		}
 		/* At least half full: min/2 rounded up, and never 0. */
 		element = take_from_reserve(pool, (pool->min + 1) / 2);
-		if (element) {
-			tally(&pool->stats.served[MEMPOOL_FROM_RESERVE_HALF]);
+		if (element)
 			return element;
-		}
 		if (may_wait) {
 			element = pool->alloc_fn(pool->cookie, true);
 			if (element) {
@@ -148,6 +153,7 @@ void mempool_free(struct mempool *pool, void *element)
 		if (pool->count < pool->min) {
 			push_locked(pool, element);
 			__atomic_store_n(&pool->frees, pool->frees + 1, __ATOMIC_RELEASE);
+			tally(&pool->stats.refilled);
 			kept = true;
 			wake = pool->waiters != 0;
 		}
@@ -158,7 +164,6 @@ void mempool_free(struct mempool *pool, void *element)
 		pool->free_fn(pool->cookie, element);
 		return;
 	}
-	tally(&pool->stats.refilled);
 	if (wake)
 		pool->wait_ops->wake(pool->wait_cookie, &pool->frees);
 }

@@ -16,7 +16,7 @@
  * mempool_free() refills the reserve first and gives back to the allocator
  * only what the reserve does not need. In the common case (step 1 serves,
  * the reserve is full when the element comes back) the pool's lock is
- * never taken: a pair costs two indirect calls and two counter increments.
+ * never taken: a pair costs two indirect calls and two unlocked counts.
  *
  * No memory of its own: the caller owns the struct (static, or inside its
  * own object), the reserve's elements come through alloc, and the pointers
@@ -68,7 +68,13 @@ enum mempool_source {
 	MEMPOOL_SOURCES
 };
 
-/* What the pool did, for a record. Updated with relaxed atomics: read them when quiet. */
+/*
+ * What the pool did, for a record; read them when the pool is quiet.
+ * Those counted under the pool's lock are exact: served from the
+ * reserve, waits, failed, refilled. The lock-free paths' (served by the
+ * allocator, returned) are exact on one CPU but may miss a count when
+ * CPUs race on them: a locked add there would cost more than the pool.
+ */
 struct mempool_stats {
 	uint64_t served[MEMPOOL_SOURCES];
 	uint64_t waits;    /* times a caller waited for a free (step 5) */
