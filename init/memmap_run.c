@@ -7,6 +7,7 @@
 #include "arch/x86_64/tsc.h"
 #include "init/debug.h"
 #include "init/params.h"
+#include "init/pool_exhaust.h"
 #include "init/record.h"
 #include "init/kmalloc_report.h"
 #include "init/late_node.h"
@@ -295,6 +296,7 @@ bool memmap_run(void)
 	kmalloc_advance(KMALLOC_SLAB);  /* usable: kmalloc is the slab allocator's from here */
 	boot_phase("boot_rest");        /* under async, while memory arrives */
 	boot_workload();                /* the rest of the boot: a failure is its own @error, not the boot's */
+	pool_exhaust_if_asked();        /* boot.pool_exhaust=on: a mempool's callers under exhausted memory */
 	if (steady_wanted())
 		steady_during(s, &boot_ctx);   /* steady=on: a service allocating while memory arrives */
 	boot_phase("memmap_wait");

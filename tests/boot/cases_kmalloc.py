@@ -1,7 +1,8 @@
 """Boot tests of the one allocator API (mm/kmalloc.h, @kmalloc): the stages in
 order, objects served before the mem_map existed (the SRAT's copy, the nodes'
 ranges), the early copy given back to the buddy allocator late with every page
-still accounted, and the slab stage serving after the switch, in both modes."""
+still accounted, and the slab stage serving after the switch, in both modes; and a
+mempool whose callers get their elements when memory runs out."""
 from bootlib import boot, check, expect_clean_success, of_type, one
 from meminit_bench.topology import machine, MiB
 
@@ -43,4 +44,27 @@ def case_kmalloc_bench_mode(iso):
     check(rec['stage_ns']['slab'] > last, f'switched at {rec["stage_ns"]["slab"]}, before the last run ended ({last})')
 
 
-CASES = {'kmalloc_stages': case_kmalloc_stages, 'kmalloc_bench_mode': case_kmalloc_bench_mode}
+def case_mempool_exhausted(iso):
+    """boot.pool_exhaust=on under async with a small budget: every page taken while
+    memory is still deferred (the allocation grows it), and the pool's callers still
+    get their elements: eight from the reserve, then a refusal for one that may not
+    wait, and the one that may wait served after another CPU's free."""
+    b = boot(iso, cmdline='strategy=async strategy.async_boot_mb=16 boot.pool_exhaust=on',
+             qemu_args=machine(2, 2, 2048 * MiB).qemu_args())
+    expect_clean_success(b)
+    rec, result = one(b.records, 'mempool'), one(b.records, 'result')
+    check(result['verified'] is True, 'not verified')
+    check(rec['start_ns'] < result['done_ns'], f'the pool ran after the deferred init ended: {rec["start_ns"]}')
+    check(rec['held_pages'] >= result['free_pages'] - rec['min'] - 64, f'held {rec["held_pages"]} of '
+          f'{result["free_pages"]} free pages')
+    check(rec['no_wait_served'] == rec['min'] and rec['failed'] == 1, f'non-waiting callers: {rec}')
+    check(rec['waiter_served'] is True and rec['waits'] == 1 and rec['waited_ns'] > 0, f'the waiter: {rec}')
+    served = rec['served']
+    # Seed 003's order: the reserve while at least half full, then below half, the waiter from it too.
+    check(served['reserve_half'] == rec['min'] // 2 + 1 and served['reserve_low'] == rec['min'] // 2,
+          f'reserve steps {served}')
+    check(served['alloc_atomic'] > 0 and 0 < rec['pair_ns_min'] <= rec['pair_ns_median'], f'pairs {rec}')
+
+
+CASES = {'kmalloc_stages': case_kmalloc_stages, 'kmalloc_bench_mode': case_kmalloc_bench_mode,
+         'mempool_exhausted': case_mempool_exhausted}
