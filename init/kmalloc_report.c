@@ -63,6 +63,16 @@ void kmalloc_report(void)
 		rec_null(&r, "first_slab_ns");
 	rec_u64(&r, "image_bytes_used", s->image_bytes_used);
 	rec_u64(&r, "returned_late_bytes", s->returned_late_bytes);
+	rec_object_begin(&r, "returned_late");
+	{
+		const char *what[8];
+		uint64_t bytes[8];
+		unsigned n = kmalloc_returned_late(what, bytes, 8);
+
+		for (unsigned i = 0; i < n; i++)
+			rec_u64(&r, what[i], bytes[i]);
+	}
+	rec_object_end(&r);
 	rec_u64(&r, "free_pages_after_return", free_after_return); /* @result's free pages plus what came back */
 	rec_u64(&r, "failures", s->failures);
 	rec_u64(&r, "pair_size", PAIR_SIZE);

@@ -63,6 +63,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	boot_phase("acpi");
 	acpi_boot_init(boot_info.rsdp, boot_info.rsdp_len); /* needs the direct map */
 	dump_if_asked();                /* debug.dump=: the raw input, before anything reads it further */
+	give_back_late(boot_info_start, boot_info_end, "boot_info"); /* read, copied: back at the end of boot */
 	boot_phase("tsc_calibration");
 	tsc_calibrate(&boot_tsc_references); /* needs ACPI: the PM timer and the HPET */
 	boot_phase("report_boot");
@@ -72,6 +73,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	boot_phase("topology");
 	topology_init();                /* MADT, SRAT, SLIT -> nodes; before any per-node allocation */
 	smp_boot(&numa, madt_lapic_phys); /* phases lapic .. tsc_sync: all APs awake before the mem_map */
+	physmem_give_back_table();      /* the normalized map's table in RAM, if it needed one: read no more */
 	boot_phase("report_topology");
 	report_topology();              /* @topology: after smp_boot, it lists online CPUs */
 	ok = memmap_run();              /* phases memmap_setup .. report_run: the measured part, @result */

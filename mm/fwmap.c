@@ -361,31 +361,52 @@ static uint64_t lowest_collision(fwmap_reader read, const void *map, size_t coun
 	return lowest;
 }
 
+/* The highest free spot of @bytes in usable entry @r below @limit; 0 if none. */
+static uint64_t free_spot_in(struct fw_mem_range r, fwmap_reader read, const void *map, size_t count,
+			     const struct fw_mem_range *avoid, size_t avoid_count, uint64_t bytes,
+			     uint64_t limit)
+{
+	uint64_t lo = r.start < PAGE_SIZE ? PAGE_SIZE : (r.start + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	uint64_t top = (r.end < limit ? r.end : limit) & ~(PAGE_SIZE - 1);
+
+	/* Each collision moves the top below the lowest range in the way: it ends. */
+	while (top > lo && top - lo >= bytes) {
+		uint64_t in_way = lowest_collision(read, map, count, avoid, avoid_count, top - bytes, top);
+
+		if (in_way == top)
+			return top - bytes;
+		top = in_way & ~(PAGE_SIZE - 1);
+	}
+	return 0;
+}
+
 uint64_t fwmap_find_free(fwmap_reader read, const void *map, size_t count,
 			 const struct fw_mem_range *avoid, size_t avoid_count, uint64_t bytes,
 			 uint64_t limit)
 {
+	uint64_t best = 0, best_size = UINT64_MAX;
+
 	bytes = (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	if (!bytes)
 		return 0;
+	/*
+	 * The smallest entry that has room: a long map is a fragmented one, and
+	 * its few large blocks are what the mem_map's sections will need.
+	 */
 	for (size_t i = 0; i < count; i++) {
 		struct fw_mem_range r = read(map, i);
-		uint64_t lo = r.start < PAGE_SIZE ? PAGE_SIZE : (r.start + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-		uint64_t top = (r.end < limit ? r.end : limit) & ~(PAGE_SIZE - 1);
+		uint64_t at;
 
-		if (r.type != FW_MEM_USABLE || r.start >= r.end)
+		if (r.type != FW_MEM_USABLE || r.start >= r.end || r.end - r.start >= best_size ||
+		    r.end - r.start < bytes)
 			continue;
-		/* Each collision moves the top below the lowest range in the way: it ends. */
-		while (top > lo && top - lo >= bytes) {
-			uint64_t in_way = lowest_collision(read, map, count, avoid, avoid_count,
-							   top - bytes, top);
-
-			if (in_way == top)
-				return top - bytes;
-			top = in_way & ~(PAGE_SIZE - 1);
+		at = free_spot_in(r, read, map, count, avoid, avoid_count, bytes, limit);
+		if (at) {
+			best = at;
+			best_size = r.end - r.start;
 		}
 	}
-	return 0;
+	return best;
 }
 
 uint64_t fwmap_total(const struct fw_mem_range *ranges, size_t count, uint32_t type)

@@ -70,8 +70,9 @@ typedef struct fw_mem_range (*fwmap_reader)(const void *map, size_t i);
  * @avoid, @avoid_count: ranges in use besides the map's own non-usable ones.
  * Returns the start of @bytes (rounded up to whole pages), page-aligned,
  * below @limit, inside one usable entry and touching no non-usable entry
- * and no @avoid range; the highest such spot of the first entry that has
- * one; 0 if none. Never returns page 0.
+ * and no @avoid range: the highest such spot of the smallest entry that has
+ * one (the large blocks stay whole for what needs them); 0 if none. Never
+ * returns page 0.
  */
 uint64_t fwmap_find_free(fwmap_reader read, const void *map, size_t count,
 			 const struct fw_mem_range *avoid, size_t avoid_count, uint64_t bytes,

@@ -130,15 +130,31 @@ void *kzalloc(size_t size, int node)
 	return p;
 }
 
-/*
- * Free_bootmem_late: the pages of an early object become free struct pages
- * handed to the buddy allocator, and memblock forgets the reservation, so
- * the mem_map and the layout it was written from agree.
- */
-static void give_back_early(struct slab_header *h)
-{
-	uint64_t start = virt_to_phys(h) >> PAGE_SHIFT, end = start + h->order;
+/* What was given back late, by what it was: a handful of kinds. */
+#define LATE_KINDS 8
+static struct {
+	const char *what;
+	uint64_t bytes;
+} late_kinds[LATE_KINDS];
 
+static void count_late(const char *what, uint64_t bytes)
+{
+	for (unsigned i = 0; i < LATE_KINDS; i++)
+		if (!late_kinds[i].what || late_kinds[i].what == what) {
+			late_kinds[i].what = what;
+			late_kinds[i].bytes += bytes;
+			break;
+		}
+	stats.returned_late_bytes += bytes;
+}
+
+/*
+ * Free_bootmem_late: the pages [start, end) become free struct pages handed
+ * to the buddy allocator, and memblock forgets the reservation, so the
+ * mem_map and the layout it was written from agree.
+ */
+static void give_back_pages(uint64_t start, uint64_t end, const char *what)
+{
 	memblock_free(&boot_memblock, start << PAGE_SHIFT, end << PAGE_SHIFT);
 	for (uint64_t pfn = start; pfn < end; pfn++) {
 		struct page *p = pfn_to_page(&boot_memmap, pfn);
@@ -154,7 +170,48 @@ static void give_back_early(struct slab_header *h)
 		free_range_to_buddy(&boot_buddy, page_node(pfn_to_page(&boot_memmap, pfn)), pfn, stop);
 		pfn = stop;
 	}
-	stats.returned_late_bytes += (end - start) << PAGE_SHIFT;
+	count_late(what, (end - start) << PAGE_SHIFT);
+}
+
+static const char EARLY_OBJECTS[] = "early_objects";
+
+static void give_back_early(struct slab_header *h)
+{
+	uint64_t start = virt_to_phys(h) >> PAGE_SHIFT;
+
+	give_back_pages(start, start + h->order, EARLY_OBJECTS);
+}
+
+/* Ranges handed to give_back_late() before the buddy allocator could take them. */
+#define LATE_RANGES_MAX 16
+struct late_range {
+	uint64_t start_pfn, end_pfn;
+	const char *what;
+};
+static struct late_range late_ranges[LATE_RANGES_MAX];
+static unsigned late_range_count;
+
+void give_back_late(uint64_t start, uint64_t end, const char *what)
+{
+	uint64_t first = (start + PAGE_SIZE - 1) >> PAGE_SHIFT, last = end >> PAGE_SHIFT; /* whole pages inside */
+
+	if (first >= last)
+		return;
+	if (early_returnable)
+		give_back_pages(first, last, what);
+	else if (late_range_count < LATE_RANGES_MAX)
+		late_ranges[late_range_count++] = (struct late_range){ first, last, what };
+}
+
+unsigned kmalloc_returned_late(const char **what, uint64_t *bytes, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < LATE_KINDS && late_kinds[i].what && n < max; i++, n++) {
+		what[n] = late_kinds[i].what;
+		bytes[n] = late_kinds[i].bytes;
+	}
+	return n;
 }
 
 void kfree(void *p)
@@ -229,6 +286,11 @@ void kmalloc_return_early(void)
 	early_returnable = true;
 	while (pending_count)
 		give_back_early(pending[--pending_count]);
+	while (late_range_count) {
+		late_range_count--;
+		give_back_pages(late_ranges[late_range_count].start_pfn, late_ranges[late_range_count].end_pfn,
+				late_ranges[late_range_count].what);
+	}
 }
 
 void kmalloc_advance(enum kmalloc_stage next)

@@ -48,6 +48,17 @@ void kfree(void *p);
  */
 void kmalloc_return_early(void);
 
+/*
+ * The whole pages inside [start, end) (physical), reserved in memblock and
+ * needed only during boot (a copy of firmware data, the AP trampoline),
+ * go back to the buddy allocator with the early objects: at
+ * kmalloc_return_early(), or at once after it. Counted under @what (a
+ * string that lives forever; one per kind).
+ */
+void give_back_late(uint64_t start, uint64_t end, const char *what);
+/* What was given back late, by kind: fills up to @max pairs, returns how many. */
+unsigned kmalloc_returned_late(const char **what, uint64_t *bytes, unsigned max);
+
 /* Move on to @stage (never back); the stage's moment is recorded. */
 void kmalloc_advance(enum kmalloc_stage stage);
 enum kmalloc_stage kmalloc_stage(void);

@@ -6,6 +6,7 @@
 #include "arch/x86_64/string.h"
 #include "init/params.h"
 #include "init/record.h"
+#include "mm/kmalloc.h"
 #include "mm/memblock.h"
 
 #define LOW_MEMORY_END 0x100000 /* BIOS data, EBDA, option ROMs; and the AP trampoline later */
@@ -133,6 +134,15 @@ static void *grow_boot_table(struct memblock *mb, size_t bytes)
 	return phys_to_virt(at);
 }
 
+static uint64_t table_phys; /* the table placed in RAM; 0: the static one */
+
+void physmem_give_back_table(void)
+{
+	if (table_phys)
+		give_back_late(table_phys, table_phys + physmem.capacity * sizeof(struct fw_mem_range),
+			       "memory_map_table");
+}
+
 void physmem_init(const struct mb2_info *info, uint64_t info_start, uint64_t info_end)
 {
 	struct fwmap_repairs repairs = { 0 };
@@ -140,7 +150,7 @@ void physmem_init(const struct mb2_info *info, uint64_t info_start, uint64_t inf
 	uint64_t table;
 
 	choose_carves(info_start, info_end);
-	table = place_table(info, info_start, info_end);
+	table = table_phys = place_table(info, info_start, info_end);
 	if (count > physmem.capacity / 2)
 		count = physmem.capacity / 2;
 	for (size_t i = 0; i < count; i++)

@@ -40,4 +40,11 @@ extern struct physmem physmem;
  */
 void physmem_init(const struct mb2_info *info, uint64_t info_start, uint64_t info_end);
 
+/*
+ * After the last reader (the topology, the AP trampoline's placement): a
+ * table placed in RAM for a long map goes back late (give_back_late);
+ * physmem.map must not be read after it.
+ */
+void physmem_give_back_table(void);
+
 #endif

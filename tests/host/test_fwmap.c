@@ -634,7 +634,7 @@ static void test_find_free(void)
 	const struct fw_mem_range kernel[] = { { 0xe00000, 0xf80000, R } };
 	uint64_t mb = 0x100000;
 
-	/* The top of the first RAM entry that has room: 0x9f000 - one page. */
+	/* The smallest RAM entry that has room, at its top: low RAM, 0x9f000 - one page. */
 	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 5, NULL, 0, 4096, ~0ull), 0x9e000);
 	/* Too big for low RAM: the top of the RAM at 1 MiB. */
 	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 5, NULL, 0, mb, ~0ull), 0xf00000);
@@ -647,6 +647,14 @@ static void test_find_free(void)
 	/* Nothing that large anywhere; nothing below a limit of 1 MiB that is big enough. */
 	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 5, kernel, 1, 0x900000, ~0ull), 0);
 	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 5, NULL, 0, 0xa0000, 0x100000), 0);
+	/* Best fit: of two entries with room, the smaller one, whatever their order. */
+	{
+		const struct fw_mem_range two[] = { { 0x100000, 0x4000000, U }, { 0x5000000, 0x5100000, U } };
+		const struct fw_mem_range owt[] = { two[1], two[0] };
+
+		CHECK_EQ_U64(fwmap_find_free(read_array, two, 2, NULL, 0, 0x10000, ~0ull), 0x50f0000);
+		CHECK_EQ_U64(fwmap_find_free(read_array, owt, 2, NULL, 0, 0x10000, ~0ull), 0x50f0000);
+	}
 	/* Page 0 is never returned, and zero bytes find nothing. */
 	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 1, NULL, 0, 0x9f000, ~0ull), 0);
 	CHECK_EQ_U64(fwmap_find_free(read_array, raw, 5, NULL, 0, 0, ~0ull), 0);
