@@ -14,6 +14,9 @@
 #define KMALLOC_MAGIC_IMAGE 0x1a4a6e00u
 #define KMALLOC_MAGIC_EARLY 0xea71b10cu
 
+/* The object the switch to the slab stage takes and frees at once, so the first slab object is timed. */
+#define SLAB_MIN_OBJECT_PROBE 64
+
 /* The arena of the image stage: whole pages, first fit, reused when freed. */
 #define IMAGE_ARENA_PAGES 32
 
@@ -302,6 +305,8 @@ void kmalloc_advance(enum kmalloc_stage next)
 	stats.stage_ns[next] = time_ns();
 	stage = next;
 	current = &stages[next]; /* the one switch: every caller's next kmalloc goes here */
+	if (next == KMALLOC_SLAB) /* the switch proves itself: one object through slab and buddy */
+		kfree(kmalloc(SLAB_MIN_OBJECT_PROBE, -1));
 }
 
 enum kmalloc_stage kmalloc_stage(void)

@@ -49,6 +49,14 @@ HOTPLUG_TEXT = (
     'serves the steady workload. Latencies are measured from each op\'s due time, so a strategy that holds '
     'the caller (the boot CPU) makes every op due meanwhile wait: that is the stall. "idle" is the same '
     'workload just before, with nothing arriving.')
+ALLOC_HEADER = ['case', 'strategy', 'slab stage from ms', 'first slab object at ms', 'after usable ms',
+                'kmalloc(64)+kfree ns min', 'median', 'given back late KiB']
+ALLOC_TEXT = (
+    'What each strategy means for the rest of the boot\'s allocations (issue 17): one kmalloc API serves from '
+    'the first line (an image arena, then memblock) and switches once to the slab allocator on the buddy '
+    'allocator when the buddy allocator keeps its pages (at usable). From each strategy\'s own boot: when '
+    'the slab stage began and served its first object (from TSC zero, and after usable), a warm 64-byte pair '
+    'on the boot CPU, and what boot gave back to the buddy allocator at its end.')
 HOST_COLD_HEADER = ['case', 'boot', 'what', 'repeat', 'done ms', 'usable ms']
 OUTCOME_HEADER = ['boot', 'case', 'mode', 'strategy', 'host memory', 'repeat', 'status', 'exit', 'seconds',
                   'records', 'note']
@@ -172,6 +180,18 @@ def hotplug_rows(summary):
     return rows
 
 
+def alloc_rows(summary):
+    rows = []
+    for case in S.sorted_cases(summary):
+        for strategy in S.strategies_of(case):
+            a = S.allocator_after(case, strategy)
+            if a:
+                rows.append([case['case'], strategy, S.ms(a['switch_ns']), S.ms(a['first_slab_ns']),
+                             S.ms(a['after_usable_ns']), a['pair_ns_min'], a['pair_ns_median'],
+                             (a['returned_late_bytes'] or 0) / 1024])
+    return rows
+
+
 def host_cold_rows(summary):
     rows = []
     for case in S.sorted_cases(summary):
@@ -279,6 +299,7 @@ def blocks_of(summary, graphs, notes, problems, baseline_part):
               ('h', 2, 'The thread\'s claims, measured'), ('p', CLAIMS_TEXT),
               ('table', CLAIMS_HEADER, claims_rows(summary)),
               ('p', HOTPLUG_TEXT), ('table', HOTPLUG_HEADER, hotplug_rows(summary)),
+              ('h', 2, 'Allocations after the mem_map'), ('p', ALLOC_TEXT), ('table', ALLOC_HEADER, alloc_rows(summary)),
               ('h', 2, 'Fill limit'),
               ('p', 'The time to write the mem_map at the fill speed measured in the same boots, by the strategies\' '
                     'statistic: the median over rounds and boots, and the min (the best round).'),

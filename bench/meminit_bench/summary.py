@@ -479,6 +479,24 @@ def hotplug(case, strategy):
             'cpu_ns': median([r['cpu_ns'] for r in records]), 'boots': len(records)}
 
 
+def allocator_after(case, strategy):
+    """The one allocator API in the strategy's own boots (@kmalloc): when the slab
+    stage served its first object, from TSC zero and after usable, a warm 64-byte
+    pair, and the bytes given back late; medians over the boots that have it."""
+    plain = case['plain'].get(strategy)
+    if not plain:
+        return None
+    recs = [r for r in of_type(plain['records'], 'kmalloc') if r.get('first_slab_ns')]
+    if not recs:
+        return None
+    usable = plain['result'].get('usable_ns')
+    rec = recs[0]
+    return {'first_slab_ns': rec['first_slab_ns'], 'switch_ns': rec['stage_ns'].get('slab'),
+            'after_usable_ns': rec['first_slab_ns'] - usable if isinstance(usable, (int, float)) else None,
+            'pair_ns_min': rec.get('pair_ns_min'), 'pair_ns_median': rec.get('pair_ns_median'),
+            'returned_late_bytes': rec.get('returned_late_bytes')}
+
+
 def median(values):
     return statistics.median(values) if values else None
 
