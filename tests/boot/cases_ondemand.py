@@ -1,0 +1,110 @@
+"""Boot tests of strategy=ondemand (the rejected RFC): every drain mode verifies with every page
+written once, first touches happen and are counted, the boot goes on sooner than async's, the
+fault injection's rescue covers the drain, and selftest=alloc_speed prices the allocator's test."""
+from bootlib import MiB, boot, check, expect_clean_success
+from cases_faults import check_every_chunk_once, check_rescued
+from cases_memmap import check_result
+from cases_oddmem import check_all_strategies
+from meminit_bench.records import of_type, one
+from meminit_bench.topology import even
+
+# 2 nodes of 512 MiB, one CPU each: 128 max-order blocks per node, a boot of a few seconds.
+TWO_NODES = even(2, 1, 512 * MiB)
+WORKLOAD_MB = 64
+BLOCK_PAGES = 1024
+
+
+def check_ondemand_result(b, drain, what):
+    """One ondemand @result: verified, every page once, the marks and touches consistent."""
+    expect_clean_success(b)
+    res = check_result(b)
+    check(res['strategy'] == 'ondemand' and res['drain'] == drain, f'{what}: ran {res["strategy"]} {res.get("drain")}')
+    check_every_chunk_once(b, what)
+    check(res['marked_blocks'] > 0, f'{what}: no free block was left to the first touch or the drain')
+    check(res['touched_blocks'] <= res['marked_blocks'], f'{what}: more touches than marked blocks: {res}')
+    # The boot writes one struct page per marked block plus the mixed blocks: far less than all.
+    check(res['marked_blocks'] <= res['boot_pages'] < res['pages_written'] // 4,
+          f'{what}: the boot wrote {res["boot_pages"]} of {res["pages_written"]} struct pages')
+    check(res['usable_ns'] <= res['done_ns'] or drain == 'all', f'{what}: done before usable under drain={drain}')
+    return res
+
+
+def drain_case(drain):
+    def run(iso):
+        b = boot(iso, cmdline=f'strategy=ondemand strategy.ondemand_drain={drain} boot.workload_mb={WORKLOAD_MB}',
+                 qemu_args=TWO_NODES.qemu_args())
+        res = check_ondemand_result(b, drain, f'drain={drain}')
+        workload = [s for s in of_type(b.records, 'span') if s['what'] == 'workload']
+        check(len(workload) == 1 and workload[0]['pages'] == WORKLOAD_MB * MiB // 4096,
+              f'drain={drain}: the workload did not get its {WORKLOAD_MB} MiB: {workload}')
+        if drain == 'off':
+            # Nothing drains before the barrier: the workload's memory came from first touches
+            # (the mixed blocks written at boot hold less than one marked block per node).
+            check(res['touched_blocks'] >= WORKLOAD_MB // 4 // 2,
+                  f'drain=off: {res["touched_blocks"]} blocks touched for {WORKLOAD_MB} MiB')
+            # Only the barrier drains: every CPU, after the boot went on.
+            drains = [s for s in of_type(b.records, 'span') if s['what'] == 'memmap_init'
+                      and s['start_ns'] >= res['usable_ns']]
+            check({s['cpu'] for s in drains} == {0, 1}, f'drain=off: the barrier was not drained by both CPUs: {drains}')
+        if drain == 'idle':
+            # The other CPU drains from the start, while the boot goes on.
+            check(any(s['cpu'] == 1 and s['what'] == 'memmap_init' for s in of_type(b.records, 'span')),
+                  'drain=idle: CPU 1 drained nothing')
+    return run
+
+
+def case_ondemand_bench(iso):
+    """strategy=all: ondemand's runs verify beside the others, its usable at most async's."""
+    b = boot(iso, cmdline='strategy=all strategy.rounds=3', qemu_args=even(2, 1, 1024 * MiB).qemu_args(),
+             timeout=240)
+    check_all_strategies(b, 'ondemand in strategy=all')
+    check_every_chunk_once(b, 'strategy=all')
+    benches = {r['strategy']: r for r in of_type(b.records, 'bench')}
+    check('ondemand' in benches and 'async' in benches, f'@bench: {sorted(benches)}')
+    # Each strategy's best round: the one least disturbed by the host (the 2 cores are shared).
+    ondemand, asynch = benches['ondemand']['usable_ns_min'], benches['async']['usable_ns_min']
+    check(ondemand <= asynch, f'ondemand usable {ondemand} ns after async\'s {asynch} ns')
+    for r in of_type(b.records, 'result'):
+        if r['strategy'] == 'ondemand':
+            check(r['drain'] == 'idle' and r['touched_blocks'] == 0,
+                  f'run {r["run"]}: nothing allocates during benchmark mode, yet {r["touched_blocks"]} touches')
+
+
+def case_ondemand_stalled_drainer(iso):
+    """debug.stall_cpu: a drainer that stops holding a chunk is given up, its chunk drained by the waiter."""
+    b = boot(iso, cmdline='debug.stall_cpu=1 strategy=ondemand strategy.timeout_ms=300',
+             qemu_args=TWO_NODES.qemu_args())
+    check_rescued(b, 'ondemand', 1, node=1)
+    check_every_chunk_once(b, 'ondemand, stalled drainer')
+
+
+def case_ondemand_alloc_speed(iso):
+    """selftest=alloc_speed after ondemand: one record per CPU and order, the figures consistent."""
+    topo = even(2, 2, 512 * MiB)
+    b = boot(iso, cmdline='strategy=ondemand selftest=alloc_speed', qemu_args=topo.qemu_args())
+    expect_clean_success(b)
+    check_result(b)
+    test = [t for t in of_type(b.records, 'test') if t['name'] == 'alloc_speed']
+    check(len(test) == 1 and test[0]['ok'], f'@test alloc_speed: {test}')
+    node_of = {c['id']: c['node'] for c in one(b.records, 'topology')['cpus']}
+    speeds = of_type(b.records, 'alloc_speed')
+    check(sorted((s['cpu'], s['order']) for s in speeds) == sorted((c, o) for c in node_of for o in (0, 9)),
+          f'want one @alloc_speed per CPU and order: {[(s["cpu"], s["order"]) for s in speeds]}')
+    for s in speeds:
+        what = f'cpu {s["cpu"]} order {s["order"]}'
+        check(s['node'] == node_of[s['cpu']], f'{what}: measured on node {s["node"]}, not its own')
+        check(0 < s['untested_ps_min'] <= s['untested_ps_median'] and 0 < s['tested_ps_min'] <= s['tested_ps_median'],
+              f'{what}: min above median or empty: {s}')
+        check(s['diff_ps_min'] <= s['diff_ps_median'] <= s['diff_ps_max'], f'{what}: spread out of order: {s}')
+        # The cost is the median difference over the untested median (C's division: toward zero).
+        diff, base = s['diff_ps_median'], s['untested_ps_median']
+        cost = abs(diff) * 10000 // base * (1 if diff >= 0 else -1)
+        check(s['cost_pct_x100'] == cost, f'{what}: cost_pct_x100 {s["cost_pct_x100"]}, expected {cost}')
+
+
+CASES = {
+    **{f'ondemand_drain_{drain}': drain_case(drain) for drain in ('off', 'idle', 'all')},
+    'ondemand_bench': case_ondemand_bench,
+    'ondemand_stalled_drainer': case_ondemand_stalled_drainer,
+    'ondemand_alloc_speed': case_ondemand_alloc_speed,
+}
