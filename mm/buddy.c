@@ -125,6 +125,7 @@ static ALWAYS_INLINE struct page *take_from_zone(struct buddy *b, struct zone *z
 {
 	unsigned long flags = spin_lock_irqsave(&zone->lock);
 	struct page *head = 0;
+	bool marked;
 
 	for (unsigned o = order; o <= MAX_ORDER; o++) {
 		struct free_area *area = &zone->free_area[o];
@@ -132,9 +133,11 @@ static ALWAYS_INLINE struct page *take_from_zone(struct buddy *b, struct zone *z
 		if (list_empty(&area->free_list))
 			continue;
 		head = container_of(area->free_list.next, struct page, lru);
+		/* Read with the flags del_free_block() rewrites anyway: the test adds no load. */
+		marked = test && (head->flags & PG_uninit);
 		del_free_block(zone, head, o);
 		/* Marked blocks are only ever whole MAX_ORDER blocks: written before they are split. */
-		if (test && __builtin_expect(head->flags & PG_uninit, 0))
+		if (__builtin_expect(marked, 0))
 			touch_block(b, head);
 		/* Give back the upper halves until the block is the size asked for. */
 		while (o > order) {
@@ -189,8 +192,10 @@ static ALWAYS_INLINE struct page *alloc_pages_body(struct buddy *b, int node, un
 
 static ALWAYS_INLINE void free_pages_body(struct buddy *b, struct page *page, unsigned order, bool test)
 {
-	int node = page_node(page);
-	struct zone *zone = &b->nodes[node].zones[page_zone(page)];
+	/* The caller owns @page: its flags hold still, one read serves node, zone and the test. */
+	uint64_t page_flags = page->flags;
+	int node = (int)(page_flags >> PAGE_NODE_SHIFT);
+	struct zone *zone = &b->nodes[node].zones[page_flags >> PAGE_ZONE_SHIFT & 3];
 	uint64_t pfn = page_to_pfn(b->mm, page);
 	unsigned long flags = spin_lock_irqsave(&zone->lock);
 
@@ -199,7 +204,7 @@ static ALWAYS_INLINE void free_pages_body(struct buddy *b, struct page *page, un
 	 * touch. Here every freed block was written when it was allocated, so
 	 * the test never fires; it is kept to be priced as the RFC built it.
 	 */
-	if (test && __builtin_expect(page->flags & PG_uninit, 0))
+	if (test && __builtin_expect(page_flags & PG_uninit, 0))
 		touch_block(b, page);
 	page->flags &= ~PG_head;
 	page->private = 0;

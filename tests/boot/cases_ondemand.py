@@ -98,7 +98,8 @@ def case_ondemand_alloc_speed(iso):
         check(s['node'] == node_of[s['cpu']], f'{what}: measured on node {s["node"]}, not its own')
         check(0 < s['untested_ps_min'] <= s['untested_ps_median'] and 0 < s['tested_ps_min'] <= s['tested_ps_median'],
               f'{what}: min above median or empty: {s}')
-        check(s['diff_ps_min'] <= s['diff_ps_median'] <= s['diff_ps_max'], f'{what}: spread out of order: {s}')
+        check(s['diff_ps_min'] <= s['diff_ps_q1'] <= s['diff_ps_median'] <= s['diff_ps_q3'] <= s['diff_ps_max'],
+              f'{what}: spread out of order: {s}')
         # The cost is the median difference over the untested median (C's division: toward zero).
         diff, base = s['diff_ps_median'], s['untested_ps_median']
         cost = abs(diff) * 10000 // base * (1 if diff >= 0 else -1)
