@@ -113,7 +113,8 @@ static uint64_t write_marked_block(const struct buddy *b, struct page *head)
 	return MAX_ORDER_NR_PAGES - 1;
 }
 
-static void touch_block(struct buddy *b, struct page *head)
+/* Out of line and cold: the fast paths keep only the test, not this code's registers. */
+__attribute__((noinline, cold)) static void touch_block(struct buddy *b, struct page *head)
 {
 	__atomic_add_fetch(&b->touched_pages, write_marked_block(b, head), __ATOMIC_RELAXED);
 	__atomic_add_fetch(&b->touched_blocks, 1, __ATOMIC_RELAXED);
@@ -125,7 +126,6 @@ static ALWAYS_INLINE struct page *take_from_zone(struct buddy *b, struct zone *z
 {
 	unsigned long flags = spin_lock_irqsave(&zone->lock);
 	struct page *head = 0;
-	bool marked;
 
 	for (unsigned o = order; o <= MAX_ORDER; o++) {
 		struct free_area *area = &zone->free_area[o];
@@ -133,11 +133,9 @@ static ALWAYS_INLINE struct page *take_from_zone(struct buddy *b, struct zone *z
 		if (list_empty(&area->free_list))
 			continue;
 		head = container_of(area->free_list.next, struct page, lru);
-		/* Read with the flags del_free_block() rewrites anyway: the test adds no load. */
-		marked = test && (head->flags & PG_uninit);
 		del_free_block(zone, head, o);
 		/* Marked blocks are only ever whole MAX_ORDER blocks: written before they are split. */
-		if (__builtin_expect(marked, 0))
+		if (test && __builtin_expect(head->flags & PG_uninit, 0))
 			touch_block(b, head);
 		/* Give back the upper halves until the block is the size asked for. */
 		while (o > order) {
