@@ -57,20 +57,28 @@ def drain_case(drain):
 
 
 def case_ondemand_bench(iso):
-    """strategy=all: ondemand's runs verify beside the others, its usable at most async's."""
-    b = boot(iso, cmdline='strategy=all strategy.rounds=3', qemu_args=even(2, 1, 1024 * MiB).qemu_args(),
+    """strategy=all: ondemand's runs verify beside the others, and the boot goes on no later than async's.
+
+    On one CPU (nosmp): waking another vCPU on a loaded 2-core host costs both strategies
+    milliseconds at random (the waker loses its host core), more than the difference tested here;
+    alone, each run's usable is its boot CPU's own work: ondemand's heads and mixed blocks
+    against async's 128 MiB budget per node."""
+    b = boot(iso, cmdline='strategy=all strategy.rounds=5 nosmp', qemu_args=even(2, 1, 1024 * MiB).qemu_args(),
              timeout=240)
     check_all_strategies(b, 'ondemand in strategy=all')
     check_every_chunk_once(b, 'strategy=all')
+    results = of_type(b.records, 'result')
+    ondemand = [r for r in results if r['strategy'] == 'ondemand']
+    budget = {r['boot_budget_pages'] for r in results if r['strategy'] == 'async'}
+    check(len(budget) == 1, f'async budgets: {budget}')
+    for r in ondemand:
+        check(r['drain'] == 'idle' and r['touched_blocks'] == 0,
+              f'run {r["run"]}: nothing allocates during benchmark mode, yet {r["touched_blocks"]} touches')
+        check(r['boot_pages'] < min(budget), f'run {r["run"]}: the boot wrote {r["boot_pages"]} struct pages, '
+              f'async\'s budget is {min(budget)}')
     benches = {r['strategy']: r for r in of_type(b.records, 'bench')}
-    check('ondemand' in benches and 'async' in benches, f'@bench: {sorted(benches)}')
-    # Each strategy's best round: the one least disturbed by the host (the 2 cores are shared).
-    ondemand, asynch = benches['ondemand']['usable_ns_min'], benches['async']['usable_ns_min']
-    check(ondemand <= asynch, f'ondemand usable {ondemand} ns after async\'s {asynch} ns')
-    for r in of_type(b.records, 'result'):
-        if r['strategy'] == 'ondemand':
-            check(r['drain'] == 'idle' and r['touched_blocks'] == 0,
-                  f'run {r["run"]}: nothing allocates during benchmark mode, yet {r["touched_blocks"]} touches')
+    usable, asynch = benches['ondemand']['usable_ns_median'], benches['async']['usable_ns_median']
+    check(usable <= asynch, f'ondemand usable {usable} ns after async\'s {asynch} ns (medians of 5 rounds)')
 
 
 def case_ondemand_stalled_drainer(iso):
