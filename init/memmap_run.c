@@ -7,9 +7,14 @@
 #include "arch/x86_64/tsc.h"
 #include "init/debug.h"
 #include "init/params.h"
+#include "init/pool_exhaust.h"
 #include "init/record.h"
+#include "init/kmalloc_report.h"
+#include "init/late_node.h"
 #include "init/span.h"
+#include "init/steady.h"
 #include "init/workload.h"
+#include "mm/kmalloc.h"
 #include "mm/memmap_boot.h"
 #include "mm/verify.h"
 #include "smp/percpu.h"
@@ -150,6 +155,7 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	rec_bool(&r, "streaming", boot_memmap.streaming);
 	rec_str(&r, "model", numa_model_on() ? "slit" : "off");
 	rec_u64(&r, "cpus", ctx->parallel_cpus);
+	rec_u64(&r, "cpu_ns", ctx->cpu_ns);
 	if (s->report)
 		s->report(ctx, &r);
 	rec_u64(&r, "run", label->run);
@@ -158,6 +164,8 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	rec_u64(&r, "chunks_written", ctx->engine.chunks_written);
 	rec_u64(&r, "pages_written", ctx->pages_written);
 	rec_bool(&r, "cold", label->cold);
+	if (label->steady)
+		rec_bool(&r, "steady", true);
 	if (label->round >= 0)
 		rec_i64(&r, "round", label->round);
 	record_end(&r);
@@ -276,18 +284,37 @@ bool memmap_run(void)
 		boot_phase("console_flush");
 		console_flush();
 		boot_phase("bench");
-		return bench_run(&boot_ctx);
+		ok = bench_run(&boot_ctx);
+		kmalloc_advance(KMALLOC_SLAB); /* the runs are over: the buddy allocator keeps what it holds */
+		kmalloc_report();
+		return ok;
 	}
+	if (late_node_wanted(&boot_memmap))
+		boot_ctx.mm = late_node_view(&boot_memmap); /* mem.late_node: the run without it */
 	boot_phase("memmap_run");       /* the boot CPU's share: its memmap_init spans lie inside */
 	memmap_run_start(s, &boot_ctx);
+	kmalloc_advance(KMALLOC_SLAB);  /* usable: kmalloc is the slab allocator's from here */
 	boot_phase("boot_rest");        /* under async, while memory arrives */
 	boot_workload();                /* the rest of the boot: a failure is its own @error, not the boot's */
+	pool_exhaust_if_asked();        /* boot.pool_exhaust=on: a mempool's callers under exhausted memory */
+	if (steady_wanted())
+		steady_during(s, &boot_ctx);   /* steady=on: a service allocating while memory arrives */
 	boot_phase("memmap_wait");
 	ok = memmap_run_finish(s, &boot_ctx);
+	if (steady_wanted()) {
+		boot_phase("steady");       /* its baseline once everything is in, and @steady */
+		steady_after(s, &boot_ctx, &label);
+	}
+	if (boot_ctx.mm != &boot_memmap) {
+		boot_phase("late_node");    /* the held-back node brought online, the workload running */
+		ok &= late_node_online(s, &boot_memmap, &label);
+		boot_ctx.mm = &boot_memmap;
+	}
 	boot_phase("verify");
 	corrupt_if_asked();
 	run_verify(&check);
 	boot_phase("report_run");
 	console_flush();                /* what the boot said so far, kept out of the timed part */
+	kmalloc_report();
 	return run_report(s, &boot_ctx, &check, &label) && ok;
 }

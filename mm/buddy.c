@@ -13,6 +13,7 @@ void buddy_init(struct buddy *b, const struct memmap *mm)
 	b->grow = 0;
 	b->grow_cookie = 0;
 	b->ondemand = false;
+	b->uninit_mm = mm;
 	b->touched_pages = b->touched_blocks = 0;
 	for (unsigned n = 0; n < mm->node_count; n++) {
 		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
@@ -108,7 +109,7 @@ static uint64_t write_marked_block(const struct buddy *b, struct page *head)
 {
 	uint64_t pfn = page_to_pfn(b->mm, head);
 
-	memmap_init_range(b->mm, page_node(head), pfn + 1, pfn + MAX_ORDER_NR_PAGES);
+	memmap_init_range(b->uninit_mm, page_node(head), pfn + 1, pfn + MAX_ORDER_NR_PAGES);
 	head->flags &= ~PG_uninit;
 	return MAX_ORDER_NR_PAGES - 1;
 }
@@ -355,7 +356,7 @@ uint64_t buddy_add_uninit_blocks(struct buddy *b, int node, uint64_t start_pfn, 
 		 * per 4 MiB block is most of the cost). Cached stores: the list
 		 * insertion reads the head at once.
 		 */
-		tmpl.init_gen = b->mm->generation;
+		tmpl.init_gen = b->uninit_mm->generation;
 		for (; start_pfn < zone_end; start_pfn += MAX_ORDER_NR_PAGES, written++) {
 			struct page *head = pfn_to_page(b->mm, start_pfn);
 

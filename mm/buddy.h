@@ -64,6 +64,12 @@ struct buddy {
 	 * that tests the mark. False for every other strategy.
 	 */
 	bool ondemand;
+	/*
+	 * The marking run's view of the mem_map (the whole of it, or a late
+	 * node's): its generation stamps what the boot, first touches and the
+	 * drain write. buddy_init() sets @mm.
+	 */
+	const struct memmap *uninit_mm;
 	volatile uint64_t touched_pages; /* struct pages written by the allocator on first touch */
 	volatile uint64_t touched_blocks;
 };
@@ -127,7 +133,7 @@ void buddy_for_each_block_class(const struct memmap *mm, int node, uint64_t star
  * The boot's part of the BLOCK_FREE blocks [start_pfn, end_pfn) of @node
  * (aligned): write each block's head (memmap_init_range) and put it on its
  * free list as a MAX_ORDER block marked PG_uninit. Returns the struct pages
- * written (one per block). b->ondemand must be set first.
+ * written (one per block). b->ondemand and b->uninit_mm must be set first.
  */
 uint64_t buddy_add_uninit_blocks(struct buddy *b, int node, uint64_t start_pfn, uint64_t end_pfn);
 

@@ -60,29 +60,39 @@ PARAM_ENUM("strategy.ondemand_drain", drain, drain_names,
 /* ondemand's own part of a run. */
 struct ondemand_run {
 	enum drain_mode drain;
-	uint64_t marked_blocks; /* free blocks left to the first touch or the drain */
-	uint64_t boot_pages;    /* struct pages written before the boot went on */
+	uint64_t marked_blocks;  /* free blocks left to the first touch or the drain */
+	uint64_t boot_pages;     /* struct pages written before the boot went on */
+	/* The allocator's first-touch counters when the run began (a late node's run keeps the allocator). */
+	uint64_t touched_pages_before, touched_blocks_before;
+	uint64_t touched_blocks; /* this run's, once it is done */
 };
 
-static struct ondemand_run ondemand_state;
+/*
+ * Two, used in turn: a run's @result may be reported after the next run has
+ * begun (mem.late_node's online run comes before the verification of the
+ * run it completes), and must still find its own figures.
+ */
+static struct ondemand_run ondemand_states[2];
+static unsigned ondemand_next;
 
 /* The boot's share of one range of blocks (buddy_for_each_block_class). */
 static void boot_range(void *cookie, int node, uint64_t start_pfn, uint64_t end_pfn, enum block_class cls)
 {
 	struct strategy_ctx *ctx = cookie;
+	struct ondemand_run *o = ctx->priv;
 	uint64_t t0, t1, pages;
 
 	if (cls == BLOCK_MIXED) {
 		strategy_init_chunk(ctx, node, start_pfn, end_pfn, WORK_INIT);
-		ondemand_state.boot_pages += memmap_present_pages_in(ctx->mm, node, start_pfn, end_pfn);
+		o->boot_pages += memmap_present_pages_in(ctx->mm, node, start_pfn, end_pfn);
 	} else if (cls == BLOCK_FREE) {
 		strategy_chunk_begin(ctx, node, WORK_INIT);
 		t0 = time_ns();
 		pages = buddy_add_uninit_blocks(ctx->buddy, node, start_pfn, end_pfn);
 		t1 = time_ns(); /* heads written and listed in one pass: no separate hand-off time */
 		strategy_chunk_end(ctx, node, WORK_INIT, t0, t1, t1, pages);
-		ondemand_state.boot_pages += pages;
-		ondemand_state.marked_blocks += (end_pfn - start_pfn) / MAX_ORDER_NR_PAGES;
+		o->boot_pages += pages;
+		o->marked_blocks += (end_pfn - start_pfn) / MAX_ORDER_NR_PAGES;
 	}
 }
 
@@ -129,11 +139,14 @@ static void ondemand_run(struct strategy_ctx *ctx)
 {
 	struct engine *e = &ctx->engine;
 	struct cpumask drainers = { { 0 } };
+	struct ondemand_run *o = &ondemand_states[ondemand_next++ % 2];
 
-	ondemand_state = (struct ondemand_run){ .drain = drain };
-	ctx->priv = &ondemand_state;
+	*o = (struct ondemand_run){ .drain = drain, .touched_pages_before = ctx->buddy->touched_pages,
+				    .touched_blocks_before = ctx->buddy->touched_blocks };
+	ctx->priv = o;
 	e->ops = &drain_ops;
 	ctx->buddy->ondemand = true; /* before the first mark */
+	ctx->buddy->uninit_mm = ctx->mm;
 	for (unsigned n = 0; n < ctx->mm->node_count; n++)
 		buddy_for_each_block_class(ctx->mm, (int)n, ctx->mm->nodes[n].start_pfn,
 					   ctx->mm->nodes[n].end_pfn, boot_range, ctx);
@@ -161,9 +174,10 @@ static void ondemand_run(struct strategy_ctx *ctx)
 static bool ondemand_wait(struct strategy_ctx *ctx)
 {
 	struct engine *e = &ctx->engine;
+	struct ondemand_run *o = ctx->priv;
 	bool ok;
 
-	if (drain == DRAIN_OFF) {
+	if (o->drain == DRAIN_OFF) {
 		engine_plan(e, &cpu_online_mask, true);
 		ctx->parallel_cpus = cpumask_weight(&cpu_online_mask);
 		engine_start(e, false);
@@ -172,7 +186,9 @@ static bool ondemand_wait(struct strategy_ctx *ctx)
 		engine_work(e);
 	}
 	ok = engine_wait(e);
-	__atomic_add_fetch(&ctx->pages_written, ctx->buddy->touched_pages, __ATOMIC_RELAXED);
+	o->touched_blocks = ctx->buddy->touched_blocks - o->touched_blocks_before;
+	__atomic_add_fetch(&ctx->pages_written, ctx->buddy->touched_pages - o->touched_pages_before,
+			   __ATOMIC_RELAXED);
 	/* A lost CPU may have left marked blocks: then allocations keep testing. */
 	ctx->buddy->ondemand = !ok;
 	return ok;
@@ -184,7 +200,7 @@ static void ondemand_report(const struct strategy_ctx *ctx, struct record *r)
 
 	rec_str(r, "drain", drain_names[o->drain]);
 	rec_u64(r, "marked_blocks", o->marked_blocks);
-	rec_u64(r, "touched_blocks", ctx->buddy->touched_blocks);
+	rec_u64(r, "touched_blocks", o->touched_blocks);
 	rec_u64(r, "boot_pages", o->boot_pages);
 }
 

@@ -26,7 +26,6 @@ def check_ondemand_result(b, drain, what):
     # The boot writes one struct page per marked block plus the mixed blocks: far less than all.
     check(res['marked_blocks'] <= res['boot_pages'] < res['pages_written'] // 4,
           f'{what}: the boot wrote {res["boot_pages"]} of {res["pages_written"]} struct pages')
-    check(res['usable_ns'] <= res['done_ns'] or drain == 'all', f'{what}: done before usable under drain={drain}')
     return res
 
 
