@@ -21,6 +21,13 @@
 #define MAX_ORDER_NR_PAGES (1ull << MAX_ORDER)
 
 #define PG_head (1ull << 3) /* first page of an allocated block; private = its order */
+/*
+ * strategy=ondemand: the first page of a free MAX_ORDER block whose other
+ * struct pages are not written yet (the RFC's mark, on the block's head:
+ * the allocator reads that struct page anyway, so testing it costs no
+ * extra cache line). Cleared when the block is written, under the zone lock.
+ */
+#define PG_uninit (1ull << 4)
 
 struct free_area {
 	struct list_head free_list;
@@ -51,6 +58,20 @@ struct buddy {
 	 */
 	bool (*grow)(void *cookie, int node);
 	void *grow_cookie;
+	/*
+	 * On-demand init (strategies/ondemand.c): some free blocks may still be
+	 * marked PG_uninit, so alloc_pages() and free_pages() take the variant
+	 * that tests the mark. False for every other strategy.
+	 */
+	bool ondemand;
+	/*
+	 * The marking run's view of the mem_map (the whole of it, or a late
+	 * node's): its generation stamps what the boot, first touches and the
+	 * drain write. buddy_init() sets @mm.
+	 */
+	const struct memmap *uninit_mm;
+	volatile uint64_t touched_pages; /* struct pages written by the allocator on first touch */
+	volatile uint64_t touched_blocks;
 };
 
 /* Empty lists for every node and zone of @mm; fallback order from @mm->topo's distances. */
@@ -75,6 +96,54 @@ void memmap_free_range(struct buddy *b, int node, uint64_t start_pfn, uint64_t e
 struct page *alloc_pages(struct buddy *b, int node, unsigned order);
 /* Return a block from alloc_pages(); merges with free buddies. */
 void free_pages(struct buddy *b, struct page *page, unsigned order);
+
+/*
+ * The allocator's two builds, for selftest=alloc_speed: the same code with
+ * and without the on-demand test (alloc_pages/free_pages pick one by
+ * b->ondemand). Callers other than the measurement use alloc_pages().
+ */
+struct page *alloc_pages_tested(struct buddy *b, int node, unsigned order);
+struct page *alloc_pages_untested(struct buddy *b, int node, unsigned order);
+void free_pages_tested(struct buddy *b, struct page *page, unsigned order);
+void free_pages_untested(struct buddy *b, struct page *page, unsigned order);
+
+/* ---- on-demand init (strategies/ondemand.c): blocks of MAX_ORDER_NR_PAGES ---- */
+
+/*
+ * What a max-order block of a node is, from the layout alone (so the boot
+ * and the drain agree without storing it): every page free RAM of one zone
+ * (BLOCK_FREE: the only kind that is marked and deferred with its head on a
+ * free list), no free page at all (BLOCK_NONFREE: reserved pages and holes,
+ * which no allocation reaches), or some of each (BLOCK_MIXED).
+ */
+enum block_class { BLOCK_FREE, BLOCK_NONFREE, BLOCK_MIXED };
+
+/*
+ * Call @fn on maximal ranges of consecutive blocks of one class inside
+ * [start_pfn, end_pfn) of @node (present sections only), in pfn order.
+ * @start_pfn and @end_pfn must be multiples of MAX_ORDER_NR_PAGES or the
+ * span's ends, so that every caller sees each block whole.
+ */
+typedef void (*block_range_fn)(void *cookie, int node, uint64_t start_pfn, uint64_t end_pfn,
+			       enum block_class cls);
+void buddy_for_each_block_class(const struct memmap *mm, int node, uint64_t start_pfn,
+				uint64_t end_pfn, block_range_fn fn, void *cookie);
+
+/*
+ * The boot's part of the BLOCK_FREE blocks [start_pfn, end_pfn) of @node
+ * (aligned): write each block's head (memmap_init_range) and put it on its
+ * free list as a MAX_ORDER block marked PG_uninit. Returns the struct pages
+ * written (one per block). b->ondemand and b->uninit_mm must be set first.
+ */
+uint64_t buddy_add_uninit_blocks(struct buddy *b, int node, uint64_t start_pfn, uint64_t end_pfn);
+
+/*
+ * The drain's part: write every block of the BLOCK_FREE range [start_pfn,
+ * end_pfn) still marked, under its zone lock (the lock and the mark make
+ * the claim: the allocator's first touch and the drain never both write a
+ * block). Returns the struct pages written here.
+ */
+uint64_t buddy_drain_blocks(struct buddy *b, int node, uint64_t start_pfn, uint64_t end_pfn);
 
 uint64_t buddy_free_pages(const struct buddy *b, int node);      /* node -1: all nodes */
 uint64_t buddy_allocated_pages(const struct buddy *b, int node); /* node -1: all nodes */

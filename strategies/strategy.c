@@ -50,7 +50,7 @@ static const char *set_strategy(const char *value)
 	return names;
 }
 PARAM("strategy", set_strategy,
-      "how the mem_map is initialized: bsp | migrate | xcall (default) | async | all (benchmark)");
+      "how the mem_map is initialized: bsp | migrate | xcall (default) | async | ondemand | all (benchmark)");
 
 PARAM_UINT("strategy.rounds", rounds, 1, STRATEGY_ROUNDS_MAX,
 	   "strategy=all: warm rounds of every strategy (default 5)");
@@ -170,16 +170,13 @@ static void sample_free_memory(struct strategy_ctx *ctx, uint64_t pages, uint64_
 void strategy_init_chunk(struct strategy_ctx *ctx, int node, uint64_t start_pfn, uint64_t end_pfn,
 			 enum work_kind kind)
 {
-	struct chunk_group *g = &ctx->groups[smp_processor_id()];
-	bool fill = kind == WORK_FILL;
 	/* Struct pages the chunk has: none for a stretch of the span without RAM. */
 	uint64_t pages = memmap_present_pages_in(ctx->mm, node, start_pfn, end_pfn);
 	uint64_t t0, t1, t2;
 
-	if (g->chunks && (g->node != node || g->kind != kind || g->pages >= ctx->group_pages))
-		strategy_flush(ctx);
+	strategy_chunk_begin(ctx, node, kind);
 	t0 = time_ns();
-	if (fill) { /* the physical limit: the same bytes, no layout, no hand-off */
+	if (kind == WORK_FILL) { /* the physical limit: the same bytes, no layout, no hand-off */
 		memmap_fill_raw(ctx->mm, node, start_pfn, end_pfn);
 		t1 = t2 = time_ns();
 	} else {
@@ -188,6 +185,22 @@ void strategy_init_chunk(struct strategy_ctx *ctx, int node, uint64_t start_pfn,
 		memmap_free_range(ctx->buddy, node, start_pfn, end_pfn);
 		t2 = time_ns();
 	}
+	strategy_chunk_end(ctx, node, kind, t0, t1, t2, pages);
+}
+
+void strategy_chunk_begin(struct strategy_ctx *ctx, int node, enum work_kind kind)
+{
+	struct chunk_group *g = &ctx->groups[smp_processor_id()];
+
+	if (g->chunks && (g->node != node || g->kind != kind || g->pages >= ctx->group_pages))
+		strategy_flush(ctx);
+}
+
+void strategy_chunk_end(struct strategy_ctx *ctx, int node, enum work_kind kind, uint64_t t0, uint64_t t1,
+			uint64_t t2, uint64_t pages)
+{
+	struct chunk_group *g = &ctx->groups[smp_processor_id()];
+
 	if (!g->chunks) {
 		g->kind = kind;
 		g->node = node;
@@ -202,7 +215,7 @@ void strategy_init_chunk(struct strategy_ctx *ctx, int node, uint64_t start_pfn,
 	atomic_max(&ctx->nodes[node].end_ns, t2);
 	__atomic_or_fetch(&ctx->nodes[node].cpus.bits[smp_processor_id() / 64],
 			  1ull << (smp_processor_id() % 64), __ATOMIC_RELAXED);
-	if (!fill) {
+	if (kind != WORK_FILL) {
 		__atomic_add_fetch(&ctx->cpu_ns, t2 - t0, __ATOMIC_RELAXED);
 		sample_free_memory(ctx, pages, t2);
 	}

@@ -131,6 +131,15 @@ bool strategy_run_account(const struct strategy_ctx *ctx);
  */
 void strategy_init_chunk(struct strategy_ctx *ctx, int node, uint64_t start_pfn, uint64_t end_pfn,
 			 enum work_kind kind);
+/*
+ * The unit's bookkeeping, for a strategy that writes a chunk its own way
+ * (ondemand's drain): begin before the work; end with its times (t0 start,
+ * t1 struct pages written, t2 handed off) and the struct pages it wrote,
+ * into the calling CPU's span group, the node's times and the free samples.
+ */
+void strategy_chunk_begin(struct strategy_ctx *ctx, int node, enum work_kind kind);
+void strategy_chunk_end(struct strategy_ctx *ctx, int node, enum work_kind kind, uint64_t t0, uint64_t t1,
+			uint64_t t2, uint64_t pages);
 /* Close the calling CPU's span group: its @span, and the NUMA model's wait if it wrote remotely. */
 void strategy_flush(struct strategy_ctx *ctx);
 

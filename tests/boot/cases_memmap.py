@@ -26,7 +26,7 @@ def check_result(b):
 
 
 # Strategies that leave work behind after run() returns (async); the rest are synchronous.
-DEFERRING = ('async',)
+DEFERRING = ('async', 'ondemand')
 
 
 def check_times(res, what):
