@@ -317,6 +317,18 @@ static void measure_tsc_offset(struct percpu *ap)
 }
 
 
+/* Wait at least @ns; with wake work, the boot CPU's chunks fill it (the last may run past it). */
+static void delay_or_work(uint64_t ns)
+{
+	uint64_t end = time_ns() + ns, now;
+
+	while (wake_work && (now = time_ns()) < end && wake_work->boot_cpu_step(wake_work->arg))
+		;
+	now = time_ns();
+	if (now < end)
+		delay_ns(end - now);
+}
+
 /* Send one IPI kind to every AP still waking. */
 static void send_to_waking(bool init, uint64_t page)
 {
@@ -471,7 +483,7 @@ void smp_boot_wake(const struct smp_wake_work *work)
 	init_cycles = rdtsc_ordered() - boot_tsc0;
 	start = time_ns();
 	send_to_waking(true, 0);
-	delay_ns(init_wait);
+	delay_or_work(init_wait);       /* the SDM's wait after INIT: at least, never less */
 	send_to_waking(false, page);
 	delay_ns(init_wait ? STARTUP_DELAY_NS : STARTUP_DELAY_MODERN_NS);
 	send_to_waking(false, page); /* the SDM's second STARTUP; an AP already running ignores it */

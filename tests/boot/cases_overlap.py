@@ -58,6 +58,20 @@ def case_overlap(iso):
           f'overlap digest {res["digest"]} differs from xcall\'s {one(xcall.records, "result")["digest"]}')
 
 
+def case_overlap_init_delay(iso):
+    # A forced 10 ms wait after INIT (the SDM's, for older CPUs): the boot CPU writes chunks in it,
+    # before any AP can be online.
+    b = boot(iso, cmdline='strategy=overlap smp.init_delay_us=10000', qemu_args=MACHINE.qemu_args())
+    expect_clean_success(b)
+    check_overlap(b, 'overlap, init delay')
+    wake = boot_phase(b, 'ap_wake')['start_ns']
+    first_online = min(s['end_ns'] for s in of_type(b.records, 'span') if s.get('phase') and s['what'] == 'ap_wake'
+                       and s['cpu'] != 0)
+    boot_cpu = [s for s in of_type(b.records, 'span') if not s.get('phase') and s['what'] == 'memmap_init'
+                and s['cpu'] == 0 and wake <= s['start_ns'] < first_online]
+    check(boot_cpu, f'no chunk of the boot CPU between the INIT at {wake} and the first AP online at {first_online}')
+
+
 def case_overlap_dead_ap(iso):
     # CPU 1 (APIC id 1) is never woken: the boot CPU drops it from the run as soon as smp_boot
     # gives it up, and its node's other CPUs (and the boot CPU) write its share.
@@ -84,6 +98,7 @@ def case_overlap_slow_ap(iso):
 
 CASES = {
     'overlap': case_overlap,
+    'overlap_init_delay': case_overlap_init_delay,
     'overlap_dead_ap': case_overlap_dead_ap,
     'overlap_slow_ap': case_overlap_slow_ap,
 }
