@@ -2,9 +2,10 @@
 /*
  * smp - waking the application processors and calling functions on them.
  *
- * smp_boot() wakes every AP at once (INIT, STARTUP, STARTUP to each, then
- * one wait for all), each on its own stack and per-CPU area allocated on
- * its own node, and measures each AP's TSC offset against the boot CPU.
+ * smp_boot_prepare() gives each AP its stack and per-CPU area on its own
+ * node; smp_boot_wake() wakes every AP at once (INIT, STARTUP, STARTUP to
+ * each, then one wait for all) and measures each AP's TSC offset against
+ * the boot CPU.
  * An AP that does not answer in time is reported and left out. Idle APs
  * halt until an IPI arrives.
  */
