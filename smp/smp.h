@@ -56,8 +56,9 @@ struct smp_wake_work {
 /*
  * smp_boot_wake - phases ap_wake and tsc_sync: wake every AP prepared at
  * once, wait for them, measure their TSC offsets. With @work (NULL: none),
- * each AP starts it as it comes online and the boot CPU does its steps
- * while it waits. An AP's readings before its offset is measured are on
+ * each AP starts it as it comes online, and the boot CPU does its steps
+ * while it waits and then, until none is left, in a phase of its own
+ * (wake_work) before the TSC ping-pong. An AP's readings before its offset is measured are on
  * its own clock (the offset is 0 under emulation; @topology's tsc_skew_ns
  * bounds it elsewhere).
  */

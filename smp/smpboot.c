@@ -488,6 +488,16 @@ void smp_boot_wake(const struct smp_wake_work *work)
 	delay_ns(init_wait ? STARTUP_DELAY_NS : STARTUP_DELAY_MODERN_NS);
 	send_to_waking(false, page); /* the SDM's second STARTUP; an AP already running ignores it */
 	wait_for_aps(start);
+	if (work) {
+		/*
+		 * The boot CPU's share before the ping-pong: a spinning pair of
+		 * vCPUs takes host cores from the working ones, and APs done
+		 * with their work halt and answer at once.
+		 */
+		boot_phase("wake_work");
+		while (work->boot_cpu_step(work->arg))
+			;
+	}
 
 	boot_phase("tsc_sync");
 	for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
