@@ -4,7 +4,7 @@ page written once and an @error naming the CPU."""
 from bootlib import boot, check, expect_clean_success, of_type, one
 from cases_faults import check_every_chunk_once, check_rescued
 from cases_memmap import check_result
-from cases_timeline import BEFORE_MEMMAP, check_timeline
+from cases_timeline import BEFORE_MEMMAP, PHASES as PLAIN_PHASES, check_timeline
 from meminit_bench.topology import MiB, even
 
 # 2 nodes x 4 CPUs, 512 MiB each: APs that wake one by one, a boot of a few seconds.
@@ -14,8 +14,8 @@ CPUS = 8
 # The mem_map is laid out and the run begun before the first INIT; the rest as for any strategy.
 SMP_WAKE = ['ap_wake', 'wake_work', 'tsc_sync']
 BEFORE_WAKE = BEFORE_MEMMAP[:BEFORE_MEMMAP.index('ap_wake')]
-PHASES = (BEFORE_WAKE + ['memmap_setup', 'memmap_start'] + SMP_WAKE +
-          ['report_topology', 'memmap_run', 'boot_rest', 'memmap_wait', 'verify', 'report_run', 'selftest'])
+PHASES = (BEFORE_WAKE + ['memmap_setup', 'memmap_start'] + SMP_WAKE + ['report_topology'] +
+          PLAIN_PHASES[PLAIN_PHASES.index('memmap_run'):])
 
 
 def boot_phase(b, what):
