@@ -5,7 +5,7 @@ from bootlib import boot, check, expect_clean_success, of_type, one
 from cases_faults import check_every_chunk_once, check_rescued
 from cases_memmap import check_result
 from cases_timeline import BEFORE_MEMMAP, PHASES as PLAIN_PHASES, check_timeline
-from meminit_bench.topology import MiB, even
+from meminit_bench.topology import GiB, MiB, even
 
 # 2 nodes x 4 CPUs, 512 MiB each: APs that wake one by one, a boot of a few seconds.
 MACHINE = even(2, 4, 512 * MiB)
@@ -86,12 +86,12 @@ def case_overlap_dead_ap(iso):
 
 def case_overlap_slow_ap(iso):
     # CPU 1 pauses holding the first chunk it claimed, longer than the bound: the boot CPU gives it
-    # up and writes that chunk; when CPU 1 wakes it finds the chunk taken and writes nothing. Only
-    # CPU 1 is woken, so that it surely comes while chunks are left (the boot CPU alone takes ms).
-    b = boot(iso, cmdline='strategy=overlap smp.maxcpus=2 debug.slow_cpu=1,1500 strategy.timeout_ms=200',
-             qemu_args=MACHINE.qemu_args())
-    node = next(c['node'] for c in one(b.records, 'topology')['cpus'] if c['id'] == 1)
-    check_rescued(b, 'overlap, slow AP', 1, node=node)
+    # up and writes that chunk; when CPU 1 wakes it finds the chunk taken and writes nothing. One CPU
+    # a node, 2 GiB each: the boot CPU is still on its own node (milliseconds of work) when CPU 1
+    # comes online and claims its first chunk of node 1.
+    b = boot(iso, cmdline='strategy=overlap debug.slow_cpu=1,1500 strategy.timeout_ms=200',
+             qemu_args=even(2, 1, 2 * GiB).qemu_args())
+    check_rescued(b, 'overlap, slow AP', 1, node=1)
     check_every_chunk_once(b, 'overlap, slow AP')
     slow = [s for s in of_type(b.records, 'span') if s['what'] == 'debug_slow']
     check(not slow or slow[0]['cpu'] == 1, f'debug_slow spans {slow}')
