@@ -38,6 +38,7 @@ static void report_param_problem(void *cookie, const char *what, const char *det
 
 void kmain(uint32_t magic, uint32_t info_phys)
 {
+	const struct smp_wake_work *wake_work;
 	bool ok;
 
 	/* Each boot_phase() ends the phase before it: together they tile the boot (init/span.h). */
@@ -72,7 +73,9 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	debug_undefined_if_asked();     /* debug.undefined=: the same, for the sanitizers */
 	boot_phase("topology");
 	topology_init();                /* MADT, SRAT, SLIT -> nodes; before any per-node allocation */
-	smp_boot(&numa, madt_lapic_phys); /* phases lapic .. tsc_sync: all APs awake before the mem_map */
+	smp_boot_prepare(&numa, madt_lapic_phys); /* lapic, percpu: the bring-up's memblock allocations */
+	wake_work = memmap_run_early(); /* strategy=overlap only: memmap_setup and its run begun before any AP wakes */
+	smp_boot_wake(wake_work);       /* ap_wake, tsc_sync: all APs awake (under overlap, working) before the mem_map */
 	physmem_give_back_table();      /* the normalized map's table in RAM, if it needed one: read no more */
 	boot_phase("report_topology");
 	report_topology();              /* @topology: after smp_boot, it lists online CPUs */

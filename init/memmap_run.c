@@ -183,13 +183,17 @@ bool meminit_wait(void)
 	return s ? s->wait(arriving_ctx) : true;
 }
 
-void memmap_run_start(const struct strategy *s, struct strategy_ctx *ctx)
+/* A run's start: empty buddy lists (every run builds them from nothing), a new generation, start_ns. */
+static void run_begin(struct strategy_ctx *ctx)
 {
-	debug_kill_cpu_if_asked();             /* debug.dead_cpu=: before the first run sends it work */
-	debug_overflow_if_asked();             /* debug.stack_overflow=: with every CPU up */
-	buddy_init(&boot_buddy, &boot_memmap); /* empty lists: every run builds them from nothing */
+	buddy_init(&boot_buddy, &boot_memmap);
 	strategy_run_begin(ctx, WORK_INIT);
 	ctx->start_ns = time_ns();
+}
+
+/* @s->run on a begun run: returns when the boot could go on. */
+static void run_on(const struct strategy *s, struct strategy_ctx *ctx)
+{
 	s->run(ctx);
 	/*
 	 * A strategy that leaves work behind says when the boot could go on;
@@ -200,6 +204,14 @@ void memmap_run_start(const struct strategy *s, struct strategy_ctx *ctx)
 		arriving = s;
 		arriving_ctx = ctx;
 	}
+}
+
+void memmap_run_start(const struct strategy *s, struct strategy_ctx *ctx)
+{
+	debug_kill_cpu_if_asked();             /* debug.dead_cpu=: before the first run sends it work */
+	debug_overflow_if_asked();             /* debug.stack_overflow=: with every CPU up */
+	run_begin(ctx);
+	run_on(s, ctx);
 }
 
 bool memmap_run_finish(const struct strategy *s, struct strategy_ctx *ctx)
@@ -270,6 +282,31 @@ bool memmap_run_check(const struct strategy *s, const struct strategy_ctx *ctx,
 
 static struct strategy_ctx boot_ctx = { .mm = &boot_memmap, .buddy = &boot_buddy };
 
+/* The mem_map's layout: not yet made, made (before smp_boot_wake under overlap), or refused. */
+static enum { SETUP_NOT_YET, SETUP_DONE, SETUP_FAILED } setup_state;
+
+static bool memmap_setup_once(void)
+{
+	if (setup_state == SETUP_NOT_YET) {
+		boot_phase("memmap_setup");
+		setup_state = memmap_boot_setup(&numa) ? SETUP_DONE : SETUP_FAILED;
+	}
+	return setup_state == SETUP_DONE;
+}
+
+const struct smp_wake_work *memmap_run_early(void)
+{
+	const struct strategy *s = strategy_selected();
+
+	if (!s || !s->early)
+		return NULL; /* every other strategy: the mem_map after smp_boot */
+	if (!memmap_setup_once())
+		return NULL;
+	boot_phase("memmap_start"); /* the run begun and planned, before the first INIT */
+	run_begin(&boot_ctx);
+	return s->early(&boot_ctx);
+}
+
 bool memmap_run(void)
 {
 	const struct strategy *s = strategy_selected();
@@ -277,8 +314,7 @@ bool memmap_run(void)
 	struct run_check check;
 	bool ok;
 
-	boot_phase("memmap_setup");
-	if (!memmap_boot_setup(&numa))
+	if (!memmap_setup_once())
 		return false;
 	if (!s) { /* strategy=all: its runs' spans and results are the detail */
 		boot_phase("console_flush");
@@ -292,7 +328,13 @@ bool memmap_run(void)
 	if (late_node_wanted(&boot_memmap))
 		boot_ctx.mm = late_node_view(&boot_memmap); /* mem.late_node: the run without it */
 	boot_phase("memmap_run");       /* the boot CPU's share: its memmap_init spans lie inside */
-	memmap_run_start(s, &boot_ctx);
+	if (s->early) {                 /* begun before smp_boot woke the APs (memmap_run_early) */
+		debug_kill_cpu_if_asked(); /* the first moment the APs are up: stops that CPU wherever its work is */
+		debug_overflow_if_asked();
+		run_on(s, &boot_ctx);
+	} else {
+		memmap_run_start(s, &boot_ctx);
+	}
 	kmalloc_advance(KMALLOC_SLAB);  /* usable: kmalloc is the slab allocator's from here */
 	boot_phase("boot_rest");        /* under async, while memory arrives */
 	boot_workload();                /* the rest of the boot: a failure is its own @error, not the boot's */

@@ -21,6 +21,15 @@ struct run_label {
 	bool steady; /* a run of benchmark mode's steady workload, outside the timed rounds */
 };
 
+struct smp_wake_work;
+
+/*
+ * For a strategy that starts before the APs wake (strategy=overlap): lay
+ * out the mem_map (phase memmap_setup) and begin the run (memmap_start);
+ * return what smp_boot_wake() gives the waking CPUs. NULL, doing nothing,
+ * for every other strategy.
+ */
+const struct smp_wake_work *memmap_run_early(void);
 /* Returns false when the mem_map did not verify. */
 bool memmap_run(void);
 

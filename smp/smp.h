@@ -2,9 +2,10 @@
 /*
  * smp - waking the application processors and calling functions on them.
  *
- * smp_boot() wakes every AP at once (INIT, STARTUP, STARTUP to each, then
- * one wait for all), each on its own stack and per-CPU area allocated on
- * its own node, and measures each AP's TSC offset against the boot CPU.
+ * smp_boot_prepare() gives each AP its stack and per-CPU area on its own
+ * node; smp_boot_wake() wakes every AP at once (INIT, STARTUP, STARTUP to
+ * each, then one wait for all) and measures each AP's TSC offset against
+ * the boot CPU.
  * An AP that does not answer in time is reported and left out. Idle APs
  * halt until an IPI arrives.
  */
@@ -31,10 +32,37 @@ struct smp_boot_stats {
 extern struct smp_boot_stats smp_stats;
 
 /*
- * smp_boot - bring up the CPUs of @topo (cpus[0] is the boot CPU). Needs
- * the direct map, the early allocator with nodes set, and the IDT.
+ * Bringing up the CPUs of @topo (cpus[0] is the boot CPU) is two calls, so
+ * that a strategy may lay out the mem_map between them (strategy=overlap).
+ *
+ * smp_boot_prepare - phases lapic and percpu: the LAPIC, each CPU's area and
+ * stacks on its node, the trampoline: every memblock allocation of the
+ * bring-up. Needs the direct map, the early allocator with nodes set, and
+ * the IDT.
  */
-void smp_boot(const struct numa_topology *topo, uint64_t lapic_phys);
+void smp_boot_prepare(const struct numa_topology *topo, uint64_t lapic_phys);
+
+/* Work done while the APs wake (strategy=overlap); each callback gets @arg. */
+struct smp_wake_work {
+	/* On each AP the moment it is online, interrupts on; then the AP idles. */
+	void (*ap_online)(void *arg);
+	/* On the boot CPU between looks at the waking APs: a short piece of work, false if none is left. */
+	bool (*boot_cpu_step)(void *arg);
+	/* On the boot CPU, for an AP given up because it did not come online. */
+	void (*ap_failed)(void *arg, unsigned cpu);
+	void *arg;
+};
+
+/*
+ * smp_boot_wake - phases ap_wake and tsc_sync: wake every AP prepared at
+ * once, wait for them, measure their TSC offsets. With @work (NULL: none),
+ * each AP starts it as it comes online, and the boot CPU does its steps
+ * while it waits and then, until none is left, in a phase of its own
+ * (wake_work) before the TSC ping-pong. An AP's readings before its offset is measured are on
+ * its own clock (the offset is 0 under emulation; @topology's tsc_skew_ns
+ * bounds it elsewhere).
+ */
+void smp_boot_wake(const struct smp_wake_work *work);
 
 /* Run @fn(@arg) on @cpu and wait for it to return (runs directly if @cpu is this CPU). */
 void smp_call_on(unsigned cpu, smp_call_fn fn, void *arg);

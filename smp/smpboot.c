@@ -58,6 +58,8 @@ static struct percpu boot_percpu;
 static unsigned max_cpus = MAX_CPUS;
 static bool nosmp;
 static uint64_t ap_timeout_ms = 2000;
+/* What each AP and the boot CPU do while the APs wake (smp_boot_wake); NULL: nothing. */
+static const struct smp_wake_work *wake_work;
 static uint64_t init_delay_us = INIT_DELAY_BY_FAMILY;
 
 PARAM_UINT("smp.maxcpus", max_cpus, 1, MAX_CPUS, "bring up at most N CPUs (the boot CPU included)");
@@ -152,6 +154,11 @@ void ap_main(unsigned cpu)
 	p->online_ns = time_ns();
 	p->online_tsc = rdtsc_ordered();
 	__atomic_store_n(&p->state, CPU_ONLINE, __ATOMIC_RELEASE);
+	if (wake_work) {
+		/* Interrupts on: the boot CPU's TSC ping-pong reaches this CPU while it works. */
+		irq_enable();
+		wake_work->ap_online(wake_work->arg);
+	}
 	/* Idle: halt until an IPI; "sti; hlt" cannot lose a wake-up (STI's one-instruction shadow). */
 	for (;;)
 		__asm__ volatile("sti; hlt" ::: "memory");
@@ -310,6 +317,18 @@ static void measure_tsc_offset(struct percpu *ap)
 }
 
 
+/* Wait at least @ns; with wake work, the boot CPU's chunks fill it (the last may run past it). */
+static void delay_or_work(uint64_t ns)
+{
+	uint64_t end = time_ns() + ns, now;
+
+	while (wake_work && (now = time_ns()) < end && wake_work->boot_cpu_step(wake_work->arg))
+		;
+	now = time_ns();
+	if (now < end)
+		delay_ns(end - now);
+}
+
 /* Send one IPI kind to every AP still waking. */
 static void send_to_waking(bool init, uint64_t page)
 {
@@ -385,7 +404,8 @@ static void wait_for_aps(uint64_t start)
 	 * the measurement nothing.
 	 */
 	while (count_waking() && time_ns() < deadline)
-		sleep_ns(AP_POLL_NS);
+		if (!wake_work || !wake_work->boot_cpu_step(wake_work->arg))
+			sleep_ns(AP_POLL_NS);
 	for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
 		struct percpu *p = cpu_area[cpu];
 
@@ -400,6 +420,8 @@ static void wait_for_aps(uint64_t start)
 		record_errorf("smp", "CPU left out; boot goes on without it",
 			      "AP with APIC id %u did not answer within %llu ms", p->apic_id,
 			      (unsigned long long)ap_timeout_ms);
+		if (wake_work)
+			wake_work->ap_failed(wake_work->arg, cpu);
 	}
 	if (ap_unknown_apic_id != UINT32_MAX)
 		record_errorf("smp", "that CPU halted", "an AP woke with APIC id %u, which no slot names",
@@ -419,9 +441,11 @@ static void log_ap_wake_spans(uint64_t init_cycles)
 	}
 }
 
-void smp_boot(const struct numa_topology *topo, uint64_t lapic_phys)
+static uint64_t trampoline_page;
+
+void smp_boot_prepare(const struct numa_topology *topo, uint64_t lapic_phys)
 {
-	uint64_t page, cr3, start, init_cycles, init_wait;
+	uint64_t cr3;
 
 	boot_phase("lapic");
 	lapic_init_boot_cpu(lapic_phys); /* with the LAPIC timer's calibration (100 us) */
@@ -433,27 +457,47 @@ void smp_boot(const struct numa_topology *topo, uint64_t lapic_phys)
 	if (nr_cpus == 1)
 		return;
 
-	page = find_trampoline_page();
+	trampoline_page = find_trampoline_page();
 	cr3 = build_trampoline_page_table();
-	if (!page || !cr3 || !install_trampoline(page, cr3)) {
+	if (!trampoline_page || !cr3 || !install_trampoline(trampoline_page, cr3)) {
 		record_error("smp", "no page below 1 MiB or below 4 GiB for the AP trampoline",
 			     "running on the boot CPU only");
 		nr_cpus = 1;
 		return;
 	}
 	ap_boot_cr3 = paging_root();
+}
+
+void smp_boot_wake(const struct smp_wake_work *work)
+{
+	uint64_t page = trampoline_page, start, init_cycles, init_wait;
+
+	if (nr_cpus == 1)
+		return;
 	init_wait = init_delay_ns();
 	smp_stats.init_delay_ns = init_wait;
+	/* Published before the first INIT: an AP reads it the moment it is online. */
+	__atomic_store_n(&wake_work, work, __ATOMIC_SEQ_CST);
 
 	boot_phase("ap_wake");
 	init_cycles = rdtsc_ordered() - boot_tsc0;
 	start = time_ns();
 	send_to_waking(true, 0);
-	delay_ns(init_wait);
+	delay_or_work(init_wait);       /* the SDM's wait after INIT: at least, never less */
 	send_to_waking(false, page);
 	delay_ns(init_wait ? STARTUP_DELAY_NS : STARTUP_DELAY_MODERN_NS);
 	send_to_waking(false, page); /* the SDM's second STARTUP; an AP already running ignores it */
 	wait_for_aps(start);
+	if (work) {
+		/*
+		 * The boot CPU's share before the ping-pong: a spinning pair of
+		 * vCPUs takes host cores from the working ones, and APs done
+		 * with their work halt and answer at once.
+		 */
+		boot_phase("wake_work");
+		while (work->boot_cpu_step(work->arg))
+			;
+	}
 
 	boot_phase("tsc_sync");
 	for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {

@@ -346,6 +346,24 @@ void engine_work(struct engine *e)
 	work_loop(e, smp_processor_id(), false);
 }
 
+bool engine_work_step(struct engine *e)
+{
+	unsigned cpu = smp_processor_id();
+
+	for (unsigned i = 0; i < e->plan.count[cpu]; i++) {
+		struct memmap_job *j = &e->jobs[e->plan.order[cpu][i]];
+		int64_t k = claim(e, j, cpu);
+
+		if (k >= 0) {
+			e->working_on[cpu] = (uint8_t)j->node;
+			start_and_write(e, j, (uint64_t)k, cpu);
+			return true;
+		}
+	}
+	e->ops->flush(e);
+	return false;
+}
+
 bool engine_work_one(struct engine *e, int node, enum work_kind kind)
 {
 	unsigned cpu = smp_processor_id();
@@ -363,9 +381,8 @@ bool engine_work_one(struct engine *e, int node, enum work_kind kind)
 
 /* ---- sending, waiting, rescuing ---- */
 
-static void worker_fn(void *arg)
+void engine_join(struct engine *e)
 {
-	struct engine *e = arg;
 	unsigned cpu = smp_processor_id();
 	uint32_t gen = __atomic_load_n(&e->generation, __ATOMIC_ACQUIRE);
 	uint32_t done_gen = completion_generation(&e->workers_left);
@@ -376,6 +393,40 @@ static void worker_fn(void *arg)
 	work_loop(e, cpu, true);
 	if (cas(&e->worker[cpu], word(gen, WORKER_WORKING, cpu), word(gen, WORKER_RETURNED, cpu)))
 		complete_generation(&e->workers_left, done_gen);
+}
+
+static void worker_fn(void *arg)
+{
+	engine_join(arg);
+}
+
+/* Every planned CPU but this one PLANNED, and the completion counting them. */
+static void arm(struct engine *e, const struct cpumask *others)
+{
+	for_each_cpu_in(cpu, others)
+		__atomic_store_n(&e->worker[cpu], word(e->generation, WORKER_PLANNED, cpu), __ATOMIC_RELEASE);
+	completion_init(&e->workers_left, (int)cpumask_weight(others));
+}
+
+void engine_arm(struct engine *e)
+{
+	struct cpumask others = e->plan.workers;
+
+	cpumask_clear(&others, smp_processor_id());
+	arm(e, &others);
+}
+
+bool engine_drop(struct engine *e, unsigned cpu)
+{
+	unsigned self = smp_processor_id();
+
+	if (!cas(&e->worker[cpu], word(e->generation, WORKER_PLANNED, cpu),
+		 word(e->generation, WORKER_OUT, cpu)))
+		return false; /* it joined after all, or is no worker of this run */
+	for (unsigned i = 0; i < e->plan.count[cpu]; i++)
+		engine_plan_node(e, self, e->plan.order[cpu][i]);
+	completion_add(&e->workers_left, -1);
+	return true;
 }
 
 void engine_start(struct engine *e, bool wait)
@@ -391,9 +442,7 @@ void engine_start(struct engine *e, bool wait)
 			for (unsigned i = 0; i < e->plan.count[cpu]; i++)
 				engine_plan_node(e, self, e->plan.order[cpu][i]);
 		}
-	for_each_cpu_in(cpu, &others)
-		__atomic_store_n(&e->worker[cpu], word(e->generation, WORKER_PLANNED, cpu), __ATOMIC_RELEASE);
-	completion_init(&e->workers_left, (int)cpumask_weight(&others));
+	arm(e, &others);
 	smp_call_many(&others, worker_fn, e, false);
 	if (cpumask_test(&e->plan.workers, self))
 		engine_work(e);

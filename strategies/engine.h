@@ -163,6 +163,26 @@ void engine_work(struct engine *e);
 /* Claim one chunk of @node and write it here, now, as @kind. False: none left to claim. */
 bool engine_work_one(struct engine *e, int node, enum work_kind kind);
 /*
+ * engine_work() one chunk at a time, for a CPU with something else to
+ * look after between chunks (the boot CPU while APs wake): claim and write
+ * the next chunk of this CPU's plan. False when none is left (then flushed).
+ */
+bool engine_work_step(struct engine *e);
+/*
+ * Workers that come by themselves instead of being sent the work (under
+ * strategy=overlap, APs as they come online): engine_arm() counts every
+ * planned CPU but this one as a worker out, sending nothing; each calls
+ * engine_join() when it can, and engine_wait() waits for them as usual.
+ */
+void engine_arm(struct engine *e);
+/* On a worker: its share of the run (what the cross-call of engine_start runs). */
+void engine_join(struct engine *e);
+/*
+ * A worker that will never join (it did not come online): out of the run
+ * before it began, its nodes planned onto this CPU. False if it had joined.
+ */
+bool engine_drop(struct engine *e, unsigned cpu);
+/*
  * Send engine_work to every planned CPU but this one, work here too if
  * this CPU is planned, and with @wait engine_wait().
  */

@@ -50,7 +50,7 @@ static const char *set_strategy(const char *value)
 	return names;
 }
 PARAM("strategy", set_strategy,
-      "how the mem_map is initialized: bsp | migrate | xcall (default) | async | ondemand | all (benchmark)");
+      "how the mem_map is initialized: bsp | migrate | xcall (default) | async | ondemand | overlap | all (benchmark)");
 
 PARAM_UINT("strategy.rounds", rounds, 1, STRATEGY_ROUNDS_MAX,
 	   "strategy=all: warm rounds of every strategy (default 5)");

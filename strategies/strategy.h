@@ -51,6 +51,7 @@ struct chunk_group {
 };
 
 struct strategy;
+struct smp_wake_work;
 
 /* One run of one strategy: what every strategy shares. */
 struct strategy_ctx {
@@ -91,6 +92,12 @@ struct strategy {
 	bool (*wait)(struct strategy_ctx *ctx);
 	/* Its own fields of @result (NULL: none). */
 	void (*report)(const struct strategy_ctx *ctx, struct record *r);
+	/*
+	 * NULL, or: begin the boot's run before the APs wake (the mem_map is
+	 * laid out, the run begun); return the work smp_boot_wake() gives the
+	 * waking CPUs. run() is then called after smp_boot, to finish it.
+	 */
+	const struct smp_wake_work *(*early)(struct strategy_ctx *ctx);
 };
 
 #define STRATEGY_CONCAT_(a, b) a##b
@@ -99,7 +106,7 @@ struct strategy {
 	static const struct strategy *const STRATEGY_CONCAT(strategy_ptr_, __LINE__) \
 		__attribute__((used, section("strategies"), aligned(8))) = &(ops)
 
-/* Registered strategies, in link order (bsp, migrate, xcall, async). */
+/* Registered strategies, in link order (bsp, migrate, xcall, async, overlap). */
 extern const struct strategy *const __start_strategies[], *const __stop_strategies[];
 #define for_each_strategy(s) \
 	for (const struct strategy *const *s = __start_strategies; s < __stop_strategies; s++)

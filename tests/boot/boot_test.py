@@ -20,6 +20,7 @@ import cases_ondemand
 import cases_faults
 import cases_layouts
 import cases_oddmem
+import cases_overlap
 import cases_params
 import cases_sparse
 import cases_steady
@@ -30,7 +31,8 @@ import cases_topology
 CASES = {**cases_boot.CASES, **cases_acpi.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_faults.CASES,
          **cases_oddmem.CASES, **cases_params.CASES, **cases_strategies.CASES, **cases_timeline.CASES,
          **cases_dump.CASES, **cases_bochs.CASES, **cases_layouts.CASES, **cases_sparse.CASES,
-         **cases_steady.CASES, **cases_kmalloc.CASES, **cases_ondemand.CASES}
+         **cases_steady.CASES, **cases_kmalloc.CASES, **cases_ondemand.CASES,
+         **cases_overlap.CASES}
 # Cases for a kernel variant of their own, registered one by one in CMakeLists.txt.
 VARIANT_CASES = {**cases_faults.VARIANT_CASES}
 

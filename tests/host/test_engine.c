@@ -13,6 +13,8 @@
  *     next run, a CPU that stops inside a chunk: every chunk is written
  *     exactly once (or reported), and no late worker counts itself into
  *     another run;
+ *   - workers that join by themselves (overlap): armed, never sent, one
+ *     dropped before it came; the waiter writing a chunk at a time;
  *   - a mem_map built chunk by chunk in any order is the one-pass mem_map.
  */
 #include <pthread.h>
@@ -306,6 +308,62 @@ static void test_grow_while_working(void)
 	bench_free(b);
 }
 
+/* ---- workers that come by themselves (strategy=overlap) ---- */
+
+struct joiner {
+	struct bench *b;
+	unsigned cpu;
+};
+
+static void *join_as(void *p)
+{
+	struct joiner *j = p;
+
+	fake_this_cpu = j->cpu;
+	fake_sleep_us(300 * j->cpu); /* APs come online one after another */
+	engine_join(&j->b->e);
+	return NULL;
+}
+
+/*
+ * Armed workers, nothing sent: CPUs 1 and 2 join when they come, CPU 3
+ * never does and is dropped; the waiter writes chunks one at a time
+ * meanwhile. Every chunk once, and the wait needs no timeout.
+ */
+static void test_workers_join_themselves(void)
+{
+	struct bench *b = bench_new(2, 4, false);
+	struct cpumask workers = cpu_online_mask;
+	struct joiner j[3] = { { b, 1 }, { b, 2 }, { b, 3 } };
+	pthread_t t[2];
+	unsigned steps = 0;
+
+	b->write_us = 50;
+	begin(b, 60000);
+	engine_plan(&b->e, &workers, true);
+	engine_jobs_sized(&b->e, MAX_ORDER_NR_PAGES, 0);
+	engine_arm(&b->e);
+	CHECK(!engine_workers_back(&b->e));
+	for (unsigned i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, join_as, &j[i]);
+	while (steps < 4 && engine_work_step(&b->e))
+		steps++;
+	CHECK_EQ_U64(steps, 4);
+	CHECK(engine_drop(&b->e, 3));
+	CHECK(!engine_drop(&b->e, 3));
+	for (unsigned i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	CHECK(!engine_drop(&b->e, 1)); /* it joined: not droppable */
+	engine_work(&b->e);
+	CHECK(engine_wait(&b->e));
+	join_as(&j[2]); /* the dropped CPU comes after all: it writes nothing */
+	fake_this_cpu = 0;
+	check_writes(b, 1);
+	CHECK(engine_check_account(&b->e));
+	CHECK_EQ_U64(fake_errors(), 0);
+	bench_free(b);
+}
+
 /* ---- the rescue ---- */
 
 /* A CPU that never answers: taken offline, its nodes written by the waiter. */
@@ -512,6 +570,7 @@ static void test_chunked_matches_one_pass(void)
 CHECK_MAIN(CHECK_TEST(test_chunk_size), CHECK_TEST(test_every_pfn_exactly_once),
 	   CHECK_TEST(test_pool_short), CHECK_TEST(test_plan), CHECK_TEST(test_concurrent),
 	   CHECK_TEST(test_runs_in_a_row), CHECK_TEST(test_grow_while_working),
+	   CHECK_TEST(test_workers_join_themselves),
 	   CHECK_TEST(test_dead_cpu), CHECK_TEST(test_slow_cpu_wakes_during_rescue),
 	   CHECK_TEST(test_slow_cpu_in_time), CHECK_TEST(test_late_call_next_run),
 	   CHECK_TEST(test_stall_before_start), CHECK_TEST(test_stop_inside_chunk),
