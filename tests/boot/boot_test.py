@@ -15,6 +15,7 @@ import cases_acpi
 import cases_dump
 import cases_bochs
 import cases_memmap
+import cases_method
 import cases_faults
 import cases_layouts
 import cases_oddmem
@@ -26,7 +27,8 @@ import cases_topology
 
 CASES = {**cases_boot.CASES, **cases_acpi.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_faults.CASES,
          **cases_oddmem.CASES, **cases_params.CASES, **cases_strategies.CASES, **cases_timeline.CASES,
-         **cases_dump.CASES, **cases_bochs.CASES, **cases_layouts.CASES, **cases_sparse.CASES}
+         **cases_dump.CASES, **cases_bochs.CASES, **cases_layouts.CASES, **cases_sparse.CASES,
+         **cases_method.CASES}
 # Cases for a kernel variant of their own, registered one by one in CMakeLists.txt.
 VARIANT_CASES = {**cases_faults.VARIANT_CASES}
 
