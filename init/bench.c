@@ -4,7 +4,9 @@
 #include "arch/x86_64/tsc.h"
 #include "init/memmap_run.h"
 #include "init/record.h"
+#include "init/late_node.h"
 #include "init/span.h"
+#include "init/steady.h"
 #include "mm/memmap.h"
 #include "smp/percpu.h"
 
@@ -129,7 +131,7 @@ static bool run_methods(struct strategy_ctx *ctx, const struct strategy *bsp, un
 	uint64_t d;
 
 	for (unsigned slot = 0; slot < MEMMAP_METHODS; slot++) {
-		const struct run_label label = { (*run)++, (int)round, false };
+		const struct run_label label = { .run = (*run)++, .round = (int)round };
 		enum memmap_method m = (enum memmap_method)((slot + round) % MEMMAP_METHODS);
 
 		ctx->mm->method = m;
@@ -203,7 +205,7 @@ bool bench_run(struct strategy_ctx *ctx)
 
 	/* The cold pass: what a boot of the default strategy really costs. */
 	for (unsigned i = 0; i < nr; i++) {
-		const struct run_label label = { run, -1, true };
+		const struct run_label label = { .run = run, .round = -1, .cold = true };
 
 		if (times[i].s != strategy_default())
 			continue;
@@ -223,7 +225,7 @@ bool bench_run(struct strategy_ctx *ctx)
 		 * follows the same one (a warm cache, a host core just freed).
 		 */
 		for (unsigned slot = 0; slot < nr; slot++) {
-			const struct run_label label = { run++, (int)round, false };
+			const struct run_label label = { .run = run++, .round = (int)round };
 			unsigned i = (slot + round) % nr;
 
 			memmap_run_start(times[i].s, ctx);
@@ -241,6 +243,28 @@ bool bench_run(struct strategy_ctx *ctx)
 		}
 		if (bsp)
 			ok &= run_methods(ctx, bsp, round, &run, digest, method_times);
+	}
+	/*
+	 * One more run each, outside the timed rounds, for the thread's claims:
+	 * the steady workload (@steady), and a held-back node brought online (@late_node).
+	 */
+	for (unsigned i = 0; (steady_wanted() || late_node_wanted(ctx->mm)) && i < nr; i++) {
+		const struct run_label label = { .run = run++, .round = -1, .steady = true };
+		struct memmap *full = ctx->mm;
+
+		if (late_node_wanted(full))
+			ctx->mm = late_node_view(full);
+		memmap_run_start(times[i].s, ctx);
+		if (steady_wanted())
+			steady_during(times[i].s, ctx);
+		ok &= memmap_run_finish(times[i].s, ctx);
+		if (steady_wanted())
+			steady_after(times[i].s, ctx, &label);
+		if (ctx->mm != full) {
+			ok &= late_node_online(times[i].s, full, &label);
+			ctx->mm = full;
+		}
+		ok &= memmap_run_check(times[i].s, ctx, &label, &d);
 	}
 	/* The fills by the strategies' statistics: the median for efficiency, the best beside it. */
 	sort_u64(fill1, rounds);

@@ -8,7 +8,9 @@
 #include "init/debug.h"
 #include "init/params.h"
 #include "init/record.h"
+#include "init/late_node.h"
 #include "init/span.h"
+#include "init/steady.h"
 #include "init/workload.h"
 #include "mm/memmap_boot.h"
 #include "mm/verify.h"
@@ -156,6 +158,7 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	rec_str(&r, "template_store", template_store_names[boot_memmap.template_store]);
 	rec_str(&r, "model", numa_model_on() ? "slit" : "off");
 	rec_u64(&r, "cpus", ctx->parallel_cpus);
+	rec_u64(&r, "cpu_ns", ctx->cpu_ns);
 	if (s->report)
 		s->report(ctx, &r);
 	rec_u64(&r, "run", label->run);
@@ -164,6 +167,8 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	rec_u64(&r, "chunks_written", ctx->engine.chunks_written);
 	rec_u64(&r, "pages_written", ctx->pages_written);
 	rec_bool(&r, "cold", label->cold);
+	if (label->steady)
+		rec_bool(&r, "steady", true);
 	if (label->round >= 0)
 		rec_i64(&r, "round", label->round);
 	record_end(&r);
@@ -284,12 +289,25 @@ bool memmap_run(void)
 		boot_phase("bench");
 		return bench_run(&boot_ctx);
 	}
+	if (late_node_wanted(&boot_memmap))
+		boot_ctx.mm = late_node_view(&boot_memmap); /* mem.late_node: the run without it */
 	boot_phase("memmap_run");       /* the boot CPU's share: its memmap_init spans lie inside */
 	memmap_run_start(s, &boot_ctx);
 	boot_phase("boot_rest");        /* under async, while memory arrives */
 	boot_workload();                /* the rest of the boot: a failure is its own @error, not the boot's */
+	if (steady_wanted())
+		steady_during(s, &boot_ctx);   /* steady=on: a service allocating while memory arrives */
 	boot_phase("memmap_wait");
 	ok = memmap_run_finish(s, &boot_ctx);
+	if (steady_wanted()) {
+		boot_phase("steady");       /* its baseline once everything is in, and @steady */
+		steady_after(s, &boot_ctx, &label);
+	}
+	if (boot_ctx.mm != &boot_memmap) {
+		boot_phase("late_node");    /* the held-back node brought online, the workload running */
+		ok &= late_node_online(s, &boot_memmap, &label);
+		boot_ctx.mm = &boot_memmap;
+	}
 	boot_phase("verify");
 	corrupt_if_asked();
 	run_verify(&check);

@@ -18,6 +18,7 @@ struct run_label {
 	unsigned run;
 	int round;
 	bool cold;
+	bool steady; /* a run of benchmark mode's steady workload, outside the timed rounds */
 };
 
 /* Returns false when the mem_map did not verify. */

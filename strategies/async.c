@@ -38,14 +38,20 @@ struct async_run {
 	volatile unsigned grow_events;
 };
 
-static struct async_run async_state;
+/*
+ * Two, used in turn: a run's @result may be reported after the next run has
+ * begun (mem.late_node's online run comes before the verification of the
+ * run it completes), and must still find its own figures.
+ */
+static struct async_run async_states[2];
+static unsigned async_next;
 
 /* Initialize @node's next deferred chunk on this CPU. False: none left to claim. */
 static bool grow_node(struct strategy_ctx *ctx, int node)
 {
 	if (!engine_work_one(&ctx->engine, node, WORK_GROW))
 		return false;
-	__atomic_add_fetch(&async_state.grow_events, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&((struct async_run *)ctx->priv)->grow_events, 1, __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -74,9 +80,10 @@ static void async_run(struct strategy_ctx *ctx)
 	struct cpumask workers = cpu_online_mask;
 	uint64_t budget = boot_mb * ((1ull << 20) / PAGE_SIZE);
 	uint64_t budget_end[MAX_NODES];
+	struct async_run *state = &async_states[async_next++ % 2];
 
-	async_state = (struct async_run){ 0 };
-	ctx->priv = &async_state;
+	*state = (struct async_run){ 0 };
+	ctx->priv = state;
 	/* Everything past each node's budget is deferred: one job per node, fixed-size chunks. */
 	for (unsigned n = 0; n < ctx->mm->node_count; n++) {
 		const struct node_memmap *nm = &ctx->mm->nodes[n];
@@ -85,7 +92,7 @@ static void async_run(struct strategy_ctx *ctx)
 		budget_end[n] = end < nm->end_pfn ? end : nm->end_pfn;
 		if (budget_end[n] < nm->start_pfn)
 			budget_end[n] = nm->start_pfn;
-		async_state.boot_budget_pages += budget_end[n] - nm->start_pfn;
+		state->boot_budget_pages += budget_end[n] - nm->start_pfn;
 		engine_job_fixed(e, (int)n, budget_end[n], nm->end_pfn, ASYNC_CHUNK_PAGES);
 	}
 	/* The boot CPU goes on booting: the others do the background work. */

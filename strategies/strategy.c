@@ -202,8 +202,10 @@ void strategy_init_chunk(struct strategy_ctx *ctx, int node, uint64_t start_pfn,
 	atomic_max(&ctx->nodes[node].end_ns, t2);
 	__atomic_or_fetch(&ctx->nodes[node].cpus.bits[smp_processor_id() / 64],
 			  1ull << (smp_processor_id() % 64), __ATOMIC_RELAXED);
-	if (!fill)
+	if (!fill) {
+		__atomic_add_fetch(&ctx->cpu_ns, t2 - t0, __ATOMIC_RELAXED);
 		sample_free_memory(ctx, pages, t2);
+	}
 }
 
 void strategy_flush(struct strategy_ctx *ctx)

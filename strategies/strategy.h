@@ -70,6 +70,12 @@ struct strategy_ctx {
 	uint64_t samples[FREE_SAMPLES_MAX][2];
 	volatile unsigned nr_samples, sample_slot;
 	volatile uint64_t pages_written; /* struct pages initialized by this run (fills not counted) */
+	/*
+	 * CPU time inside chunks, summed over CPUs (writes and hand-off): what
+	 * energy is proportional to on a real machine. Halted waits and the
+	 * NUMA model's added wait are not in it.
+	 */
+	volatile uint64_t cpu_ns;
 	uint64_t present_pages;   /* struct pages of all nodes (present sections): the samples' and the groups' yardstick */
 
 	uint64_t group_pages;

@@ -43,7 +43,12 @@ class Boot:
         self.plan = hostmem.boot_plan(host_memory, boots)
         words = []
         if mode == 'all':
-            words = ['strategy=all', f'strategy.rounds={rounds}']
+            # One extra run per strategy, outside the timed rounds, for the thread's claims:
+            # @steady, and on a machine of several nodes its last one held back (@late_node).
+            words = ['strategy=all', f'strategy.rounds={rounds}', 'steady=on']
+            nodes = len(case.topology.nodes) if case.topology else 0
+            if nodes > 1:
+                words.append(f'mem.late_node={nodes - 1}')
         elif mode == 'plain':
             words = [f'strategy={strategy}']
         if mode != 'linux' and model != 'off':

@@ -355,6 +355,29 @@ def free_memory(out_dir, cases):
         paths)], []
 
 
+def steady_free(out_dir, case):
+    """What `free` would have shown from usable onwards, one line per strategy (@steady, first boot)."""
+    series = []
+    for strategy, records in ((case['all'] or {}).get('steady') or {}).items():
+        if not records:
+            continue
+        rec = records[0]
+        points = [((ns - rec['usable_ns']) / 1e6, pages * S.PAGE_BYTES / S.GiB) for ns, pages in rec['free_samples']]
+        done = (rec['done_ns'] - rec['usable_ns']) / 1e6
+        series.append((f'{strategy}: all in {max(done, 0):.1f} ms after usable', strategy_colour(strategy), 1,
+                       sorted(points)))
+    if not series:
+        return None
+    name = f'{case["case"]}-steady-free'
+    title = f'{case["case"]}: what free shows from usable onwards (steady workload)'
+    paths = line_chart(out_dir, name, title, 'ms since the boot could go on (usable)', 'free memory, GiB', series,
+                       allow_log=False)
+    return graph(name, title, (
+        'Free pages in the buddy allocator, sampled by the steady workload on the boot CPU from the moment each '
+        'strategy let the boot go on. A flat line is a strategy that was done when it returned; a climbing one '
+        'is memory still arriving: the "stats fluctuate" of the thread.'), paths, case)
+
+
 # A record with a value of the wrong shape (a string for a number, a short
 # sample pair) costs its graph, with a note, never the report.
 DATA_ERRORS = (KeyError, TypeError, ValueError, ZeroDivisionError, IndexError)
@@ -385,7 +408,7 @@ def plot_all(summary, out_dir):
             continue  # its boots' outcomes already say why
         if case['linux'] and not S.linux_ok(case):
             notes.append(f'{case["case"]}: Linux reference {S.linux_status(case)}; left out of its graphs')
-        for draw in (comparison, ns_per_page, methods):
+        for draw in (comparison, ns_per_page, steady_free, methods):
             attempt(f'{case["case"]} {draw.__name__}', per_case, draw, out_dir, case)
         for strategy in S.strategies_of(case):
             attempt(f'{case["case"]} {strategy} timeline', case_timeline, out_dir, case, strategy)

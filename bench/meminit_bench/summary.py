@@ -9,7 +9,8 @@ boots only (run "host_memory" prealloc or warm; bench/meminit_bench/hostmem.py):
              @bench whose done/usable median is the median of the boots' medians and
              whose min/max are the boots' extremes, "boots": how many}, "methods":
              {memmap.method: @bench_method merged the same way (ns_per_page_*)}, "runs":
-             {strategy: [@result of every warm round of every boot]}, "cold": the
+             {strategy: [@result of every warm round of every boot]}, "steady" and
+             "late_node": {strategy: [@steady or @late_node of every boot that ran it]}, "cold": the
              first boot's cold first run or None, "topology", "boots": N} or None
     "plain": {strategy: {"boot", "result", "records" (of the boot with the median
              done), "done_ns", "usable_ns" (medians over the boots, counted from each
@@ -138,8 +139,10 @@ def all_boot(boot_id, run, records):
         elif 'round' in result:
             runs.setdefault(result['strategy'], []).append(result)
     topo = of_type(records, 'topology')
+    steady = {r['strategy']: r for r in of_type(records, 'steady')}
+    late = {r['strategy']: r for r in of_type(records, 'late_node')}
     return {'boot': boot_id, 'run': run, 'bench': benches, 'runs': runs, 'cold': cold,
-            'topology': topo[0] if topo else None,
+            'topology': topo[0] if topo else None, 'steady': steady, 'late_node': late,
             'methods': {m['method']: m for m in of_type(records, 'bench_method')}}
 
 
@@ -201,9 +204,12 @@ def merge_all(boots):
     names = strategy_order(*(b['bench'] for b in boots))
     bench = {s: merge_bench([b['bench'][s] for b in boots if s in b['bench']]) for s in names}
     runs = {s: [r for b in boots for r in b['runs'].get(s, [])] for s in names}
+    steady = {s: [b['steady'][s] for b in boots if s in b.get('steady', {})] for s in names}
+    late = {s: [b['late_node'][s] for b in boots if s in b.get('late_node', {})] for s in names}
     method_names = list(dict.fromkeys(m for b in boots for m in b.get('methods', {})))
     methods = {m: merge_method([b['methods'][m] for b in boots if m in b.get('methods', {})]) for m in method_names}
-    return {'boot': first['boot'], 'bench': bench, 'runs': runs, 'cold': first['cold'],
+    return {'boot': first['boot'], 'bench': bench, 'runs': runs, 'steady': steady, 'late_node': late,
+            'cold': first['cold'],
             'topology': first['topology'], 'boots': len(boots), 'methods': methods,
             'host_memory': sorted({host_memory_of(b['run']) for b in boots})}
 
@@ -481,6 +487,54 @@ def linux_status(case):
         return 'ok'
     why = linux.get('skipped') or '; '.join(map(str, linux.get('problems') or [])) or ''
     return f'{linux.get("status", "skipped")}' + (f': {why}' if why else '')
+
+
+def window_figure(records, window, key):
+    """The median over boots of one @steady window's figure; None when no boot had that window."""
+    values = [r[window][key] for r in records if isinstance(r.get(window), dict)
+              and isinstance(r[window].get(key), (int, float))]
+    return median(values) if values else None
+
+
+def thread_claims(case, strategy):
+    """The thread's pros and cons as figures for one strategy, from benchmark mode:
+    usable and done, allocation latency while its background work ran and after
+    (@steady, medians over boots; the max the worst), failed allocations, and the
+    CPU time spent on the mem_map (median over warm rounds), which energy follows."""
+    bench = bench_of(case, strategy)
+    steady = (case['all'] or {}).get('steady', {}).get(strategy, [])
+    runs = (case['all'] or {}).get('runs', {}).get(strategy, [])
+    cpu = [r['cpu_ns'] for r in runs if isinstance(r.get('cpu_ns'), (int, float))]
+    if not bench and not steady:
+        return None
+    during_max = [r['during']['max_ns'] for r in steady if isinstance(r.get('during'), dict)]
+    return {'usable_ns': bench['usable_ns_median'] if bench else None,
+            'done_ns': bench['done_ns_median'] if bench else None,
+            'during_p50_ns': window_figure(steady, 'during', 'p50_ns'),
+            'during_p99_ns': window_figure(steady, 'during', 'p99_ns'),
+            'during_max_ns': max(during_max) if during_max else None,
+            'after_p99_ns': window_figure(steady, 'after', 'p99_ns'),
+            'failed': sum((r.get(w) or {}).get('failed', 0) for r in steady for w in ('during', 'after')) if steady else None,
+            'cpu_ns': median(cpu) if cpu else None,
+            'cpus': bench.get('cpus') if bench else None,
+            'steady_boots': len(steady)}
+
+
+def hotplug(case, strategy):
+    """Bringing a held-back node online (@late_node), medians over boots: the time
+    to online, how long the caller was held, and the workload's p99 before and
+    meanwhile (the max the worst)."""
+    records = [r for r in ((case['all'] or {}).get('late_node', {}).get(strategy) or []) if r.get('ok')]
+    if not records:
+        return None
+    online_max = [r['online']['max_ns'] for r in records if isinstance(r.get('online'), dict)]
+    return {'node': records[0]['node'], 'pages': records[0]['pages'],
+            'online_ns': median([r['online_ns'] for r in records]),
+            'caller_held_ns': median([r['caller_held_ns'] for r in records]),
+            'idle_p99_ns': window_figure(records, 'idle', 'p99_ns'),
+            'online_p99_ns': window_figure(records, 'online', 'p99_ns'),
+            'online_max_ns': max(online_max) if online_max else None,
+            'cpu_ns': median([r['cpu_ns'] for r in records]), 'boots': len(records)}
 
 
 def median(values):

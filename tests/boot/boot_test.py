@@ -21,6 +21,7 @@ import cases_layouts
 import cases_oddmem
 import cases_params
 import cases_sparse
+import cases_steady
 import cases_strategies
 import cases_timeline
 import cases_topology
@@ -28,7 +29,7 @@ import cases_topology
 CASES = {**cases_boot.CASES, **cases_acpi.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_faults.CASES,
          **cases_oddmem.CASES, **cases_params.CASES, **cases_strategies.CASES, **cases_timeline.CASES,
          **cases_dump.CASES, **cases_bochs.CASES, **cases_layouts.CASES, **cases_sparse.CASES,
-         **cases_method.CASES}
+         **cases_steady.CASES, **cases_method.CASES}
 # Cases for a kernel variant of their own, registered one by one in CMakeLists.txt.
 VARIANT_CASES = {**cases_faults.VARIANT_CASES}
 
