@@ -169,6 +169,8 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	rec_bool(&r, "cold", label->cold);
 	if (label->steady)
 		rec_bool(&r, "steady", true);
+	if (label->method_run)
+		rec_bool(&r, "method_run", true);
 	if (label->round >= 0)
 		rec_i64(&r, "round", label->round);
 	record_end(&r);

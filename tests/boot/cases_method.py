@@ -38,6 +38,10 @@ def case_method_same_mem_map(iso):
             by_method.setdefault(res['method'], set()).add(res['strategy'])
         check(by_method.get(method, set()) >= names,
               f'{cmdline}: not every strategy ran with memmap.method={method}: {by_method}')
+        method_runs = [r for r in results if r.get('method_run')]
+        check(sorted(r['method'] for r in method_runs) == sorted(METHODS) and
+              all(r['strategy'] == 'bsp' and 'round' not in r for r in method_runs),
+              f'{cmdline}: one bsp run per method, outside the strategies\' rounds: {method_runs}')
         other = next(m for m in METHODS if m != method)
         check(by_method.get(other) == {'bsp'}, f'{cmdline}: benchmark mode ran no bsp with {other}: {by_method}')
         check(all(r['template_store'] == stores for r in results if r['method'] == 'template'),
