@@ -154,8 +154,8 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	rec_u64(&r, "verify_ns", verify_ns);
 	rec_u64(&r, "ns_per_page", v->total_pages ? (ctx->done_ns - ctx->start_ns) / v->total_pages : 0);
 	rec_bool(&r, "streaming", boot_memmap.streaming);
-	rec_str(&r, "method", memmap_method_names[boot_memmap.method]);
-	rec_str(&r, "template_store", template_store_names[boot_memmap.template_store]);
+	rec_str(&r, "method", memmap_method_names[ctx->mm->method]); /* benchmark mode runs each */
+	rec_str(&r, "template_store", template_store_names[ctx->mm->template_store]);
 	rec_str(&r, "model", numa_model_on() ? "slit" : "off");
 	rec_u64(&r, "cpus", ctx->parallel_cpus);
 	rec_u64(&r, "cpu_ns", ctx->cpu_ns);
