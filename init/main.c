@@ -20,6 +20,7 @@
 #include "init/report.h"
 #include "init/selftest.h"
 #include "init/span.h"
+#include "mm/kmalloc.h"
 #include "mm/physmem.h"
 #include "smp/acpi_boot.h"
 #include "smp/percpu.h"
@@ -57,6 +58,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	physmem_init(&boot_info, boot_info_start, boot_info_end);
 	boot_phase("direct_map");
 	paging_init(physmem.map, physmem.count); /* needs physmem: tables come from memblock */
+	kmalloc_advance(KMALLOC_MEMBLOCK); /* kmalloc from memblock: all RAM is mapped now */
 	console_use_screen(&boot_info.text_screen); /* needs the final tables: mapped uncached */
 	boot_phase("acpi");
 	acpi_boot_init(boot_info.rsdp, boot_info.rsdp_len); /* needs the direct map */

@@ -7,11 +7,14 @@
 #include "arch/x86_64/tsc.h"
 #include "init/debug.h"
 #include "init/params.h"
+#include "init/pool_exhaust.h"
 #include "init/record.h"
+#include "init/kmalloc_report.h"
 #include "init/late_node.h"
 #include "init/span.h"
 #include "init/steady.h"
 #include "init/workload.h"
+#include "mm/kmalloc.h"
 #include "mm/memmap_boot.h"
 #include "mm/verify.h"
 #include "smp/percpu.h"
@@ -289,14 +292,19 @@ bool memmap_run(void)
 		boot_phase("console_flush");
 		console_flush();
 		boot_phase("bench");
-		return bench_run(&boot_ctx);
+		ok = bench_run(&boot_ctx);
+		kmalloc_advance(KMALLOC_SLAB); /* the runs are over: the buddy allocator keeps what it holds */
+		kmalloc_report();
+		return ok;
 	}
 	if (late_node_wanted(&boot_memmap))
 		boot_ctx.mm = late_node_view(&boot_memmap); /* mem.late_node: the run without it */
 	boot_phase("memmap_run");       /* the boot CPU's share: its memmap_init spans lie inside */
 	memmap_run_start(s, &boot_ctx);
+	kmalloc_advance(KMALLOC_SLAB);  /* usable: kmalloc is the slab allocator's from here */
 	boot_phase("boot_rest");        /* under async, while memory arrives */
 	boot_workload();                /* the rest of the boot: a failure is its own @error, not the boot's */
+	pool_exhaust_if_asked();        /* boot.pool_exhaust=on: a mempool's callers under exhausted memory */
 	if (steady_wanted())
 		steady_during(s, &boot_ctx);   /* steady=on: a service allocating while memory arrives */
 	boot_phase("memmap_wait");
@@ -315,5 +323,6 @@ bool memmap_run(void)
 	run_verify(&check);
 	boot_phase("report_run");
 	console_flush();                /* what the boot said so far, kept out of the timed part */
+	kmalloc_report();
 	return run_report(s, &boot_ctx, &check, &label) && ok;
 }

@@ -124,6 +124,24 @@ static void split_at(struct memblock_type *t, uint64_t addr)
 	}
 }
 
+void memblock_free(struct memblock *mb, uint64_t start, uint64_t end)
+{
+	struct memblock_type *t = &mb->reserved;
+	size_t i = 0;
+
+	if (start >= end)
+		return;
+	grow_if_nearly_full(mb, t);
+	split_at(t, start);
+	split_at(t, end);
+	while (i < t->count) {
+		if (t->regions[i].start >= start && t->regions[i].end <= end)
+			remove_at(t, i);
+		else
+			i++;
+	}
+}
+
 void memblock_set_node(struct memblock *mb, uint64_t start, uint64_t end, int node)
 {
 	struct memblock_type *t = &mb->memory;

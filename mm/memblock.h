@@ -68,6 +68,12 @@ struct memblock {
 void memblock_add(struct memblock *mb, uint64_t start, uint64_t end, int node);
 /* Mark [start, end) in use. Reservations may overlap; they merge. */
 void memblock_reserve(struct memblock *mb, uint64_t start, uint64_t end);
+/*
+ * No longer in use: [start, end) leaves the reservations (splitting one as
+ * needed). For memory given back late, once the mem_map exists: the page
+ * layout that verification checks follows the reservations.
+ */
+void memblock_free(struct memblock *mb, uint64_t start, uint64_t end);
 /* Give [start, end) of memory to @node (splitting regions as needed). */
 void memblock_set_node(struct memblock *mb, uint64_t start, uint64_t end, int node);
 

@@ -4,6 +4,7 @@
 #include "arch/x86_64/paging.h"
 #include "init/debug.h"
 #include "init/record.h"
+#include "mm/kmalloc.h"
 #include "mm/memblock.h"
 
 #define MEMMAP_ALIGN (2ull << 20) /* 2 MiB: one large page of the direct map per 32768 pages */
@@ -98,6 +99,7 @@ bool memmap_boot_setup(const struct numa_topology *topo)
 	}
 	boot_memblock.refuse_node = 0;
 	boot_memblock.frozen = true; /* its reservations are now the layout */
+	kmalloc_advance(KMALLOC_FROZEN); /* so kmalloc stops asking it, in the same place */
 	buddy_init(&boot_buddy, &boot_memmap);
 	return true;
 }

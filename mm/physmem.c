@@ -133,18 +133,6 @@ static void *grow_boot_table(struct memblock *mb, size_t bytes)
 	return phys_to_virt(at);
 }
 
-void *boot_memblock_zalloc(size_t bytes, int node)
-{
-	uint64_t at = memblock_alloc(&boot_memblock, bytes, 64, node, 0);
-	void *p;
-
-	if (!at)
-		return NULL;
-	p = phys_to_virt(at);
-	memset(p, 0, bytes);
-	return p;
-}
-
 void physmem_init(const struct mb2_info *info, uint64_t info_start, uint64_t info_end)
 {
 	struct fwmap_repairs repairs = { 0 };

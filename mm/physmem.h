@@ -40,7 +40,4 @@ extern struct physmem physmem;
  */
 void physmem_init(const struct mb2_info *info, uint64_t info_start, uint64_t info_end);
 
-/* @bytes of zeroed early memory on @node (NUMA_NO_NODE: any), mapped; NULL if none. */
-void *boot_memblock_zalloc(size_t bytes, int node);
-
 #endif

@@ -9,6 +9,7 @@
 #include "init/format.h"
 #include "init/params.h"
 #include "init/record.h"
+#include "mm/kmalloc.h"
 #include "mm/memblock.h"
 #include "mm/physmem.h"
 #include "smp/acpi_boot.h"
@@ -240,8 +241,7 @@ static void make_room_for_srat_mems(const struct acpi_header *srat)
 	srat_walk(srat, skip_srat_cpu, skip_srat_mem, NULL, &counted, skip_problem, NULL);
 	if (!counted.mem_entries)
 		return;
-	found.srat_mems = boot_memblock_zalloc(counted.mem_entries * sizeof(*found.srat_mems),
-					       NUMA_NO_NODE);
+	found.srat_mems = kzalloc(counted.mem_entries * sizeof(*found.srat_mems), NUMA_NO_NODE);
 	if (found.srat_mems)
 		found.srat_mem_room = counted.mem_entries;
 }
@@ -310,13 +310,16 @@ void topology_init(void)
 	in.numa_off = numa_off;
 	/* Early memory for every node's RAM ranges, as many as the map and the SRAT can make. */
 	in.range_store_cap = numa_ranges_needed(&in);
-	in.range_store = boot_memblock_zalloc(in.range_store_cap * sizeof(*in.range_store),
-					      NUMA_NO_NODE);
+	in.range_store = kzalloc(in.range_store_cap * sizeof(*in.range_store), NUMA_NO_NODE);
 	if (!in.range_store)
 		in.range_store_cap = 0;
 	numa_build(&in, &numa, report_problem, NULL);
 	note_what_is_ignored(acpi_find(&boot_acpi, "SRAT", 0) != NULL, acpi_find(&boot_acpi, "SLIT", 0) != NULL);
 	place_nodes_in_memblock();
+	/* The copy of the SRAT's ranges is read no more: given back (late, once the buddy allocator runs). */
+	kfree(found.srat_mems);
+	found.srat_mems = NULL;
+	found.srat_mem_count = found.srat_mem_room = 0;
 }
 
 static void rec_node(struct record *r, unsigned n)

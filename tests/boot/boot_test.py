@@ -13,6 +13,7 @@ from bootlib import ROOT, failure_report
 import cases_boot
 import cases_acpi
 import cases_dump
+import cases_kmalloc
 import cases_bochs
 import cases_memmap
 import cases_method
@@ -29,7 +30,7 @@ import cases_topology
 CASES = {**cases_boot.CASES, **cases_acpi.CASES, **cases_topology.CASES, **cases_memmap.CASES, **cases_faults.CASES,
          **cases_oddmem.CASES, **cases_params.CASES, **cases_strategies.CASES, **cases_timeline.CASES,
          **cases_dump.CASES, **cases_bochs.CASES, **cases_layouts.CASES, **cases_sparse.CASES,
-         **cases_steady.CASES, **cases_method.CASES}
+         **cases_steady.CASES, **cases_kmalloc.CASES, **cases_method.CASES}
 # Cases for a kernel variant of their own, registered one by one in CMakeLists.txt.
 VARIANT_CASES = {**cases_faults.VARIANT_CASES}
 

@@ -323,6 +323,25 @@ static void test_tables_grow(void)
 	reset();
 }
 
+/* A reservation given back: split where it straddles, gone where it is inside, free again. */
+static void test_free_reservation(void)
+{
+	reset();
+	memblock_add(&mb, 0, 16 * MiB, 0);
+	memblock_reserve(&mb, 1 * MiB, 4 * MiB);
+	memblock_reserve(&mb, 8 * MiB, 9 * MiB);
+	memblock_free(&mb, 2 * MiB, 3 * MiB); /* the middle of the first */
+	CHECK_EQ_U64(mb.reserved.count, 3);
+	CHECK_REGION(reserved, 0, 1 * MiB, 2 * MiB, NO);
+	CHECK_REGION(reserved, 1, 3 * MiB, 4 * MiB, NO);
+	memblock_free(&mb, 7 * MiB, 10 * MiB); /* the whole second and around it */
+	CHECK_EQ_U64(mb.reserved.count, 2);
+	CHECK(!memblock_is_reserved(&mb, 2 * MiB) && !memblock_is_reserved(&mb, 8 * MiB));
+	CHECK_EQ_U64(memblock_free_bytes(&mb, 0), 16 * MiB - 2 * MiB);
+	memblock_free(&mb, 5 * MiB, 5 * MiB); /* empty: nothing */
+	CHECK_EQ_U64(mb.reserved.count, 2);
+}
+
 /* Without a hook a full table keeps what it has and says a region was lost. */
 static void test_table_full_without_grow(void)
 {
@@ -530,5 +549,5 @@ CHECK_MAIN(CHECK_TEST(test_add_merge), CHECK_TEST(test_reserve_overlapping),
 	   CHECK_TEST(test_alloc_top_down_align_limit), CHECK_TEST(test_exhaustion),
 	   CHECK_TEST(test_node_local), CHECK_TEST(test_fallback_by_distance),
 	   CHECK_TEST(test_fallback_odd_orders), CHECK_TEST(test_set_node_splitting),
-	   CHECK_TEST(test_free_bytes_per_node), CHECK_TEST(test_tables_grow),
+	   CHECK_TEST(test_free_bytes_per_node), CHECK_TEST(test_tables_grow), CHECK_TEST(test_free_reservation),
 	   CHECK_TEST(test_table_full_without_grow), CHECK_TEST(test_random_against_reference))

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+#include "mm/kmalloc.h"
+
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/string.h"
+#include "arch/x86_64/tsc.h"
+#include "mm/memblock.h"
+#include "mm/memmap_boot.h"
+#include "mm/slab.h"
+#include "smp/percpu.h"
+#include "smp/smp.h"
+
+/* Headers of what the early stages served (mm/slab.h's layout; slab's own magics beside). */
+#define KMALLOC_MAGIC_IMAGE 0x1a4a6e00u
+#define KMALLOC_MAGIC_EARLY 0xea71b10cu
+
+/* The arena of the image stage: whole pages, first fit, reused when freed. */
+#define IMAGE_ARENA_PAGES 32
+
+static _Alignas(SLAB_PAGE_SIZE) uint8_t image_arena[IMAGE_ARENA_PAGES * SLAB_PAGE_SIZE];
+static bool image_page_used[IMAGE_ARENA_PAGES];
+
+static struct kmalloc_stats stats;
+static struct slab_allocator slab;
+
+/* Early objects freed before the switch: their pages go back when the buddy allocator can take them. */
+#define PENDING_MAX 64
+static struct slab_header *pending[PENDING_MAX];
+static unsigned pending_count;
+/* Set once every struct page is written for good (kmalloc_return_early). */
+static bool early_returnable;
+
+struct stage_ops {
+	void *(*alloc)(size_t size, int node);
+};
+
+static unsigned pages_for(size_t size)
+{
+	return (unsigned)((size + SLAB_HEADER_SIZE + SLAB_PAGE_SIZE - 1) / SLAB_PAGE_SIZE);
+}
+
+static void *with_header(void *pages, uint32_t magic, size_t size, unsigned count, int node)
+{
+	struct slab_header *h = pages;
+
+	*h = (struct slab_header){ .magic = magic, .order = count, .size = size, .node = (int16_t)node };
+	return (uint8_t *)pages + SLAB_HEADER_SIZE;
+}
+
+static void *image_alloc(size_t size, int node)
+{
+	unsigned count = pages_for(size);
+
+	(void)node;
+	for (unsigned i = 0; i + count <= IMAGE_ARENA_PAGES; i++) {
+		unsigned j = 0;
+
+		while (j < count && !image_page_used[i + j])
+			j++;
+		if (j < count) {
+			i += j;
+			continue;
+		}
+		for (j = 0; j < count; j++)
+			image_page_used[i + j] = true;
+		stats.image_bytes_used += (uint64_t)count * SLAB_PAGE_SIZE;
+		return with_header(image_arena + (size_t)i * SLAB_PAGE_SIZE, KMALLOC_MAGIC_IMAGE, size, count, 0);
+	}
+	return NULL;
+}
+
+static void image_free(struct slab_header *h)
+{
+	unsigned first = (unsigned)(((uint8_t *)h - image_arena) / SLAB_PAGE_SIZE);
+
+	for (unsigned j = 0; j < h->order; j++)
+		image_page_used[first + j] = false;
+	stats.image_bytes_used -= (uint64_t)h->order * SLAB_PAGE_SIZE;
+	h->magic = 0;
+}
+
+static void *memblock_stage_alloc(size_t size, int node)
+{
+	unsigned count = pages_for(size);
+	int got = NUMA_NO_NODE;
+	uint64_t phys = memblock_alloc_on(&boot_memblock, (uint64_t)count * SLAB_PAGE_SIZE, SLAB_PAGE_SIZE,
+					  node, 0, &got);
+
+	return phys ? with_header(phys_to_virt(phys), KMALLOC_MAGIC_EARLY, size, count, got) : NULL;
+}
+
+static void *slab_stage_alloc(size_t size, int node)
+{
+	void *p = slab_alloc(&slab, size, node);
+
+	if (p && !stats.first_slab_ns)
+		stats.first_slab_ns = time_ns();
+	return p;
+}
+
+static const struct stage_ops stages[KMALLOC_STAGES] = {
+	[KMALLOC_IMAGE] = { image_alloc },
+	[KMALLOC_MEMBLOCK] = { memblock_stage_alloc },
+	[KMALLOC_FROZEN] = { image_alloc }, /* memblock's reservations are the mem_map's layout now */
+	[KMALLOC_SLAB] = { slab_stage_alloc },
+};
+
+static enum kmalloc_stage stage = KMALLOC_IMAGE;
+static const struct stage_ops *current = &stages[KMALLOC_IMAGE];
+
+void *kmalloc(size_t size, int node)
+{
+	enum kmalloc_stage served_by = stage;
+	void *p = current->alloc(size, node);
+
+	if (!p) {
+		stats.failures++;
+		return NULL;
+	}
+	__atomic_add_fetch(&stats.served[served_by], 1, __ATOMIC_RELAXED);
+	return p;
+}
+
+void *kzalloc(size_t size, int node)
+{
+	void *p = kmalloc(size, node);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+/*
+ * Free_bootmem_late: the pages of an early object become free struct pages
+ * handed to the buddy allocator, and memblock forgets the reservation, so
+ * the mem_map and the layout it was written from agree.
+ */
+static void give_back_early(struct slab_header *h)
+{
+	uint64_t start = virt_to_phys(h) >> PAGE_SHIFT, end = start + h->order;
+
+	memblock_free(&boot_memblock, start << PAGE_SHIFT, end << PAGE_SHIFT);
+	for (uint64_t pfn = start; pfn < end; pfn++) {
+		struct page *p = pfn_to_page(&boot_memmap, pfn);
+		int node = page_node(p);
+
+		*p = memmap_initial_page(node, zone_of_pfn(pfn), RUN_FREE);
+		p->init_gen = boot_memmap.generation;
+		list_init(&p->lru);
+	}
+	for (uint64_t pfn = start; pfn < end;) { /* one call per zone */
+		uint64_t stop = zone_end_pfn(pfn) < end ? zone_end_pfn(pfn) : end;
+
+		free_range_to_buddy(&boot_buddy, page_node(pfn_to_page(&boot_memmap, pfn)), pfn, stop);
+		pfn = stop;
+	}
+	stats.returned_late_bytes += (end - start) << PAGE_SHIFT;
+}
+
+void kfree(void *p)
+{
+	struct slab_header *h = slab_header_of(p);
+
+	if (!p)
+		return;
+	if (h->magic == KMALLOC_MAGIC_IMAGE && (uint8_t *)p == (uint8_t *)h + SLAB_HEADER_SIZE) {
+		image_free(h);
+	} else if (h->magic == KMALLOC_MAGIC_EARLY && (uint8_t *)p == (uint8_t *)h + SLAB_HEADER_SIZE) {
+		if (early_returnable)
+			give_back_early(h);
+		else if (pending_count < PENDING_MAX)
+			pending[pending_count++] = h; /* memblock never frees: it waits for the whole mem_map */
+	} else if (stage == KMALLOC_SLAB) {
+		slab_free(&slab, p);
+	}
+}
+
+/* ---- the slab stage's pages: the buddy allocator's ---- */
+
+static void *buddy_pages_alloc(void *cookie, int node, unsigned order)
+{
+	struct page *p = alloc_pages(&boot_buddy, node, order);
+
+	(void)cookie;
+	return p ? phys_to_virt(page_to_pfn(&boot_memmap, p) << PAGE_SHIFT) : NULL;
+}
+
+static void buddy_pages_free(void *cookie, void *pages, unsigned order)
+{
+	(void)cookie;
+	free_pages(&boot_buddy, pfn_to_page(&boot_memmap, virt_to_phys(pages) >> PAGE_SHIFT), order);
+}
+
+static int buddy_pages_node(void *cookie, const void *pages)
+{
+	(void)cookie;
+	return page_node(pfn_to_page(&boot_memmap, virt_to_phys(pages) >> PAGE_SHIFT));
+}
+
+static unsigned slab_this_cpu(void *cookie)
+{
+	(void)cookie;
+	return smp_processor_id();
+}
+
+static int slab_cpu_node(void *cookie, unsigned cpu)
+{
+	(void)cookie;
+	return cpu_node(cpu);
+}
+
+static const struct slab_ops buddy_slab_ops = {
+	.pages_alloc = buddy_pages_alloc, .pages_free = buddy_pages_free, .pages_node = buddy_pages_node,
+	.this_cpu = slab_this_cpu, .cpu_node = slab_cpu_node,
+};
+
+static bool start_slab(void)
+{
+	static struct slab_cpu_cache caches[MAX_CPUS];
+
+	slab_init(&slab, &buddy_slab_ops, boot_memmap.node_count, caches, MAX_CPUS);
+	return true;
+}
+
+void kmalloc_return_early(void)
+{
+	if (stage != KMALLOC_SLAB)
+		return;
+	early_returnable = true;
+	while (pending_count)
+		give_back_early(pending[--pending_count]);
+}
+
+void kmalloc_advance(enum kmalloc_stage next)
+{
+	if (next <= stage || next >= KMALLOC_STAGES)
+		return;
+	if (next == KMALLOC_SLAB && !start_slab())
+		return;
+	stats.stage_ns[next] = time_ns();
+	stage = next;
+	current = &stages[next]; /* the one switch: every caller's next kmalloc goes here */
+}
+
+enum kmalloc_stage kmalloc_stage(void)
+{
+	return stage;
+}
+
+const struct kmalloc_stats *kmalloc_stats(void)
+{
+	return &stats;
+}
