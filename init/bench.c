@@ -7,6 +7,7 @@
 #include "init/late_node.h"
 #include "init/span.h"
 #include "init/steady.h"
+#include "mm/memmap.h"
 #include "smp/percpu.h"
 
 #define MAX_STRATEGIES 8
@@ -112,9 +113,82 @@ static void report_bench(const struct strategy_times *t, unsigned rounds, uint64
 	record_end(&r);
 }
 
+/*
+ * The per-page methods, each run by bsp (one CPU writes the whole mem_map,
+ * so the figure is the loop's own, beside the one-CPU fill) in every round,
+ * the order swapped each round; each run verified and digested like the
+ * strategies' runs.
+ */
+struct method_times {
+	uint64_t done[STRATEGY_ROUNDS_MAX];
+};
+
+static bool run_methods(struct strategy_ctx *ctx, const struct strategy *bsp, unsigned round,
+			unsigned *run, uint64_t digest, struct method_times *mt)
+{
+	const enum memmap_method configured = ctx->mm->method;
+	bool ok = true;
+	uint64_t d;
+
+	for (unsigned slot = 0; slot < MEMMAP_METHODS; slot++) {
+		/* No round: the strategies' statistics leave these runs out. */
+		const struct run_label label = { .run = (*run)++, .round = -1, .method_run = true };
+		enum memmap_method m = (enum memmap_method)((slot + round) % MEMMAP_METHODS);
+
+		ctx->mm->method = m;
+		memmap_run_start(bsp, ctx);
+		ok &= memmap_run_finish(bsp, ctx);
+		mt[m].done[round] = ctx->done_ns - ctx->start_ns;
+		ok &= memmap_run_check(bsp, ctx, &label, &d);
+		if (d != digest) {
+			record_errorf("bench", "boot fails", "memmap.method=%s round %u left digest %016llx, not %016llx",
+				      memmap_method_names[m], round, (unsigned long long)d,
+				      (unsigned long long)digest);
+			ok = false;
+		}
+	}
+	ctx->mm->method = configured;
+	return ok;
+}
+
+/* One @bench_method: a method's rounds against the one-CPU fill of the same boot. */
+static void report_method(const struct memmap *mm, enum memmap_method m, const struct method_times *mt,
+			  unsigned rounds, uint64_t bytes, uint64_t total_pages, const struct fill_limit *fl)
+{
+	uint64_t done[STRATEGY_ROUNDS_MAX];
+	struct record r;
+
+	for (unsigned i = 0; i < rounds; i++)
+		done[i] = mt->done[i];
+	sort_u64(done, rounds);
+	record_begin(&r, "bench_method");
+	rec_str(&r, "method", memmap_method_names[m]);
+	if (m == MEMMAP_TEMPLATE)
+		rec_str(&r, "stores", template_store_names[mm->template_store]);
+	else
+		rec_str(&r, "stores", mm->streaming ? "movnti" : "plain");
+	rec_bool(&r, "default", m == mm->method);
+	rec_str(&r, "strategy", "bsp");
+	rec_u64(&r, "rounds", rounds);
+	rec_u64(&r, "done_ns_min", done[0]);
+	rec_u64(&r, "done_ns_median", done[rounds / 2]);
+	rec_u64(&r, "done_ns_max", done[rounds - 1]);
+	rec_milli(&r, "ns_per_page_min", total_pages ? done[0] * 1000 / total_pages : 0);
+	rec_milli(&r, "ns_per_page_median", total_pages ? done[rounds / 2] * 1000 / total_pages : 0);
+	rec_milli(&r, "ns_per_page_max", total_pages ? done[rounds - 1] * 1000 / total_pages : 0);
+	rec_milli(&r, "fill_1cpu_gbps", fl->one_median);
+	rec_milli(&r, "fill_1cpu_gbps_best", fl->one_best);
+	rec_milli(&r, "efficiency", fl->one_median ? gbps_milli(bytes, done[rounds / 2]) * 1000 / fl->one_median : 0);
+	rec_milli(&r, "efficiency_best", fl->one_best ? gbps_milli(bytes, done[0]) * 1000 / fl->one_best : 0);
+	rec_u64(&r, "mem_map_bytes", bytes);
+	record_end(&r);
+}
+
 bool bench_run(struct strategy_ctx *ctx)
 {
 	static struct strategy_times times[MAX_STRATEGIES];
+	static struct method_times method_times[MEMMAP_METHODS];
+	const struct strategy *bsp = strategy_find("bsp");
 	unsigned nr = 0, rounds = strategy_rounds(), run = 0;
 	uint64_t fill1[STRATEGY_ROUNDS_MAX] = { 0 }, fill_all[STRATEGY_ROUNDS_MAX] = { 0 };
 	uint64_t digest = 0, d, bytes, total_pages = 0;
@@ -168,6 +242,8 @@ bool bench_run(struct strategy_ctx *ctx)
 				ok = false;
 			}
 		}
+		if (bsp)
+			ok &= run_methods(ctx, bsp, round, &run, digest, method_times);
 	}
 	/*
 	 * One more run each, outside the timed rounds, for the thread's claims:
@@ -198,5 +274,7 @@ bool bench_run(struct strategy_ctx *ctx)
 				  .one_best = fill1[rounds - 1], .all_best = fill_all[rounds - 1] };
 	for (unsigned i = 0; i < nr; i++)
 		report_bench(&times[i], rounds, bytes, total_pages, &fl);
+	for (unsigned m = 0; bsp && m < MEMMAP_METHODS; m++)
+		report_method(ctx->mm, (enum memmap_method)m, &method_times[m], rounds, bytes, total_pages, &fl);
 	return ok;
 }

@@ -11,7 +11,9 @@
  * generation into every struct page, so its verification (untimed) proves
  * it wrote every page; each must leave the same digest. Then one @bench
  * per strategy: min, median and max of its warm runs, beside the fill's
- * median and best.
+ * median and best. Each round also runs bsp once per per-page method
+ * (memmap.method), the order swapped each round, each verified with the
+ * same digest; one @bench_method per method against the one-CPU fill.
  */
 #ifndef MEMINIT_INIT_BENCH_H
 #define MEMINIT_INIT_BENCH_H

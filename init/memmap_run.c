@@ -32,6 +32,10 @@ PARAM_ENUM("verify", verify_mode, verify_mode_names,
 
 PARAM_BOOL("memmap.streaming", boot_memmap.streaming,
 	   "write struct pages with non-temporal stores (default on)");
+PARAM_ENUM("memmap.method", boot_memmap.method, memmap_method_names,
+	   "per-page loop: store each field, or copy the run's template page (default fields)");
+PARAM_ENUM("memmap.template_store", boot_memmap.template_store, template_store_names,
+	   "stores of memmap.method=template: 8-byte, 8-byte non-temporal, 16-byte, 16-byte non-temporal (default movntdq)");
 
 #define NO_PFN UINT64_MAX
 static uint64_t corrupt_pfn = NO_PFN;
@@ -153,6 +157,8 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	rec_u64(&r, "verify_ns", verify_ns);
 	rec_u64(&r, "ns_per_page", v->total_pages ? (ctx->done_ns - ctx->start_ns) / v->total_pages : 0);
 	rec_bool(&r, "streaming", boot_memmap.streaming);
+	rec_str(&r, "method", memmap_method_names[ctx->mm->method]); /* benchmark mode runs each */
+	rec_str(&r, "template_store", template_store_names[ctx->mm->template_store]);
 	rec_str(&r, "model", numa_model_on() ? "slit" : "off");
 	rec_u64(&r, "cpus", ctx->parallel_cpus);
 	rec_u64(&r, "cpu_ns", ctx->cpu_ns);
@@ -166,6 +172,8 @@ static void report_result(const struct strategy *s, const struct strategy_ctx *c
 	rec_bool(&r, "cold", label->cold);
 	if (label->steady)
 		rec_bool(&r, "steady", true);
+	if (label->method_run)
+		rec_bool(&r, "method_run", true);
 	if (label->round >= 0)
 		rec_i64(&r, "round", label->round);
 	record_end(&r);

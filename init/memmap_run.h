@@ -19,6 +19,7 @@ struct run_label {
 	int round;
 	bool cold;
 	bool steady; /* a run of benchmark mode's steady workload, outside the timed rounds */
+	bool method_run; /* benchmark mode's bsp run of one per-page method (memmap.method), beside the rounds' */
 };
 
 struct smp_wake_work;

@@ -444,6 +444,23 @@ void __memmap_fill(struct page *first, uint64_t n, const struct page *tmpl, bool
 	}
 }
 
+const char *const memmap_method_names[MEMMAP_METHODS] = {
+	[MEMMAP_FIELDS] = "fields", [MEMMAP_TEMPLATE] = "template",
+};
+const char *const template_store_names[TEMPLATE_STORES] = {
+	[TEMPLATE_PLAIN] = "plain", [TEMPLATE_MOVNTI] = "movnti",
+	[TEMPLATE_SSE] = "sse", [TEMPLATE_MOVNTDQ] = "movntdq",
+};
+
+void memmap_fill_pages(const struct memmap *mm, struct page *first, uint64_t n,
+		       const struct page *tmpl)
+{
+	if (mm->method == MEMMAP_TEMPLATE)
+		__memmap_fill_template(first, n, tmpl, mm->template_store);
+	else
+		__memmap_fill(first, n, tmpl, mm->streaming);
+}
+
 /* Pages from @pfn (present) up to @end whose struct pages are one array. */
 static uint64_t contiguous_pages(const struct memmap *mm, uint64_t pfn, uint64_t end)
 {
@@ -462,7 +479,7 @@ static void fill_present(const struct memmap *mm, uint64_t start_pfn, uint64_t e
 	while (start_pfn < end_pfn) {
 		uint64_t n = contiguous_pages(mm, start_pfn, end_pfn);
 
-		__memmap_fill(pfn_to_page(mm, start_pfn), n, tmpl, mm->streaming);
+		memmap_fill_pages(mm, pfn_to_page(mm, start_pfn), n, tmpl);
 		start_pfn += n;
 	}
 }

@@ -17,7 +17,9 @@
  * page:
  *   memmap_init_range(mm, node, start, end)    one node's pfn range, any CPU
  *     -> runs of one kind (hole / reserved / free RAM) and one zone
- *       -> __memmap_fill()                     the kernel's only per-page loop
+ *       -> memmap_fill_pages()                 memmap.method picks the loop:
+ *         -> __memmap_fill()                   fields: each field stored on its own
+ *         -> __memmap_fill_template()          template: the run's page copied, lru patched
  * Every strategy calls memmap_init_range(); only who calls it, on which
  * range and when, differs. So every strategy writes the same bytes.
  *
@@ -33,6 +35,7 @@
 #include <stdint.h>
 
 #include "mm/memblock.h"
+#include "mm/memmap_template.h"
 #include "mm/page.h"
 #include "smp/numa.h"
 
@@ -70,7 +73,9 @@ struct memmap {
 	/* The layout the pages are written from: RAM per node, and what is reserved. */
 	const struct numa_topology *topo;
 	const struct memblock *mb;
-	bool streaming;          /* non-temporal stores in __memmap_fill */
+	bool streaming;          /* non-temporal stores in __memmap_fill (method fields) */
+	enum memmap_method method;          /* fields: __memmap_fill; template: __memmap_fill_template */
+	enum template_store template_store; /* the stores of method template */
 	/*
 	 * Stamped into every struct page written (init_gen): each run of a
 	 * strategy sets a new one, so a page the run never wrote keeps an old
@@ -198,6 +203,18 @@ void memmap_init_range(const struct memmap *mm, int node, uint64_t start_pfn, ui
  * when @streaming (followed by a fence).
  */
 void __memmap_fill(struct page *first, uint64_t n, const struct page *tmpl, bool streaming);
+
+/*
+ * memmap_fill_pages - @n struct pages from @first, each @tmpl with its lru
+ * self-linked, by @mm's method (and its stores): the one place that picks
+ * the per-page loop. Every method writes the same bytes.
+ */
+void memmap_fill_pages(const struct memmap *mm, struct page *first, uint64_t n,
+		       const struct page *tmpl);
+
+/* The names of memmap.method and memmap.template_store, indexed by value. */
+extern const char *const memmap_method_names[MEMMAP_METHODS];
+extern const char *const template_store_names[TEMPLATE_STORES];
 
 /*
  * memmap_fill_raw - stream the bytes of [start_pfn, end_pfn)'s struct pages

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * selftest=memmap_speed: what one struct page costs to write with the
- * kernel's own loop (__memmap_fill, plain and streaming stores) next to a
- * plain memset of the same bytes, in the same boot, on the same memory,
- * alternating the three so host noise hits them alike. Prints one @fill
+ * kernel's own loops (__memmap_fill, plain and streaming stores, and
+ * __memmap_fill_template with each memmap.template_store) next to a plain
+ * memset of the same bytes, in the same boot, on the same memory,
+ * alternating them all so host noise hits them alike. Prints one @fill
  * record per variant; the @test record checks only that the loop wrote
  * what it should.
  */
@@ -19,10 +20,16 @@
 #define SCRATCH_BLOCKS 8 /* of MAX_ORDER: 8 x 4 MiB = 512 Ki struct pages */
 #define ROUNDS 5
 
-enum fill_variant { FILL_MEMSET, FILL_LOOP, FILL_LOOP_STREAMING, FILL_VARIANTS };
+/* The template variants follow in enum template_store's order. */
+enum fill_variant { FILL_MEMSET, FILL_LOOP, FILL_LOOP_STREAMING, FILL_TEMPLATE,
+		    FILL_VARIANTS = FILL_TEMPLATE + TEMPLATE_STORES };
 
 static const char *const variant_names[FILL_VARIANTS] = {
 	"memset", "memmap_fill", "memmap_fill_streaming",
+	[FILL_TEMPLATE + TEMPLATE_PLAIN] = "template_plain",
+	[FILL_TEMPLATE + TEMPLATE_MOVNTI] = "template_movnti",
+	[FILL_TEMPLATE + TEMPLATE_SSE] = "template_sse",
+	[FILL_TEMPLATE + TEMPLATE_MOVNTDQ] = "template_movntdq",
 };
 
 struct scratch {
@@ -47,6 +54,9 @@ static uint64_t fill_once(const struct scratch *s, enum fill_variant v, const st
 
 		if (v == FILL_MEMSET)
 			memset(arr, 0, s->pages_per_block * sizeof(struct page));
+		else if (v >= FILL_TEMPLATE)
+			__memmap_fill_template(arr, s->pages_per_block, tmpl,
+					       (enum template_store)(v - FILL_TEMPLATE));
 		else
 			__memmap_fill(arr, s->pages_per_block, tmpl, v == FILL_LOOP_STREAMING);
 	}

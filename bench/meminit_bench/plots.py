@@ -207,6 +207,29 @@ def ns_per_page(out_dir, case):
         'light red, for the whole machine.'), paths, case['case'])
 
 
+METHOD_COLOURS = {'fields': '#1f5fa8', 'template': '#2ca02c'}
+
+
+def methods(out_dir, case):
+    """ns per page of each per-page method (memmap.method), min-max whiskers, beside the one-CPU fill."""
+    bars, errors = [], []
+    for method in S.methods_of(case):
+        low, mid, high, _ = S.method_range(case, method)
+        stores = S.method_bench(case, method).get('stores')
+        errors.append((len(bars), low, high))
+        bars.append((f'{method}\n({stores})', mid, METHOD_COLOURS.get(method, EXTRA_COLOURS[0]), fmt(mid)))
+    if not bars:
+        return None
+    fill = S.method_fill_ns_per_page(case, S.methods_of(case)[0])
+    lines = [(fill, f'one-CPU fill {fmt(fill)}')] if fill else []
+    title = f'{case["case"]}: ns per page of each per-page method, bsp in benchmark mode; lower is better'
+    paths = bar_chart(out_dir, f'methods-{case["case"]}', title, 'ns per page', bars, lines, errors, width=800)
+    return graph(f'methods-{case["case"]}', f'{case["case"]}: per-page methods (memmap.method)', (
+        'One CPU writing the whole mem_map with each method, host-warm: the bar is the median of the boots\' '
+        'medians, the whisker the fastest and slowest round; the dashed line is the one-CPU fill of the same '
+        'boots. Under emulation the ranking may differ from hardware.'), paths, case['case'])
+
+
 # Lines: x against y, one line per series, each labelled at its right end.
 
 def line_chart(out_dir, name, title, xlabel, ylabel, series, xtics=None, allow_log=True):
@@ -385,7 +408,7 @@ def plot_all(summary, out_dir):
             continue  # its boots' outcomes already say why
         if case['linux'] and not S.linux_ok(case):
             notes.append(f'{case["case"]}: Linux reference {S.linux_status(case)}; left out of its graphs')
-        for draw in (comparison, ns_per_page, steady_free):
+        for draw in (comparison, ns_per_page, steady_free, methods):
             attempt(f'{case["case"]} {draw.__name__}', per_case, draw, out_dir, case)
         for strategy in S.strategies_of(case):
             attempt(f'{case["case"]} {strategy} timeline', case_timeline, out_dir, case, strategy)

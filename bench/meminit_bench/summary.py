@@ -7,7 +7,8 @@ summary["cases"][case] holds one machine's figures, each from its host-warm
 boots only (run "host_memory" prealloc or warm; bench/meminit_bench/hostmem.py):
     "all":   the strategy=all boots merged: {"boot" (the first), "bench": {strategy:
              @bench whose done/usable median is the median of the boots' medians and
-             whose min/max are the boots' extremes, "boots": how many}, "runs":
+             whose min/max are the boots' extremes, "boots": how many}, "methods":
+             {memmap.method: @bench_method merged the same way (ns_per_page_*)}, "runs":
              {strategy: [@result of every warm round of every boot]}, "steady" and
              "late_node": {strategy: [@steady or @late_node of every boot that ran it]}, "cold": the
              first boot's cold first run or None, "topology", "boots": N} or None
@@ -44,6 +45,7 @@ NEEDED = {
     'result': ('strategy', 'start_ns', 'done_ns', 'usable_ns', 'total_pages'),
     'span': ('cpu', 'what', 'start_ns', 'end_ns'),
     'topology': ('cpus',),
+    'bench_method': ('method', 'ns_per_page_min', 'ns_per_page_median', 'ns_per_page_max'),
 }
 
 
@@ -140,7 +142,8 @@ def all_boot(boot_id, run, records):
     steady = {r['strategy']: r for r in of_type(records, 'steady')}
     late = {r['strategy']: r for r in of_type(records, 'late_node')}
     return {'boot': boot_id, 'run': run, 'bench': benches, 'runs': runs, 'cold': cold,
-            'topology': topo[0] if topo else None, 'steady': steady, 'late_node': late}
+            'topology': topo[0] if topo else None, 'steady': steady, 'late_node': late,
+            'methods': {m['method']: m for m in of_type(records, 'bench_method')}}
 
 
 def plain_boot(boot_id, run, records):
@@ -176,6 +179,24 @@ def merge_bench(benches):
     return merged
 
 
+def merge_method(records):
+    """@bench_method records of one per-page method from several boots as one:
+    the median of the boots' medians (between the lowest and highest of them),
+    the extremes of the rounds, the median efficiency and the best."""
+    merged = dict(records[0])
+    medians = [r['ns_per_page_median'] for r in records]
+    merged['ns_per_page_median'] = median(medians)
+    merged['ns_per_page_boots_min'], merged['ns_per_page_boots_max'] = min(medians), max(medians)
+    merged['ns_per_page_min'] = min(r['ns_per_page_min'] for r in records)
+    merged['ns_per_page_max'] = max(r['ns_per_page_max'] for r in records)
+    for key, pick in (('efficiency', median), ('fill_1cpu_gbps', median), ('efficiency_best', max)):
+        values = [r[key] for r in records if isinstance(r.get(key), (int, float))]
+        if values:
+            merged[key] = pick(values)
+    merged['boots'] = len(records)
+    return merged
+
+
 def merge_all(boots):
     if not boots:
         return None
@@ -185,9 +206,11 @@ def merge_all(boots):
     runs = {s: [r for b in boots for r in b['runs'].get(s, [])] for s in names}
     steady = {s: [b['steady'][s] for b in boots if s in b.get('steady', {})] for s in names}
     late = {s: [b['late_node'][s] for b in boots if s in b.get('late_node', {})] for s in names}
+    method_names = list(dict.fromkeys(m for b in boots for m in b.get('methods', {})))
+    methods = {m: merge_method([b['methods'][m] for b in boots if m in b.get('methods', {})]) for m in method_names}
     return {'boot': first['boot'], 'bench': bench, 'runs': runs, 'steady': steady, 'late_node': late,
             'cold': first['cold'],
-            'topology': first['topology'], 'boots': len(boots),
+            'topology': first['topology'], 'boots': len(boots), 'methods': methods,
             'host_memory': sorted({host_memory_of(b['run']) for b in boots})}
 
 
@@ -390,6 +413,41 @@ def beats(a, b):
     """True when range a = (min, median, max, ...) lies wholly below range b:
     a lead inside either's spread is no lead."""
     return a is not None and b is not None and a[2] < b[0]
+
+
+def methods_of(case):
+    """The per-page methods benchmark mode measured (memmap.method), in the kernel's order."""
+    return list(case['all'].get('methods', {})) if case['all'] else []
+
+
+def method_bench(case, method):
+    return case['all']['methods'].get(method) if case['all'] else None
+
+
+def method_range(case, method):
+    """(min, median, max, boots) of the method's ns per page: the rounds' extremes
+    around the median of the boots' medians, or None."""
+    rec = method_bench(case, method)
+    if not rec:
+        return None
+    return rec['ns_per_page_min'], rec['ns_per_page_median'], rec['ns_per_page_max'], rec.get('boots', 1)
+
+
+def method_fill_ns_per_page(case, method):
+    """The one-CPU fill of the same boots, as ns per page (the method's limit)."""
+    rec, pages = method_bench(case, method), total_pages(case)
+    fill = fill_limit_ns(rec, 'fill_1cpu_gbps') if rec else None
+    return fill / pages if fill and pages else None
+
+
+def method_winner(case):
+    """The per-page method whose slowest round beats every other method's fastest
+    (a lead inside the rounds' spread is no lead), or None."""
+    names = methods_of(case)
+    for m in names:
+        if len(names) > 1 and all(beats(method_range(case, m), method_range(case, o)) for o in names if o != m):
+            return m
+    return None
 
 
 def linux_range(case):

@@ -85,6 +85,35 @@ class CapturedLogs(unittest.TestCase):
         self.assertEqual(plain['result']['model'], 'slit')
 
 
+def method_record(method, low, mid, high, **more):
+    return {'method': method, 'ns_per_page_min': low, 'ns_per_page_median': mid, 'ns_per_page_max': high, **more}
+
+
+class PerPageMethods(unittest.TestCase):
+    """@bench_method merged over boots, and a winner only beyond the rounds' spread."""
+
+    def test_merge_takes_the_median_of_medians_and_the_extremes(self):
+        merged = S.merge_method([method_record('template', 9, 12, 20, efficiency=0.8),
+                                 method_record('template', 8, 11, 15, efficiency=0.9),
+                                 method_record('template', 10, 14, 16, efficiency=1.0)])
+        self.assertEqual((merged['ns_per_page_min'], merged['ns_per_page_median'], merged['ns_per_page_max']),
+                         (8, 12, 20))
+        self.assertEqual((merged['ns_per_page_boots_min'], merged['ns_per_page_boots_max']), (11, 14))
+        self.assertEqual(merged['efficiency'], 0.9)
+        self.assertEqual(merged['boots'], 3)
+
+    def test_winner_only_beyond_the_spread(self):
+        def case(fields, template):
+            return {'all': {'methods': {'fields': method_record('fields', *fields),
+                                        'template': method_record('template', *template)}}}
+        self.assertEqual(S.method_winner(case((10, 11, 12), (13, 14, 15))), 'fields')
+        self.assertEqual(S.method_winner(case((13, 14, 15), (10, 11, 12))), 'template')
+        # A lead of the medians inside the other's rounds is no lead.
+        self.assertIsNone(S.method_winner(case((10, 11, 14), (13, 14, 15))))
+        self.assertIsNone(S.method_winner({'all': {'methods': {'fields': method_record('fields', 1, 2, 3)}}}))
+        self.assertIsNone(S.method_winner({'all': None}))
+
+
 class SampleRun(unittest.TestCase):
     """The real results.jsonl of a small compare run."""
 

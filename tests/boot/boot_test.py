@@ -17,6 +17,7 @@ import cases_kmalloc
 import cases_bochs
 import cases_memmap
 import cases_ondemand
+import cases_method
 import cases_faults
 import cases_layouts
 import cases_oddmem
@@ -32,7 +33,7 @@ CASES = {**cases_boot.CASES, **cases_acpi.CASES, **cases_topology.CASES, **cases
          **cases_oddmem.CASES, **cases_params.CASES, **cases_strategies.CASES, **cases_timeline.CASES,
          **cases_dump.CASES, **cases_bochs.CASES, **cases_layouts.CASES, **cases_sparse.CASES,
          **cases_steady.CASES, **cases_kmalloc.CASES, **cases_ondemand.CASES,
-         **cases_overlap.CASES}
+         **cases_overlap.CASES, **cases_method.CASES}
 # Cases for a kernel variant of their own, registered one by one in CMakeLists.txt.
 VARIANT_CASES = {**cases_faults.VARIANT_CASES}
 

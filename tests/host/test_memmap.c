@@ -5,7 +5,8 @@
  * splits into (checked against a page-by-page reference built from the
  * layout), and initialization: every page is memmap_initial_page() of its
  * run, whatever the order and the size of the pieces it is written in, and
- * with or without streaming stores.
+ * with or without streaming stores, with either per-page method
+ * (memmap.method) and each of the template method's store kinds.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -571,10 +572,100 @@ static void test_fill_edges(void)
 	}
 }
 
+/*
+ * Random pieces of every node's span, in random order, each written by the
+ * template method with a random store kind: the same bytes as the field
+ * stores writing every span whole.
+ */
+static void test_template_same_bytes(void)
+{
+	struct fixture *f = standard_layout();
+	struct snapshot fields;
+	enum { CHUNKS_MAX = MAX_NODES * 40 };
+	static struct chunk chunks[CHUNKS_MAX];
+
+	f->mm.method = MEMMAP_FIELDS;
+	fx_init_all(f);
+	snap_take(f, &fields);
+	for (unsigned store = 0; store < TEMPLATE_STORES; store++) {
+		fx_garbage(f);
+		f->mm.method = MEMMAP_TEMPLATE;
+		f->mm.template_store = (enum template_store)store;
+		fx_init_all(f);
+		CHECK(snap_same(f, &fields));
+	}
+	for (unsigned trial = 0; trial < 16; trial++) {
+		unsigned nchunks = 0;
+
+		fx_garbage(f);
+		for (unsigned n = 0; n < f->mm.node_count; n++) {
+			const struct node_memmap *nm = &f->mm.nodes[n];
+			uint64_t at = nm->start_pfn;
+
+			while (at < nm->end_pfn) { /* pieces of 1 page to a few thousand, some odd */
+				uint64_t len = rnd(4) ? 1 + rnd(3000) : 1 + rnd(3);
+				bool last_slot = nchunks + 1 == CHUNKS_MAX; /* then it takes the rest */
+				uint64_t e = at + len < nm->end_pfn && !last_slot ? at + len : nm->end_pfn;
+
+				chunks[nchunks++] = (struct chunk){ n, at, e };
+				at = e;
+			}
+		}
+		shuffle_chunks(chunks, nchunks);
+		for (unsigned i = 0; i < nchunks; i++) {
+			f->mm.method = rnd(2) ? MEMMAP_TEMPLATE : MEMMAP_FIELDS;
+			f->mm.template_store = (enum template_store)rnd(TEMPLATE_STORES);
+			memmap_init_range(&f->mm, (int)chunks[i].node, chunks[i].start, chunks[i].end);
+		}
+		CHECK(snap_same(f, &fields));
+	}
+	snap_free(&fields);
+	fx_free(f);
+}
+
+/*
+ * The template loop against the field loop on the same memory, for random
+ * templates (any node, zone, kind, field values), counts and offsets (an
+ * array 8 bytes off 16 takes the 16-byte kinds' fallback): the same bytes,
+ * and nothing outside the pages.
+ */
+static void test_template_fill_random(void)
+{
+	enum { SLOTS = 40 };
+	static uint8_t mem[SLOTS * sizeof(struct page) + 64] __attribute__((aligned(64)));
+	static uint8_t want[sizeof(mem)];
+
+	for (unsigned trial = 0; trial < 2000; trial++) {
+		struct page tmpl = memmap_initial_page((int)rnd(MAX_NODES), (enum zone_type)rnd(MAX_NR_ZONES),
+						       (enum page_run_kind)rnd(3));
+		unsigned offset = rnd(2) ? 0 : 8 * (unsigned)rnd(8); /* bytes past a 64-byte boundary */
+		struct page *first = (struct page *)(void *)(mem + offset);
+		uint64_t n = rnd(8) ? rnd(SLOTS) : 0;
+		enum template_store store = (enum template_store)rnd(TEMPLATE_STORES);
+
+		tmpl.private = xorshift64();
+		tmpl.mapping = xorshift64();
+		tmpl.index = xorshift64();
+		tmpl.init_gen = xorshift64();
+		memset(mem, GARBAGE, sizeof(mem));
+		__memmap_fill(first, n, &tmpl, rnd(2));
+		memcpy(want, mem, sizeof(mem));
+		memset(mem, GARBAGE, sizeof(mem));
+		__memmap_fill_template(first, n, &tmpl, store);
+		CHECK(memcmp(mem, want, sizeof(mem)) == 0);
+		for (uint64_t i = 0; i < n; i++)
+			CHECK(first[i].lru.next == &first[i].lru && first[i].init_gen == tmpl.init_gen);
+		CHECK_EQ_U64(mem[offset + n * sizeof(struct page)], GARBAGE);
+		if (offset)
+			CHECK_EQ_U64(mem[offset - 1], GARBAGE);
+	}
+}
+
 CHECK_MAIN(CHECK_TEST(test_section_shift), CHECK_TEST(test_node_bytes),
 	   CHECK_TEST(test_pfn_to_page_round_trip), CHECK_TEST(test_runs),
 	   CHECK_TEST(test_initial_page_states), CHECK_TEST(test_init_writes_initial_pages),
 	   CHECK_TEST(test_thousand_ranges), CHECK_TEST(test_sparse_absent_sections),
 	   CHECK_TEST(test_sparse_pieces),
 	   CHECK_TEST(test_streaming_same_bytes), CHECK_TEST(test_chunked_random_order),
-	   CHECK_TEST(test_fill_edges))
+	   CHECK_TEST(test_fill_edges), CHECK_TEST(test_template_same_bytes),
+	   CHECK_TEST(test_template_fill_random))
