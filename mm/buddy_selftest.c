@@ -141,23 +141,23 @@ static void report_speed(struct speed *s)
 
 static bool test_alloc_speed(char *detail, size_t len)
 {
-	static struct speed speeds[MAX_CPUS][ORDERS];
+	static struct speed speeds[1][ORDERS]; /* one CPU's at a time: each is reported before the next */
 	unsigned cpus = 0;
 	int64_t worst = INT64_MIN;
 
 	/* One CPU at a time: per-CPU figures, no lock contention between them. */
 	for_each_cpu_in(cpu, &cpu_online_mask) {
 		for (unsigned i = 0; i < ORDERS; i++)
-			speeds[cpu][i] = (struct speed){ .cpu = cpu, .order = orders[i] };
-		smp_call_on(cpu, measure_here, speeds[cpu]);
+			speeds[0][i] = (struct speed){ .cpu = cpu, .order = orders[i] };
+		smp_call_on(cpu, measure_here, speeds[0]);
 		for (unsigned i = 0; i < ORDERS; i++) {
-			if (!speeds[cpu][i].ok) {
-				ksnprintf(detail, len, "cpu %u order %u: %s", cpu, orders[i], speeds[cpu][i].why);
+			if (!speeds[0][i].ok) {
+				ksnprintf(detail, len, "cpu %u order %u: %s", cpu, orders[i], speeds[0][i].why);
 				return false;
 			}
-			report_speed(&speeds[cpu][i]);
-			if (orders[i] == 0 && speeds[cpu][i].diff[ROUNDS / 2] > worst)
-				worst = speeds[cpu][i].diff[ROUNDS / 2];
+			report_speed(&speeds[0][i]);
+			if (orders[i] == 0 && speeds[0][i].diff[ROUNDS / 2] > worst)
+				worst = speeds[0][i].diff[ROUNDS / 2];
 		}
 		cpus++;
 	}

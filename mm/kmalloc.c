@@ -14,11 +14,16 @@
 #define KMALLOC_MAGIC_IMAGE 0x1a4a6e00u
 #define KMALLOC_MAGIC_EARLY 0xea71b10cu
 
-/* The object the switch to the slab stage takes and frees at once, so the first slab object is timed. */
-#define SLAB_MIN_OBJECT_PROBE 64
+/*
+ * The object the switch to the slab stage takes and frees at once, so the
+ * first slab object is timed: page-sized, so it goes straight back to the
+ * buddy allocator and nothing stays cached (what verification and the
+ * digest see does not depend on where the strategy left the free pages).
+ */
+#define SLAB_PROBE_SIZE (SLAB_PAGE_SIZE / 2)
 
 /* The arena of the image stage: whole pages, first fit, reused when freed. */
-#define IMAGE_ARENA_PAGES 32
+#define IMAGE_ARENA_PAGES 16
 
 static _Alignas(SLAB_PAGE_SIZE) uint8_t image_arena[IMAGE_ARENA_PAGES * SLAB_PAGE_SIZE];
 static bool image_page_used[IMAGE_ARENA_PAGES];
@@ -274,11 +279,25 @@ static const struct slab_ops buddy_slab_ops = {
 	.this_cpu = slab_this_cpu, .cpu_node = slab_cpu_node,
 };
 
+/* The CPUs' caches of objects: from memblock while it still serves, one per CPU there is. */
+static struct slab_cpu_cache *cpu_caches;
+static unsigned cpu_cache_count;
+
+void kmalloc_prepare_slab(unsigned cpu_count)
+{
+	uint64_t phys = memblock_alloc(&boot_memblock, cpu_count * sizeof(*cpu_caches), 64, NUMA_NO_NODE, 0);
+
+	if (phys) {
+		cpu_caches = phys_to_virt(phys);
+		cpu_cache_count = cpu_count;
+	}
+}
+
 static bool start_slab(void)
 {
-	static struct slab_cpu_cache caches[MAX_CPUS];
-
-	slab_init(&slab, &buddy_slab_ops, boot_memmap.node_count, caches, MAX_CPUS);
+	if (!cpu_caches)
+		return false; /* kmalloc stays in the stage it is in: the arena keeps serving */
+	slab_init(&slab, &buddy_slab_ops, boot_memmap.node_count, cpu_caches, cpu_cache_count);
 	return true;
 }
 
@@ -306,7 +325,7 @@ void kmalloc_advance(enum kmalloc_stage next)
 	stage = next;
 	current = &stages[next]; /* the one switch: every caller's next kmalloc goes here */
 	if (next == KMALLOC_SLAB) /* the switch proves itself: one object through slab and buddy */
-		kfree(kmalloc(SLAB_MIN_OBJECT_PROBE, -1));
+		kfree(kmalloc(SLAB_PROBE_SIZE, -1));
 }
 
 enum kmalloc_stage kmalloc_stage(void)

@@ -59,6 +59,9 @@ void give_back_late(uint64_t start, uint64_t end, const char *what);
 /* What was given back late, by kind: fills up to @max pairs, returns how many. */
 unsigned kmalloc_returned_late(const char **what, uint64_t *bytes, unsigned max);
 
+/* Before memblock freezes: the slab stage's per-CPU caches for @cpu_count CPUs (ids below it). */
+void kmalloc_prepare_slab(unsigned cpu_count);
+
 /* Move on to @stage (never back); the stage's moment is recorded. */
 void kmalloc_advance(enum kmalloc_stage stage);
 enum kmalloc_stage kmalloc_stage(void);

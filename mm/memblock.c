@@ -189,11 +189,40 @@ static uint64_t find_top_down(const struct memblock *mb, uint64_t lo, uint64_t h
 	}
 }
 
+static uint64_t align_up(uint64_t v, uint64_t align)
+{
+	return (v + align - 1) & ~(align - 1);
+}
+
+/* The lowest aligned block of @size inside [lo, hi) that avoids every reservation; 0 if none. */
+static uint64_t find_bottom_up(const struct memblock *mb, uint64_t lo, uint64_t hi, uint64_t size,
+			       uint64_t align)
+{
+	const struct memblock_type *res = &mb->reserved;
+
+	for (size_t i = 0; i <= res->count; i++) {
+		/* The gap between reservation i-1 and i, clipped to [lo, hi). */
+		uint64_t gap_lo = i > 0 ? res->regions[i - 1].end : 0;
+		uint64_t gap_hi = i < res->count ? res->regions[i].start : UINT64_MAX;
+		uint64_t from = align_up(gap_lo > lo ? gap_lo : lo, align);
+		uint64_t to = gap_hi < hi ? gap_hi : hi;
+
+		if (!from)
+			from = align; /* 0 means "none" */
+		if (gap_lo >= hi)
+			return 0;
+		if (to > from && to - from >= size)
+			return from;
+	}
+	return 0;
+}
+
 /* Serve from @node's regions (NUMA_NO_NODE: any region); *@got is the region's node. */
 static uint64_t alloc_from(struct memblock *mb, uint64_t size, uint64_t align, int node,
 			   uint64_t limit, int *got)
 {
-	for (size_t i = mb->memory.count; i-- > 0;) {
+	for (size_t k = 0; k < mb->memory.count; k++) {
+		size_t i = mb->bottom_up ? k : mb->memory.count - 1 - k;
 		const struct memblock_region *r = &mb->memory.regions[i];
 		uint64_t hi = limit && limit < r->end ? limit : r->end;
 		uint64_t addr;
@@ -204,7 +233,8 @@ static uint64_t alloc_from(struct memblock *mb, uint64_t size, uint64_t align, i
 			continue;
 		if (hi <= r->start)
 			continue;
-		addr = find_top_down(mb, r->start, hi, size, align);
+		addr = mb->bottom_up ? find_bottom_up(mb, r->start, hi, size, align)
+				     : find_top_down(mb, r->start, hi, size, align);
 		if (addr) {
 			*got = r->node;
 			memblock_reserve(mb, addr, addr + size);

@@ -60,6 +60,13 @@ struct memblock {
 	 * tables never grow past MEMBLOCK_INITIAL_REGIONS.
 	 */
 	void *(*grow)(struct memblock *mb, size_t bytes);
+	/*
+	 * Lowest address first instead of highest: before the nodes are known
+	 * (the SRAT), as Linux does, so that early tables sit beside the kernel
+	 * and not on whichever node holds the top of memory (a tiny one, a
+	 * hot-pluggable one) before its own mem_map is placed.
+	 */
+	bool bottom_up;
 	bool growing; /* inside grow: the tables' spare slots serve */
 	unsigned grown; /* times a table grew */
 };

@@ -98,6 +98,7 @@ bool memmap_boot_setup(const struct numa_topology *topo)
 				return false;
 	}
 	boot_memblock.refuse_node = 0;
+	kmalloc_prepare_slab(topo->cpu_count); /* the last of memblock's: part of the layout */
 	boot_memblock.frozen = true; /* its reservations are now the layout */
 	kmalloc_advance(KMALLOC_FROZEN); /* so kmalloc stops asking it, in the same place */
 	buddy_init(&boot_buddy, &boot_memmap);

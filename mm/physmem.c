@@ -177,6 +177,7 @@ void physmem_init(const struct mb2_info *info, uint64_t info_start, uint64_t inf
 		memblock_reserve(&boot_memblock, table,
 				 table + physmem.capacity * sizeof(struct fw_mem_range));
 	boot_memblock.grow = grow_boot_table;
+	boot_memblock.bottom_up = true; /* until the nodes are known (topology_init) */
 
 	for (size_t i = 0; i < physmem.count; i++) {
 		const struct fw_mem_range *r = &physmem.map[i];

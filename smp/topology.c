@@ -289,6 +289,7 @@ static void place_nodes_in_memblock(void)
 		numa_nodes_by_distance(&numa, (int)n, &order[n * numa.node_count]);
 	}
 	memblock_set_fallback(&boot_memblock, numa.node_count, order);
+	boot_memblock.bottom_up = false; /* the nodes are known: allocations go where they are asked */
 }
 
 void topology_init(void)

@@ -81,6 +81,49 @@ def case_answer(case):
     return '; '.join(parts) + '.'
 
 
+def us(ns):
+    return num(ns / 1000)
+
+
+def thread_answers(case):
+    """The thread's claims for one machine, each with its figure (or why there is none)."""
+    name, out = case['case'], []
+    on, asy = S.bench_of(case, 'ondemand'), S.bench_of(case, 'async')
+    if on and asy and on.get('usable_ns_median') and asy.get('usable_ns_median'):
+        out.append(f'{name}, "a minimal working system quickly": ondemand lets the boot go on after '
+                   f'{num(S.ms(on["usable_ns_median"]))} ms, async after {num(S.ms(asy["usable_ns_median"]))} ms '
+                   f'(warm medians); ondemand then pays on its allocator\'s fast path (selftest=alloc_speed)')
+    over, xc = case['plain'].get('overlap'), case['plain'].get('xcall')
+    if over and xc and over.get('done_from_zero_ns') and xc.get('done_from_zero_ns'):
+        gain = xc['done_from_zero_ns'] - over['done_from_zero_ns']
+        bring = xc.get('bring_up_ns')
+        share = f', {100 * gain / bring:.0f}% of xcall\'s AP bring-up ({num(S.ms(bring))} ms)' if bring else ''
+        out.append(f'{name}, init that starts as each CPU wakes: booted alone, overlap\'s mem_map is done '
+                   f'{num(S.ms(over["done_from_zero_ns"]))} ms from time zero, xcall\'s '
+                   f'{num(S.ms(xc["done_from_zero_ns"]))} ms: {num(S.ms(gain))} ms sooner{share}')
+    claims = {st: S.thread_claims(case, st) for st in S.strategies_of(case)}
+    fluct = [(st, c) for st, c in claims.items() if c and c['during_p99_ns'] is not None and c['after_p99_ns']]
+    if fluct:
+        out.append(f'{name}, "stats fluctuate": while memory still arrives the boot CPU\'s allocations take ' +
+                   ', '.join(f'{st} {us(c["during_p99_ns"])} µs at p99 against {us(c["after_p99_ns"])} µs after '
+                             f'({c["during_p99_ns"] / c["after_p99_ns"]:.1f}×)' for st, c in fluct) +
+                   '; the free count climbs meanwhile (graph)')
+    hot = {st: S.hotplug(case, st) for st in S.strategies_of(case)}
+    hot = {st: h for st, h in hot.items() if h and h['idle_p99_ns']}
+    if hot:
+        out.append(f'{name}, "hotplug friendly": bringing node {next(iter(hot.values()))["node"]} online, the '
+                   f'workload\'s p99 is ' + ', '.join(
+                       f'{st} {us(h["online_p99_ns"])} µs ({h["online_p99_ns"] / h["idle_p99_ns"]:.1f}× idle, caller '
+                       f'held {num(S.ms(h["caller_held_ns"]))} ms)' for st, h in hot.items()
+                       if h['online_p99_ns'] is not None))
+    cpu = [(st, c['cpu_ns'], c['cpus']) for st, c in claims.items() if c and c['cpu_ns']]
+    if cpu:
+        out.append(f'{name}, "the power budget": no emulator measures power; CPU time on the mem_map is ' +
+                   ', '.join(f'{st} {num(S.ms(ns))} ms on {cpus} CPU{"s" if cpus != 1 else ""}'
+                             for st, ns, cpus in cpu) + ' (energy follows CPU time, peak power the CPUs at once)')
+    return out
+
+
 def linux_answer(case):
     """Our fastest own boot against Linux's slowest node, both guest-cold and
     host-warm medians; "faster" only when the min–max ranges do not overlap."""
@@ -107,4 +150,8 @@ def linux_answer(case):
 
 
 def answers(summary):
-    return [case_answer(case) for case in S.sorted_cases(summary)]
+    out = []
+    for case in S.sorted_cases(summary):
+        out.append(case_answer(case))
+        out += thread_answers(case)
+    return out

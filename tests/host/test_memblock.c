@@ -342,6 +342,23 @@ static void test_free_reservation(void)
 	CHECK_EQ_U64(mb.reserved.count, 2);
 }
 
+/* Bottom-up: the lowest aligned fit above the reservations, in the lowest region that has one. */
+static void test_bottom_up(void)
+{
+	reset();
+	mb.bottom_up = true;
+	memblock_add(&mb, 0, 16 * MiB, 0);
+	memblock_add(&mb, 32 * MiB, 48 * MiB, 1);
+	memblock_reserve(&mb, 0, 1 * MiB);
+	memblock_reserve(&mb, 2 * MiB, 3 * MiB);
+	CHECK_EQ_U64(memblock_alloc(&mb, 4096, 4096, NO, 0), 1 * MiB);
+	CHECK_EQ_U64(memblock_alloc(&mb, 2 * MiB, 2 * MiB, NO, 0), 4 * MiB); /* 3 MiB is not aligned */
+	CHECK_EQ_U64(memblock_alloc(&mb, 4096, 4096, 1, 0), 32 * MiB);     /* the node's own, lowest */
+	CHECK_EQ_U64(memblock_alloc(&mb, 20 * MiB, 4096, NO, 0), 0);       /* no gap that large */
+	mb.bottom_up = false;
+	CHECK_EQ_U64(memblock_alloc(&mb, 4096, 4096, NO, 0), 48 * MiB - 4096);
+}
+
 /* Without a hook a full table keeps what it has and says a region was lost. */
 static void test_table_full_without_grow(void)
 {
@@ -549,5 +566,5 @@ CHECK_MAIN(CHECK_TEST(test_add_merge), CHECK_TEST(test_reserve_overlapping),
 	   CHECK_TEST(test_alloc_top_down_align_limit), CHECK_TEST(test_exhaustion),
 	   CHECK_TEST(test_node_local), CHECK_TEST(test_fallback_by_distance),
 	   CHECK_TEST(test_fallback_odd_orders), CHECK_TEST(test_set_node_splitting),
-	   CHECK_TEST(test_free_bytes_per_node), CHECK_TEST(test_tables_grow), CHECK_TEST(test_free_reservation),
+	   CHECK_TEST(test_free_bytes_per_node), CHECK_TEST(test_tables_grow), CHECK_TEST(test_free_reservation), CHECK_TEST(test_bottom_up),
 	   CHECK_TEST(test_table_full_without_grow), CHECK_TEST(test_random_against_reference))
