@@ -97,10 +97,12 @@ def thread_answers(case):
     if over and xc and over.get('done_from_zero_ns') and xc.get('done_from_zero_ns'):
         gain = xc['done_from_zero_ns'] - over['done_from_zero_ns']
         bring = xc.get('bring_up_ns')
-        share = f', {100 * gain / bring:.0f}% of xcall\'s AP bring-up ({num(S.ms(bring))} ms)' if bring else ''
+        share = (f', {100 * gain / bring:.0f}% of xcall\'s AP bring-up ({num(S.ms(bring))} ms)'
+                 if bring and gain > 0 else f' (xcall\'s AP bring-up: {num(S.ms(bring))} ms)' if bring else '')
         out.append(f'{name}, init that starts as each CPU wakes: booted alone, overlap\'s mem_map is done '
                    f'{num(S.ms(over["done_from_zero_ns"]))} ms from time zero, xcall\'s '
-                   f'{num(S.ms(xc["done_from_zero_ns"]))} ms: {num(S.ms(gain))} ms sooner{share}')
+                   f'{num(S.ms(xc["done_from_zero_ns"]))} ms: {num(S.ms(abs(gain)))} ms '
+                   f'{"sooner" if gain > 0 else "later"}{share}')
     claims = {st: S.thread_claims(case, st) for st in S.strategies_of(case)}
     fluct = [(st, c) for st, c in claims.items() if c and c['during_p99_ns'] is not None and c['after_p99_ns']]
     if fluct:
