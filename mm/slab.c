@@ -1,31 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "mm/slab.h"
 
-/*
- * A CPU's cache is touched only by its CPU, but a cross-call handler on the
- * same CPU could allocate in the middle of it: interrupts are off around it.
- * On the host (tests) there are no interrupts to mask.
- */
-static inline unsigned long cache_begin(void)
-{
-	unsigned long flags = 0;
-
-#if !__STDC_HOSTED__
-	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
-#endif
-	return flags;
-}
-
-static inline void cache_end(unsigned long flags)
-{
-#if !__STDC_HOSTED__
-	if (flags & (1ul << 9)) /* IF */
-		__asm__ volatile("sti" : : : "memory");
-#else
-	(void)flags;
-#endif
-}
-
 static unsigned class_of(size_t size)
 {
 	unsigned cls = 0;
@@ -214,19 +189,19 @@ void *slab_alloc(struct slab_allocator *a, size_t size, int node)
 		__atomic_add_fetch(&a->failures, 1, __ATOMIC_RELAXED);
 		return NULL;
 	}
-	flags = cache_begin();
+	flags = local_irq_save(); /* a cross-call handler here could allocate mid-cache */
 	if (!cc->avail[cls]) {
 		got = take_from_slabs(a, cls, here, cc->objects[cls], SLAB_BATCH);
 		cc->avail[cls] = got;
 		a->refills++;
 		if (!got) {
-			cache_end(flags);
+			local_irq_restore(flags);
 			__atomic_add_fetch(&a->failures, 1, __ATOMIC_RELAXED);
 			return NULL;
 		}
 	}
 	obj = cc->objects[cls][--cc->avail[cls]];
-	cache_end(flags);
+	local_irq_restore(flags);
 	return obj;
 }
 
@@ -259,7 +234,7 @@ bool slab_free(struct slab_allocator *a, void *obj)
 		return true;
 	}
 	cc = &a->cpus[cpu];
-	flags = cache_begin();
+	flags = local_irq_save(); /* a cross-call handler here could allocate mid-cache */
 	if (cc->avail[cls] == SLAB_CPU_OBJECTS) { /* full: the oldest batch goes back to the slabs */
 		for (unsigned i = 0; i < SLAB_BATCH; i++)
 			return_to_slab(a, cc->objects[cls][i]);
@@ -269,7 +244,7 @@ bool slab_free(struct slab_allocator *a, void *obj)
 		a->flushes++;
 	}
 	cc->objects[cls][cc->avail[cls]++] = obj;
-	cache_end(flags);
+	local_irq_restore(flags);
 	return true;
 }
 

@@ -26,18 +26,36 @@ static inline void spin_unlock(struct spinlock *l)
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
 
-/*
- * With interrupts off while held: cross-calls run in interrupt context, and
- * one that wants a lock its own CPU already holds would spin forever. On the
- * host (tests) there are no interrupts to mask.
- */
-static inline unsigned long spin_lock_irqsave(struct spinlock *l)
+/* Interrupts off on this CPU, returning the flags to restore; on the host (tests) there are none. */
+static inline unsigned long local_irq_save(void)
 {
 	unsigned long flags = 0;
 
 #if !__STDC_HOSTED__
 	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
 #endif
+	return flags;
+}
+
+/* Interrupts back on if @flags (from local_irq_save) had them on. */
+static inline void local_irq_restore(unsigned long flags)
+{
+#if !__STDC_HOSTED__
+	if (flags & (1ul << 9)) /* IF */
+		__asm__ volatile("sti" ::: "memory");
+#else
+	(void)flags;
+#endif
+}
+
+/*
+ * With interrupts off while held: cross-calls run in interrupt context, and
+ * one that wants a lock its own CPU already holds would spin forever.
+ */
+static inline unsigned long spin_lock_irqsave(struct spinlock *l)
+{
+	unsigned long flags = local_irq_save();
+
 	spin_lock(l);
 	return flags;
 }
@@ -45,12 +63,7 @@ static inline unsigned long spin_lock_irqsave(struct spinlock *l)
 static inline void spin_unlock_irqrestore(struct spinlock *l, unsigned long flags)
 {
 	spin_unlock(l);
-#if !__STDC_HOSTED__
-	if (flags & (1ul << 9)) /* IF */
-		__asm__ volatile("sti" ::: "memory");
-#else
-	(void)flags;
-#endif
+	local_irq_restore(flags);
 }
 
 #endif
