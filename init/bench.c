@@ -5,6 +5,7 @@
 #include "init/memmap_run.h"
 #include "init/record.h"
 #include "init/late_node.h"
+#include "init/sort.h"
 #include "init/span.h"
 #include "init/steady.h"
 #include "mm/memmap.h"
@@ -18,17 +19,6 @@ struct strategy_times {
 	unsigned cpus;
 	uint64_t cold_done; /* 0: this strategy did not run cold */
 };
-
-static void sort_u64(uint64_t *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-}
 
 /*
  * Stream the mem_map's bytes with the given CPUs (xcall's scheduling,

@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/tsc.h"
 #include "init/record.h"
+#include "init/sort.h"
 #include "mm/kmalloc.h"
 #include "mm/memmap_boot.h"
 
@@ -28,13 +29,8 @@ static void time_pairs(uint64_t *per_pair_ps, unsigned rounds)
 			kfree(p);
 		}
 		per_pair_ps[r] = (time_ns() - t0) * 1000 / PAIRS_PER_ROUND;
-		for (unsigned j = r; j > 0 && per_pair_ps[j - 1] > per_pair_ps[j]; j--) {
-			uint64_t t = per_pair_ps[j];
-
-			per_pair_ps[j] = per_pair_ps[j - 1];
-			per_pair_ps[j - 1] = t;
-		}
 	}
+	sort_u64(per_pair_ps, rounds);
 }
 
 void kmalloc_report(void)

@@ -16,6 +16,7 @@
 #include "arch/x86_64/tsc.h"
 #include "init/params.h"
 #include "init/record.h"
+#include "init/sort.h"
 #include "mm/list.h"
 #include "mm/memmap_boot.h"
 #include "mm/mempool.h"
@@ -102,17 +103,8 @@ static void time_pairs(uint64_t *pool_ps, uint64_t *direct_ps, unsigned rounds)
 		pool_ps[r] = (t1 - t0) * 1000 / PAIRS_PER_ROUND;
 		direct_ps[r] = (t2 - t1) * 1000 / PAIRS_PER_ROUND;
 	}
-	for (unsigned i = 1; i < rounds; i++)
-		for (unsigned j = i; j > 0; j--) {
-			uint64_t t;
-
-			if (pool_ps[j - 1] > pool_ps[j]) {
-				t = pool_ps[j], pool_ps[j] = pool_ps[j - 1], pool_ps[j - 1] = t;
-			}
-			if (direct_ps[j - 1] > direct_ps[j]) {
-				t = direct_ps[j], direct_ps[j] = direct_ps[j - 1], direct_ps[j - 1] = t;
-			}
-		}
+	sort_u64(pool_ps, rounds);
+	sort_u64(direct_ps, rounds);
 }
 
 static void report(uint64_t start_ns, uint64_t held, unsigned no_wait_served, bool waiter_served,

@@ -20,6 +20,7 @@
 #include "init/format.h"
 #include "init/record.h"
 #include "init/selftest.h"
+#include "init/sort.h"
 #include "mm/memmap_boot.h"
 #include "smp/percpu.h"
 #include "smp/smp.h"
@@ -97,17 +98,6 @@ static void measure_here(void *arg)
 
 	for (unsigned i = 0; i < ORDERS; i++)
 		measure(&s[i]);
-}
-
-static void sort_i64(int64_t *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && v[j] < v[j - 1]; j--) {
-			int64_t t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
 }
 
 /* Sorts the rounds: call after the measurement. */

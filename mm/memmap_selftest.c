@@ -15,6 +15,7 @@
 #include "init/format.h"
 #include "init/record.h"
 #include "init/selftest.h"
+#include "init/sort.h"
 #include "mm/memmap_boot.h"
 
 #define SCRATCH_BLOCKS 8 /* of MAX_ORDER: 8 x 4 MiB = 512 Ki struct pages */
@@ -61,17 +62,6 @@ static uint64_t fill_once(const struct scratch *s, enum fill_variant v, const st
 			__memmap_fill(arr, s->pages_per_block, tmpl, v == FILL_LOOP_STREAMING);
 	}
 	return tsc_to_ns(rdtsc_ordered() - t0);
-}
-
-static void sort_u64(uint64_t *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && v[j] < v[j - 1]; j--) {
-			uint64_t t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
 }
 
 static void report_fill(enum fill_variant v, uint64_t pages, uint64_t *ns)
