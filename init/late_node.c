@@ -49,12 +49,6 @@ struct memmap *late_node_view(const struct memmap *full)
 	return &without_late;
 }
 
-static void window_clear(struct steady_window *w)
-{
-	w->kept = 0;
-	w->ops = w->failed = w->max_ns = 0;
-}
-
 static uint64_t last_end_ns(const struct strategy_ctx *ctx)
 {
 	uint64_t done = ctx->start_ns;
@@ -93,8 +87,8 @@ bool late_node_online(const struct strategy *s, struct memmap *full, const struc
 	bool ok;
 
 	make_view(&only_late, full, true);
-	window_clear(&idle);
-	window_clear(&online);
+	steady_window_clear(&idle);
+	steady_window_clear(&online);
 	steady_start();
 	steady_serve(&idle, ctx, time_ns() + steady_baseline_ns(), false);
 

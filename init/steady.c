@@ -153,7 +153,7 @@ uint64_t steady_baseline_ns(void)
 	return (uint64_t)after_ms * 1000000;
 }
 
-static void window_clear(struct steady_window *w)
+void steady_window_clear(struct steady_window *w)
 {
 	w->kept = 0;
 	w->ops = w->failed = w->max_ns = 0;
@@ -161,8 +161,8 @@ static void window_clear(struct steady_window *w)
 
 void steady_during(const struct strategy *s, const struct strategy_ctx *ctx)
 {
-	window_clear(&during);
-	window_clear(&after);
+	steady_window_clear(&during);
+	steady_window_clear(&after);
 	steady_start();
 	if (s->wait) /* only a strategy that leaves work behind has a "during" */
 		steady_serve(&during, ctx, time_ns() + strategy_timeout_ns(ctx), true);

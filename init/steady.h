@@ -36,6 +36,9 @@ struct steady_window {
 	uint64_t ops, failed, max_ns, start_ns, end_ns;
 };
 
+/* Empty @w for a new window (its latencies, counts and maximum). */
+void steady_window_clear(struct steady_window *w);
+
 /* Start the workload's clock: the first op is due now, the free samples start empty. */
 void steady_start(void);
 
