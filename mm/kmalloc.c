@@ -190,8 +190,8 @@ static void give_back_early(struct slab_header *h)
 	give_back_pages(start, start + h->order, EARLY_OBJECTS);
 }
 
-/* Ranges handed to give_back_late() before the buddy allocator could take them. */
-#define LATE_RANGES_MAX 16
+/* Ranges handed to give_back_late() before the buddy allocator could take them: one per CPU's per-CPU tail. */
+#define LATE_RANGES_MAX (16 + MAX_CPUS)
 struct late_range {
 	uint64_t start_pfn, end_pfn;
 	const char *what;

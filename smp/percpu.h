@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * percpu - one area per CPU, allocated on the CPU's own node, reached
- * through the GS base: %gs:0 holds the area's own address.
+ * through the GS base: %gs:0 holds the area's own address. The areas are
+ * the per-CPU units of smp/percpu_area.h (static part first), which also
+ * hold the dynamic per-CPU data of alloc_percpu().
  */
 #ifndef MEMINIT_SMP_PERCPU_H
 #define MEMINIT_SMP_PERCPU_H
@@ -9,6 +11,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/layout.h"
 #include "arch/x86_64/spinlock.h"
 #include "smp/cpumask.h"
 
@@ -66,6 +69,54 @@ static inline unsigned smp_processor_id(void)
 {
 	return this_cpu()->cpu;
 }
+
+/*
+ * Per-CPU data by its offset from a unit's start: a field of struct percpu
+ * (offsetof, a constant) or what alloc_percpu() returned. Each access is
+ * one %gs-relative instruction: the "m" operand is the offset taken as an
+ * address, which gcc writes as an immediate (%gs:0x48) when the offset is
+ * a constant and as a register (%gs:(%rax)) when it is not. Volatile: a
+ * loop that reads one reads it every time (another CPU may write it
+ * through per_cpu_ptr()).
+ */
+#define PERCPU_SLOT(off) (*(uint64_t *)(uintptr_t)(off))
+
+static inline uint64_t this_cpu_read_u64(uint64_t off)
+{
+	uint64_t v;
+
+	__asm__ volatile("movq %%gs:%1, %0" : "=r"(v) : "m"(PERCPU_SLOT(off)));
+	return v;
+}
+
+static inline void this_cpu_write_u64(uint64_t off, uint64_t v)
+{
+	__asm__ volatile("movq %1, %%gs:%0" : "=m"(PERCPU_SLOT(off)) : "er"(v) : "memory");
+}
+
+/* Not atomic against other CPUs (they write their own copy); whole against this CPU's interrupts. */
+static inline void this_cpu_add_u64(uint64_t off, uint64_t v)
+{
+	__asm__ volatile("addq %1, %%gs:%0" : "+m"(PERCPU_SLOT(off)) : "er"(v) : "memory");
+}
+
+/* CPU @cpu's copy of the per-CPU data at @off, as a plain pointer (valid on every CPU). */
+static inline void *per_cpu_ptr(uint64_t off, unsigned cpu)
+{
+	return (void *)(PERCPU_VMA + (uint64_t)cpu * PERCPU_UNIT_SIZE + off);
+}
+
+/*
+ * alloc_percpu - @size bytes aligned to @align (a power of two, at most
+ * 2 MiB) in every CPU's unit, zeroed, at one offset valid through %gs on
+ * every CPU; 0 if none (no room, a bad size or alignment, no page to back
+ * it, or before the units exist). Any CPU, any time after smp_boot_prepare;
+ * backing pages need memblock (before the mem_map's layout) or the buddy
+ * allocator (from usable on).
+ */
+uint64_t alloc_percpu(uint64_t size, uint64_t align);
+/* Give back what alloc_percpu() returned (0: nothing). */
+void free_percpu(uint64_t off);
 
 /* Every CPU the kernel knows, by dense id; NULL where none. cpu 0 is the boot CPU. */
 extern struct percpu *cpu_area[MAX_CPUS];

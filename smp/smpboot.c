@@ -26,6 +26,7 @@
 #include "init/span.h"
 #include "mm/memblock.h"
 #include "mm/physmem.h"
+#include "smp/percpu_area.h"
 #include "smp/trampoline.h"
 #include "smp/wait.h"
 
@@ -108,22 +109,19 @@ void percpu_init_boot_cpu(void)
 }
 
 /*
- * A CPU's area, kernel stack and IST stacks, in one allocation on its node.
- * Layout: [percpu, page-rounded][kernel stack][double-fault stack][NMI stack];
- * the kernel stack is used through its mapping in the guarded stack region.
+ * A CPU's area, kernel stack and IST stacks: the static part of its per-CPU
+ * unit, a 2 MiB page on its node (smp/percpu_area.h), whose unused tail is
+ * given back late. Layout: [percpu, page-rounded][kernel stack][double-fault
+ * stack][NMI stack]; the kernel stack is used through its mapping in the
+ * guarded stack region, the IST stacks through the direct map.
  */
 static struct percpu *alloc_cpu_area(unsigned cpu, uint32_t apic_id, int node)
 {
-	uint64_t area = (sizeof(struct percpu) + 4095) & ~4095ull;
-	uint64_t size = area + KERNEL_STACK_SIZE + 2 * IST_SIZE;
-	uint64_t phys = memblock_alloc(&boot_memblock, size, 4096, node, 0);
-	struct percpu *p;
-	uint8_t *base;
+	uint64_t area = (sizeof(struct percpu) + 4095) & ~4095ull, phys;
+	struct percpu *p = percpu_unit_create(cpu, node, area + KERNEL_STACK_SIZE + 2 * IST_SIZE, &phys);
 
-	if (!phys)
+	if (!p)
 		return NULL;
-	base = phys_to_virt(phys);
-	p = (struct percpu *)base;
 	memset(p, 0, sizeof(*p));
 	p->self = p;
 	p->cpu = cpu;
@@ -131,7 +129,7 @@ static struct percpu *alloc_cpu_area(unsigned cpu, uint32_t apic_id, int node)
 	p->node = node;
 	/* The boot CPU keeps its guarded stack in the image (move_boot_cpu_area): map APs' only. */
 	p->stack_top = cpu ? paging_map_stack(cpu, phys + area, KERNEL_STACK_SIZE) : 0;
-	p->ist_base = (uint64_t)(base + area + KERNEL_STACK_SIZE);
+	p->ist_base = (uint64_t)phys_to_virt(phys + area + KERNEL_STACK_SIZE);
 	return p;
 }
 
@@ -391,6 +389,7 @@ static void prepare_aps(const struct numa_topology *topo)
 		nr_cpus++;
 	}
 	smp_stats.requested = nr_cpus - 1;
+	percpu_dynamic_init(nr_cpus); /* every unit made: alloc_percpu() backs them all */
 }
 
 static void wait_for_aps(uint64_t start)

@@ -3,6 +3,8 @@
  * Virtual memory layout, shared by C, assembly and the linker script.
  *
  *   0xffff800000000000  direct map of physical memory (PAGE_OFFSET + phys)
+ *   0xffffc00000000000  the APs' kernel stacks (STACK_VMA, below)
+ *   0xffffd00000000000  the per-CPU units (PERCPU_VMA, below)
  *   0xffffffff80000000  the kernel image (KERNEL_VMA + phys), -mcmodel=kernel
  */
 #ifndef MEMINIT_ARCH_LAYOUT_H
@@ -22,6 +24,16 @@
  */
 #define STACK_VMA 0xffffc00000000000
 #define STACK_SLOT 0x10000
+/*
+ * The per-CPU units (seed 004; smp/percpu_area.h): CPU i's at PERCPU_VMA +
+ * i * PERCPU_UNIT_SIZE, its GS base. A unit is a 2 MiB page of static data
+ * on the CPU's node, mapped with one 2 MiB page, then the dynamic region
+ * (PERCPU_DYNAMIC_MAX, 4 KiB pages mapped as alloc_percpu needs them).
+ * MAX_CPUS units span 1 GiB: one page directory's reach, inside one PML4
+ * entry, so every CPU's page tables share them from the start.
+ */
+#define PERCPU_VMA 0xffffd00000000000
+#define PERCPU_UNIT_SIZE 0x400000 /* 2 MiB static + 2 MiB dynamic */
 
 /* Segment selectors of the kernel GDT (gdt.c and boot.S agree on these). */
 #define GDT_KERNEL_CS 0x08

@@ -132,6 +132,44 @@ uint64_t paging_map_stack(unsigned cpu, uint64_t phys, uint64_t size)
 	return guard + 4096 + size;
 }
 
+void paging_map_percpu_unit(uint64_t virt, uint64_t phys, uint64_t dynamic_bytes)
+{
+	spin_lock(&map_lock);
+	map_pages(virt, phys, SIZE_2M, SIZE_2M, PTE_WRITE | PTE_GLOBAL | nx_bit);
+	for (uint64_t off = 0; off < dynamic_bytes; off += SIZE_2M) {
+		uint64_t *table = root, v = virt + SIZE_2M + off;
+
+		for (int level = 3; level > 0; level--)
+			table = next_table(&table[index_at(v, level)]);
+	}
+	spin_unlock(&map_lock);
+}
+
+void paging_map_percpu_page(uint64_t virt, uint64_t phys)
+{
+	spin_lock(&map_lock);
+	map_pages(virt, phys, 4096, 4096, PTE_WRITE | PTE_GLOBAL | nx_bit);
+	spin_unlock(&map_lock);
+	/* A new entry where none was present: no stale translation to flush on any CPU. */
+}
+
+uint64_t paging_lookup(uint64_t virt)
+{
+	const uint64_t *table = root;
+
+	for (int level = 3; level >= 0; level--) {
+		uint64_t e = table[index_at(virt, level)];
+		uint64_t page = 1ull << (12 + 9 * level);
+
+		if (!(e & PTE_PRESENT))
+			return UINT64_MAX;
+		if (level == 0 || (e & PTE_HUGE))
+			return (e & PTE_ADDR_MASK & ~(page - 1)) + (virt & (page - 1));
+		table = phys_to_virt(e & PTE_ADDR_MASK);
+	}
+	return UINT64_MAX;
+}
+
 int paging_stack_guard_cpu(uint64_t virt)
 {
 	if (virt - (uint64_t)boot_stack_guard < 4096)

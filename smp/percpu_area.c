@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+#include "smp/percpu_area.h"
+
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/spinlock.h"
+#include "arch/x86_64/string.h"
+#include "init/record.h"
+#include "mm/buddy.h"
+#include "mm/kmalloc.h"
+#include "mm/memblock.h"
+#include "mm/memmap_boot.h"
+#include "smp/percpu_alloc.h"
+
+_Static_assert(PERCPU_UNIT_SIZE == PERCPU_STATIC_SIZE + PERCPU_DYNAMIC_MAX,
+	       "a unit is its static page and the largest dynamic region");
+_Static_assert(PERCPU_STATIC_SIZE == SIZE_2M, "the static part is one 2 MiB page");
+
+static struct percpu_map map;
+static struct spinlock map_lock; /* around the map and populate: any CPU may allocate */
+static unsigned unit_count;      /* 0 until percpu_dynamic_init opens the region */
+static uint64_t tails_bytes;
+
+static uint64_t unit_start(unsigned cpu)
+{
+	return PERCPU_VMA + (uint64_t)cpu * PERCPU_UNIT_SIZE;
+}
+
+struct percpu *percpu_unit_create(unsigned cpu, int node, uint64_t static_bytes, uint64_t *phys)
+{
+	uint64_t kept = (static_bytes + PERCPU_PAGE_SIZE - 1) & ~(PERCPU_PAGE_SIZE - 1);
+	uint64_t page = memblock_alloc(&boot_memblock, PERCPU_STATIC_SIZE, PERCPU_STATIC_SIZE, node, 0);
+
+	if (!page || cpu >= MAX_CPUS || kept > PERCPU_STATIC_SIZE)
+		return NULL;
+	paging_map_percpu_unit(unit_start(cpu), page, PERCPU_DYNAMIC_MAX);
+	/*
+	 * The tail goes to the buddy allocator at the end of boot, and the
+	 * 2 MiB mapping keeps covering it: nothing reaches those addresses
+	 * through the unit (the static data ends before them, the dynamic
+	 * region starts at the next 2 MiB), so the page's new owner is alone
+	 * in using it, through the direct map. One large TLB entry stays.
+	 */
+	give_back_late(page + kept, page + PERCPU_STATIC_SIZE, "percpu_tails");
+	tails_bytes += PERCPU_STATIC_SIZE - kept;
+	*phys = page;
+	return (struct percpu *)unit_start(cpu);
+}
+
+/*
+ * A zeroed 4 KiB page on @node: memblock's before the mem_map is laid out,
+ * the buddy allocator's once it holds every page (kmalloc's stages tell
+ * which); none in between, when memblock's reservations are the layout.
+ */
+static uint64_t dynamic_page(int node)
+{
+	uint64_t phys = 0;
+
+	if (kmalloc_stage() == KMALLOC_MEMBLOCK) {
+		phys = memblock_alloc(&boot_memblock, PERCPU_PAGE_SIZE, PERCPU_PAGE_SIZE, node, 0);
+	} else if (kmalloc_stage() == KMALLOC_SLAB) {
+		struct page *p = alloc_pages(&boot_buddy, node, 0);
+
+		phys = p ? page_to_pfn(&boot_memmap, p) << PAGE_SHIFT : 0;
+	}
+	if (phys)
+		memset(phys_to_virt(phys), 0, PERCPU_PAGE_SIZE);
+	return phys;
+}
+
+/* percpu_populate_fn: back pages [first, first + count) of every unit, each on its CPU's node. */
+static bool populate(void *cookie, uint64_t first, uint64_t count)
+{
+	(void)cookie;
+	for (unsigned cpu = 0; cpu < unit_count; cpu++)
+		for (uint64_t page = first; page < first + count; page++) {
+			uint64_t virt = unit_start(cpu) + page * PERCPU_PAGE_SIZE, phys;
+
+			if (paging_lookup(virt) != UINT64_MAX)
+				continue; /* backed by an attempt that failed on a later CPU */
+			phys = dynamic_page(cpu_node(cpu));
+			if (!phys)
+				return false; /* the map retries these pages with the next allocation that needs them */
+			paging_map_percpu_page(virt, phys);
+		}
+	return true;
+}
+
+void percpu_dynamic_init(unsigned cpu_count)
+{
+	for (unsigned cpu = 0; cpu < cpu_count; cpu++)
+		if (!cpu_area[cpu] || (uint64_t)cpu_area[cpu] != unit_start(cpu)) {
+			record_errorf("percpu", "alloc_percpu() refuses every allocation",
+				      "CPU %u has no per-CPU unit (no 2 MiB page left for it)", cpu);
+			return;
+		}
+	if (percpu_map_init(&map, PERCPU_DYNAMIC_MAX, populate, NULL))
+		unit_count = cpu_count;
+}
+
+uint64_t alloc_percpu(uint64_t size, uint64_t align)
+{
+	unsigned long flags;
+	uint64_t off;
+
+	if (!unit_count)
+		return 0;
+	flags = spin_lock_irqsave(&map_lock);
+	off = percpu_alloc(&map, size, align);
+	spin_unlock_irqrestore(&map_lock, flags);
+	/* Zeroed in every unit, as a fresh allocation should be: its units may hold a freed one's data. */
+	for (unsigned cpu = 0; off && cpu < unit_count; cpu++)
+		memset(per_cpu_ptr(off, cpu), 0, size);
+	return off;
+}
+
+void free_percpu(uint64_t off)
+{
+	unsigned long flags;
+
+	if (!off || !unit_count)
+		return;
+	flags = spin_lock_irqsave(&map_lock);
+	percpu_free(&map, off);
+	spin_unlock_irqrestore(&map_lock, flags);
+}
+
+void percpu_area_stats(struct percpu_area_stats *out)
+{
+	unsigned long flags = spin_lock_irqsave(&map_lock);
+
+	*out = (struct percpu_area_stats){
+		.cpu_count = unit_count, .tails_bytes = tails_bytes, .allocations = map.allocations,
+		.bytes_in_use = map.bytes_in_use, .pages_populated = map.pages_populated,
+		.failed_allocs = map.failed_allocs, .refused_frees = map.refused_frees,
+	};
+	spin_unlock_irqrestore(&map_lock, flags);
+}
