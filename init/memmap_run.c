@@ -10,6 +10,7 @@
 #include "init/pool_exhaust.h"
 #include "init/record.h"
 #include "init/kmalloc_report.h"
+#include "init/percpu_report.h"
 #include "init/late_node.h"
 #include "init/span.h"
 #include "init/steady.h"
@@ -331,6 +332,7 @@ bool memmap_run(void)
 		ok = bench_run(&boot_ctx);
 		kmalloc_advance(KMALLOC_SLAB); /* the runs are over: the buddy allocator keeps what it holds */
 		kmalloc_report();
+		percpu_report();
 		return ok;
 	}
 	if (late_node_wanted(&boot_memmap))
@@ -366,5 +368,6 @@ bool memmap_run(void)
 	boot_phase("report_run");
 	console_flush();                /* what the boot said so far, kept out of the timed part */
 	kmalloc_report();
+	percpu_report();                /* after kmalloc's: a dynamic page now comes from the buddy allocator */
 	return run_report(s, &boot_ctx, &check, &label) && ok;
 }

@@ -73,13 +73,18 @@ static inline unsigned smp_processor_id(void)
 /*
  * Per-CPU data by its offset from a unit's start: a field of struct percpu
  * (offsetof, a constant) or what alloc_percpu() returned. Each access is
- * one %gs-relative instruction: the "m" operand is the offset taken as an
+ * one %gs-relative instruction: its "m" operand is the offset taken as an
  * address, which gcc writes as an immediate (%gs:0x48) when the offset is
- * a constant and as a register (%gs:(%rax)) when it is not. Volatile: a
- * loop that reads one reads it every time (another CPU may write it
- * through per_cpu_ptr()).
+ * a constant and as a register (%gs:(%rax)) when it is not. Assembly, not
+ * a C access: one addq rather than a load, add and store, and no sanitizer
+ * check of a "pointer" that is an offset (0 is %gs:0, not NULL); gcc's
+ * warning about a small constant taken as an address is off for the same
+ * reason (C11 has no __seg_gs). Volatile: a loop that reads one reads it
+ * every time (another CPU may write it through per_cpu_ptr()).
  */
 #define PERCPU_SLOT(off) (*(uint64_t *)(uintptr_t)(off))
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
 
 static inline uint64_t this_cpu_read_u64(uint64_t off)
 {
@@ -99,6 +104,8 @@ static inline void this_cpu_add_u64(uint64_t off, uint64_t v)
 {
 	__asm__ volatile("addq %1, %%gs:%0" : "+m"(PERCPU_SLOT(off)) : "er"(v) : "memory");
 }
+
+#pragma GCC diagnostic pop
 
 /* CPU @cpu's copy of the per-CPU data at @off, as a plain pointer (valid on every CPU). */
 static inline void *per_cpu_ptr(uint64_t off, unsigned cpu)
