@@ -74,6 +74,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	boot_phase("topology");
 	topology_init();                /* MADT, SRAT, SLIT -> nodes; before any per-node allocation */
 	smp_boot_prepare(&numa, madt_lapic_phys); /* lapic, percpu: the bring-up's memblock allocations */
+	span_logs_init();               /* per-CPU, from memblock: needs the per-CPU units, before any span */
 	wake_work = memmap_run_early(); /* strategy=overlap only: memmap_setup and its run begun before any AP wakes */
 	smp_boot_wake(wake_work);       /* ap_wake, tsc_sync: all APs awake (under overlap, working) before the mem_map */
 	physmem_give_back_table();      /* the normalized map's table in RAM, if it needed one: read no more */

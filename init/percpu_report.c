@@ -3,11 +3,9 @@
 
 #include <stddef.h>
 
-#include "arch/x86_64/paging.h"
 #include "arch/x86_64/tsc.h"
 #include "init/record.h"
 #include "init/sort.h"
-#include "smp/topology.h"
 #include "smp/percpu_alloc.h"
 #include "smp/percpu_area.h"
 
@@ -79,14 +77,6 @@ static void time_reads(uint64_t ps[ACCESS_KINDS][ACCESS_ROUNDS], uint64_t off)
 		sort_u64(ps[k], ACCESS_ROUNDS);
 }
 
-/* The node of the RAM @virt is mapped to; -1 if unmapped or in no node. */
-static int node_behind(uint64_t virt)
-{
-	uint64_t phys = paging_lookup(virt);
-
-	return phys == UINT64_MAX ? -1 : numa_node_of_addr(&numa, phys);
-}
-
 static void rec_node_or_null(struct record *r, const char *key, int node)
 {
 	if (node < 0)
@@ -116,8 +106,8 @@ void percpu_report(void)
 		rec_object_begin(&r, NULL);
 		rec_u64(&r, "cpu", cpu);
 		rec_u64(&r, "node", (uint64_t)cpu_node(cpu));
-		rec_node_or_null(&r, "static_node", node_behind((uint64_t)per_cpu_ptr(0, cpu)));
-		rec_node_or_null(&r, "dynamic_node", node_behind((uint64_t)per_cpu_ptr(PERCPU_STATIC_SIZE, cpu)));
+		rec_node_or_null(&r, "static_node", percpu_page_node(0, cpu));
+		rec_node_or_null(&r, "dynamic_node", percpu_page_node(PERCPU_STATIC_SIZE, cpu));
 		rec_object_end(&r);
 	}
 	rec_array_end(&r);

@@ -3,21 +3,59 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc.h"
+#include "arch/x86_64/spinlock.h"
 #include "init/record.h"
 #include "smp/percpu.h"
 
-static struct span span_log_entries[SPAN_LOG_MAX];
+/* A CPU's log. Every CPU's can hold all SPAN_LOG_MAX: the cap is on the sum, as one CPU may do all the work. */
+struct span_log {
+	uint64_t count;
+	struct logged_span {
+		unsigned seq; /* from span_count: the order spans are printed in */
+		struct span span;
+	} entries[SPAN_LOG_MAX];
+};
+
+static uint64_t span_log_off;    /* the per-CPU offset of every CPU's struct span_log; 0: none */
+static unsigned span_log_cpus;   /* CPUs with a log (ids below) */
 static volatile unsigned span_count;
+static volatile unsigned spans_without_log; /* logged before span_logs_init, or with no log */
 static unsigned span_run;
+
+void span_logs_init(void)
+{
+	span_log_off = alloc_percpu(sizeof(struct span_log), 64);
+	if (!span_log_off) {
+		record_error("span log", "no per-CPU memory for the span logs", "spans are counted, not kept");
+		return;
+	}
+	span_log_cpus = nr_cpus;
+}
 
 void span_log_group(int node, const char *what, uint64_t start_ns, uint64_t end_ns, uint64_t pages,
 		    unsigned chunks, uint64_t buddy_ns)
 {
-	unsigned i = __atomic_fetch_add(&span_count, 1, __ATOMIC_RELAXED);
+	const uint64_t count_off = span_log_off + __builtin_offsetof(struct span_log, count);
+	unsigned long flags;
+	unsigned seq;
 
-	if (i < SPAN_LOG_MAX)
-		span_log_entries[i] = (struct span){ smp_processor_id(), node, what, start_ns, end_ns,
-						     pages, chunks, buddy_ns };
+	if (!span_log_off) {
+		__atomic_fetch_add(&spans_without_log, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	/* Interrupts off: a cross-call logging in between would take a later number but an earlier slot. */
+	flags = local_irq_save();
+	seq = __atomic_fetch_add(&span_count, 1, __ATOMIC_RELAXED);
+	if (seq < SPAN_LOG_MAX) {
+		struct span_log *log = per_cpu_ptr(span_log_off, smp_processor_id());
+		uint64_t slot = this_cpu_read_u64(count_off);
+
+		log->entries[slot] = (struct logged_span){
+			seq, { smp_processor_id(), node, what, start_ns, end_ns, pages, chunks, buddy_ns }
+		};
+		this_cpu_add_u64(count_off, 1);
+	}
+	local_irq_restore(flags);
 }
 
 void span_log(int node, const char *what, uint64_t start_ns, uint64_t end_ns, uint64_t pages)
@@ -96,14 +134,44 @@ static void boot_spans_report(void)
 	}
 }
 
+/* The next span to print: the lowest number at the head of any CPU's log (each log is in order). */
+static const struct span *next_span(uint64_t *cursor)
+{
+	const struct logged_span *best = NULL;
+	unsigned best_cpu = 0;
+
+	for (unsigned cpu = 0; cpu < span_log_cpus; cpu++) {
+		const struct span_log *log = per_cpu_ptr(span_log_off, cpu);
+
+		if (cursor[cpu] < log->count && (!best || log->entries[cursor[cpu]].seq < best->seq)) {
+			best = &log->entries[cursor[cpu]];
+			best_cpu = cpu;
+		}
+	}
+	if (!best)
+		return NULL;
+	cursor[best_cpu]++;
+	return &best->span;
+}
+
+static void span_logs_empty(void)
+{
+	for (unsigned cpu = 0; cpu < span_log_cpus; cpu++)
+		((struct span_log *)per_cpu_ptr(span_log_off, cpu))->count = 0;
+	span_count = 0;
+}
+
 void spans_report(void)
 {
 	unsigned n = __atomic_load_n(&span_count, __ATOMIC_ACQUIRE);
+	static uint64_t cursor[MAX_CPUS]; /* the boot CPU's alone, and too big for its stack */
+	const struct span *s;
 
 	boot_spans_report(); /* first: a run's spans, drawn later, lie on top of its phase */
 
-	for (unsigned i = 0; i < n && i < SPAN_LOG_MAX; i++) {
-		const struct span *s = &span_log_entries[i];
+	for (unsigned cpu = 0; cpu < span_log_cpus; cpu++)
+		cursor[cpu] = 0;
+	while ((s = next_span(cursor))) {
 		struct record r;
 
 		record_begin(&r, "span");
@@ -123,10 +191,15 @@ void spans_report(void)
 	if (n > SPAN_LOG_MAX)
 		record_errorf("span log", "extra spans not printed", "%u spans, room for %u", n,
 			      SPAN_LOG_MAX);
-	span_count = 0;
+	if (spans_without_log) {
+		record_errorf("span log", "those spans not printed", "%u spans logged with no span log",
+			      spans_without_log);
+		spans_without_log = 0;
+	}
+	span_logs_empty();
 }
 
 void spans_discard(void)
 {
-	span_count = 0;
+	span_logs_empty();
 }

@@ -3,6 +3,11 @@
  * span - timed pieces of work, logged while the work runs and printed as
  * @span records afterwards: printing to a 115200-baud console while
  * measuring would measure the console.
+ *
+ * Each CPU logs into its own log, per-CPU data on its own node (alloc_percpu),
+ * so a span is written where its CPU works and never shares a cache line
+ * with another CPU's; a number taken from one counter orders all of them,
+ * and the report prints them in that order.
  */
 #ifndef MEMINIT_INIT_SPAN_H
 #define MEMINIT_INIT_SPAN_H
@@ -21,7 +26,9 @@ struct span {
 	uint64_t buddy_ns; /* of the group's time, the hand-off to the buddy allocator */
 };
 
-/* Any CPU, any context; lock-free. Spans past SPAN_LOG_MAX are counted, not kept. */
+/* The CPUs' span logs: after smp_boot_prepare (the per-CPU units), before any span is logged. */
+void span_logs_init(void);
+/* Any CPU, any context; lock-free. Spans past SPAN_LOG_MAX (in all) are counted, not kept. */
 void span_log(int node, const char *what, uint64_t start_ns, uint64_t end_ns, uint64_t pages);
 /* A span that stands for @chunks consecutive chunks of mem_map work, @buddy_ns of it in the hand-off. */
 void span_log_group(int node, const char *what, uint64_t start_ns, uint64_t end_ns, uint64_t pages,

@@ -9,6 +9,7 @@
 #include "mm/kmalloc.h"
 #include "mm/memblock.h"
 #include "mm/memmap_boot.h"
+#include "smp/topology.h"
 #include "smp/percpu_alloc.h"
 
 _Static_assert(PERCPU_UNIT_SIZE == PERCPU_STATIC_SIZE + PERCPU_DYNAMIC_MAX,
@@ -122,6 +123,13 @@ void free_percpu(uint64_t off)
 	flags = spin_lock_irqsave(&map_lock);
 	percpu_free(&map, off);
 	spin_unlock_irqrestore(&map_lock, flags);
+}
+
+int percpu_page_node(uint64_t off, unsigned cpu)
+{
+	uint64_t phys = paging_lookup((uint64_t)per_cpu_ptr(off, cpu));
+
+	return phys == UINT64_MAX ? -1 : numa_node_of_addr(&numa, phys);
 }
 
 void percpu_area_stats(struct percpu_area_stats *out)

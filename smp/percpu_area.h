@@ -41,6 +41,13 @@ struct percpu *percpu_unit_create(unsigned cpu, int node, uint64_t static_bytes,
  */
 void percpu_dynamic_init(unsigned cpu_count);
 
+/*
+ * The node of the RAM that CPU @cpu's copy of the byte at @off sits on,
+ * read back from the page tables: -1 if it is not mapped (or in no node).
+ * After the topology is built.
+ */
+int percpu_page_node(uint64_t off, unsigned cpu);
+
 /* What the @percpu record reports of the units and the map. */
 struct percpu_area_stats {
 	unsigned cpu_count;     /* units the dynamic region covers (0: closed) */
