@@ -23,6 +23,7 @@ import cases_layouts
 import cases_oddmem
 import cases_overlap
 import cases_params
+import cases_percpu
 import cases_sparse
 import cases_steady
 import cases_strategies
@@ -33,7 +34,7 @@ CASES = {**cases_boot.CASES, **cases_acpi.CASES, **cases_topology.CASES, **cases
          **cases_oddmem.CASES, **cases_params.CASES, **cases_strategies.CASES, **cases_timeline.CASES,
          **cases_dump.CASES, **cases_bochs.CASES, **cases_layouts.CASES, **cases_sparse.CASES,
          **cases_steady.CASES, **cases_kmalloc.CASES, **cases_ondemand.CASES,
-         **cases_overlap.CASES, **cases_method.CASES}
+         **cases_overlap.CASES, **cases_method.CASES, **cases_percpu.CASES}
 # Cases for a kernel variant of their own, registered one by one in CMakeLists.txt.
 VARIANT_CASES = {**cases_faults.VARIANT_CASES}
 
