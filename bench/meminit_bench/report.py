@@ -59,6 +59,13 @@ ALLOC_TEXT = (
     'allocator when the buddy allocator keeps its pages (at usable). From each strategy\'s own boot: when '
     'the slab stage began and served its first object (from TSC zero, and after usable), a warm 64-byte pair '
     'on the boot CPU, and what boot gave back to the buddy allocator at its end.')
+PERCPU_HEADER = ['case', 'strategy', 'static per-CPU read ns min', 'median', 'dynamic per-CPU read ns min',
+                 'median', 'global read ns min', 'median']
+PERCPU_TEXT = (
+    'A read of per-CPU data on the boot CPU (seed 004, @percpu of each strategy\'s own boot): a static field '
+    '(%gs and an immediate offset), a value from alloc_percpu() (%gs and the offset in a register) and a global '
+    'variable, the same loop around each, rounds alternating the three. The target: dynamic costs what static '
+    'does, within the spread.')
 HOST_COLD_HEADER = ['case', 'boot', 'what', 'repeat', 'done ms', 'usable ms']
 OUTCOME_HEADER = ['boot', 'case', 'mode', 'strategy', 'host memory', 'repeat', 'status', 'exit', 'seconds',
                   'records', 'note']
@@ -236,6 +243,17 @@ def alloc_rows(summary):
     return rows
 
 
+def percpu_rows(summary):
+    rows = []
+    for case in S.sorted_cases(summary):
+        for strategy in S.strategies_of(case):
+            a = S.percpu_access(case, strategy)
+            if a:
+                rows.append([case['case'], strategy] + [a[f'{kind}_{stat}'] for kind in ('static', 'dynamic', 'global')
+                                                        for stat in ('min', 'median')])
+    return rows
+
+
 def host_cold_rows(summary):
     rows = []
     for case in S.sorted_cases(summary):
@@ -344,6 +362,7 @@ def blocks_of(summary, graphs, notes, problems, baseline_part):
               ('table', CLAIMS_HEADER, claims_rows(summary)),
               ('p', HOTPLUG_TEXT), ('table', HOTPLUG_HEADER, hotplug_rows(summary)),
               ('h', 2, 'Allocations after the mem_map'), ('p', ALLOC_TEXT), ('table', ALLOC_HEADER, alloc_rows(summary)),
+              ('p', PERCPU_TEXT), ('table', PERCPU_HEADER, percpu_rows(summary)),
               ('h', 2, 'Fill limit'),
               ('p', 'The time to write the mem_map at the fill speed measured in the same boots, by the strategies\' '
                     'statistic: the median over rounds and boots, and the min (the best round).'),

@@ -568,6 +568,20 @@ def allocator_after(case, strategy):
             'returned_late_bytes': rec.get('returned_late_bytes')}
 
 
+def percpu_access(case, strategy):
+    """A read's cost in the strategy's own boot (@percpu): a static per-CPU field,
+    a dynamic per-CPU value and a global variable, min and median ns each; None
+    when the boot printed no figures."""
+    plain = case['plain'].get(strategy)
+    if not plain:
+        return None
+    recs = [r for r in of_type(plain['records'], 'percpu') if r.get('dynamic_ns_median') is not None]
+    if not recs:
+        return None
+    return {f'{kind}_{stat}': recs[0][f'{kind}_ns_{stat}']
+            for kind in ('static', 'dynamic', 'global') for stat in ('min', 'median')}
+
+
 def median(values):
     return statistics.median(values) if values else None
 

@@ -137,3 +137,23 @@ class SampleRun(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class PercpuAccess(unittest.TestCase):
+    """@percpu's read costs come from the strategy's own boot, None when it has none."""
+
+    FIGURES = {'static_ns_min': 1.25, 'static_ns_median': 1.5, 'dynamic_ns_min': 1.3, 'dynamic_ns_median': 1.6,
+               'global_ns_min': 1.2, 'global_ns_median': 1.4}
+
+    def test_reads_the_own_boot(self):
+        case = {'plain': {'xcall': {'records': [('kmalloc', {}), ('percpu', dict(self.FIGURES))]}}}
+        self.assertEqual(S.percpu_access(case, 'xcall'),
+                         {'static_min': 1.25, 'static_median': 1.5, 'dynamic_min': 1.3, 'dynamic_median': 1.6,
+                          'global_min': 1.2, 'global_median': 1.4})
+
+    def test_none_without_figures(self):
+        nulls = dict.fromkeys(self.FIGURES)
+        case = {'plain': {'xcall': {'records': [('percpu', nulls)]}, 'bsp': {'records': []}}}
+        self.assertIsNone(S.percpu_access(case, 'xcall'))
+        self.assertIsNone(S.percpu_access(case, 'bsp'))
+        self.assertIsNone(S.percpu_access(case, 'async'))
