@@ -106,6 +106,7 @@ void percpu_report(void)
 		rec_object_begin(&r, NULL);
 		rec_u64(&r, "cpu", cpu);
 		rec_u64(&r, "node", (uint64_t)cpu_node(cpu));
+		rec_u64(&r, "static_page_size", percpu_static_page_size(cpu));
 		rec_node_or_null(&r, "static_node", percpu_page_node(0, cpu));
 		rec_node_or_null(&r, "dynamic_node", percpu_page_node(PERCPU_STATIC_SIZE, cpu));
 		rec_object_end(&r);

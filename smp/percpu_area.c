@@ -20,31 +20,66 @@ static struct percpu_map map;
 static struct spinlock map_lock; /* around the map and populate: any CPU may allocate */
 static unsigned unit_count;      /* 0 until percpu_dynamic_init opens the region */
 static uint64_t tails_bytes;
+static uint64_t static_page_size[MAX_CPUS]; /* how each unit's static part is mapped; 0: no unit */
 
 static uint64_t unit_start(unsigned cpu)
 {
 	return PERCPU_VMA + (uint64_t)cpu * PERCPU_UNIT_SIZE;
 }
 
+/*
+ * The static part's RAM on @node: a whole 2 MiB page, 2 MiB aligned, whose
+ * tail past @kept goes back late; or, where the node has no such page (nodes
+ * smaller than 2 MiB, or cut into pieces smaller than that), just @kept
+ * bytes of it, mapped with 4 KiB pages and no tail: on its node beats one
+ * TLB entry. memblock falls back to the nearest node only when @node has
+ * not even that. Sets *@page_size to the mapping's page.
+ */
+static uint64_t static_part(int node, uint64_t kept, uint64_t *page_size)
+{
+	int got;
+	uint64_t phys = memblock_alloc_on(&boot_memblock, PERCPU_STATIC_SIZE, PERCPU_STATIC_SIZE, node, 0, &got);
+
+	*page_size = PERCPU_STATIC_SIZE;
+	if (phys && got == node)
+		return phys;
+	if (phys)
+		memblock_free(&boot_memblock, phys, phys + PERCPU_STATIC_SIZE); /* off its node: try smaller on it */
+	*page_size = PERCPU_PAGE_SIZE;
+	return memblock_alloc(&boot_memblock, kept, PERCPU_PAGE_SIZE, node, 0);
+}
+
 struct percpu *percpu_unit_create(unsigned cpu, int node, uint64_t static_bytes, uint64_t *phys)
 {
 	uint64_t kept = (static_bytes + PERCPU_PAGE_SIZE - 1) & ~(PERCPU_PAGE_SIZE - 1);
-	uint64_t page = memblock_alloc(&boot_memblock, PERCPU_STATIC_SIZE, PERCPU_STATIC_SIZE, node, 0);
+	uint64_t page, page_size;
 
-	if (!page || cpu >= MAX_CPUS || kept > PERCPU_STATIC_SIZE)
+	if (cpu >= MAX_CPUS || kept > PERCPU_STATIC_SIZE)
 		return NULL;
-	paging_map_percpu_unit(unit_start(cpu), page, PERCPU_DYNAMIC_MAX);
-	/*
-	 * The tail goes to the buddy allocator at the end of boot, and the
-	 * 2 MiB mapping keeps covering it: nothing reaches those addresses
-	 * through the unit (the static data ends before them, the dynamic
-	 * region starts at the next 2 MiB), so the page's new owner is alone
-	 * in using it, through the direct map. One large TLB entry stays.
-	 */
-	give_back_late(page + kept, page + PERCPU_STATIC_SIZE, "percpu_tails");
-	tails_bytes += PERCPU_STATIC_SIZE - kept;
+	page = static_part(node, kept, &page_size);
+	if (!page)
+		return NULL;
+	paging_map_percpu_unit(unit_start(cpu), page, page_size == PERCPU_STATIC_SIZE ? PERCPU_STATIC_SIZE : kept,
+			       page_size, PERCPU_DYNAMIC_MAX);
+	static_page_size[cpu] = page_size;
+	if (page_size == PERCPU_STATIC_SIZE) {
+		/*
+		 * The tail goes to the buddy allocator at the end of boot, and the
+		 * 2 MiB mapping keeps covering it: nothing reaches those addresses
+		 * through the unit (the static data ends before them, the dynamic
+		 * region starts at the next 2 MiB), so the page's new owner is alone
+		 * in using it, through the direct map. One large TLB entry stays.
+		 */
+		give_back_late(page + kept, page + PERCPU_STATIC_SIZE, "percpu_tails");
+		tails_bytes += PERCPU_STATIC_SIZE - kept;
+	}
 	*phys = page;
 	return (struct percpu *)unit_start(cpu);
+}
+
+uint64_t percpu_static_page_size(unsigned cpu)
+{
+	return cpu < MAX_CPUS ? static_page_size[cpu] : 0;
 }
 
 /*

@@ -7,7 +7,9 @@
  * (layout.h), and its GS base. The first 2 MiB are one 2 MiB page from
  * memblock on the CPU's node, mapped with one 2 MiB page: struct percpu at
  * its start (so %gs:0 is still the area itself), the CPU's stacks after it,
- * and the rest of the page given back late ("percpu_tails"). At the next
+ * and the rest of the page given back late ("percpu_tails"). A node with no
+ * whole 2 MiB page free gives just the static data, mapped with 4 KiB pages
+ * (no tail). At the next
  * 2 MiB boundary the dynamic region begins: alloc_percpu() hands out one
  * offset from a unit's start, valid in every unit, and backs the pages it
  * touches with 4 KiB pages on each CPU's own node, mapped into every unit.
@@ -26,13 +28,17 @@
 
 /*
  * percpu_unit_create - CPU @cpu's unit on @node: its 2 MiB page from
- * memblock, mapped, with the page table of its dynamic region made; the
- * first @static_bytes (page-rounded) are kept, the rest given back late.
+ * memblock (or its static bytes alone, above), mapped, with the page table
+ * of its dynamic region made; the first @static_bytes (page-rounded) are
+ * kept, the rest given back late.
  * Returns the unit's start (where struct percpu goes), and the page's
  * physical address in *@phys; NULL if memblock has no 2 MiB page left.
  * Before memblock freezes (smp_boot_prepare).
  */
 struct percpu *percpu_unit_create(unsigned cpu, int node, uint64_t static_bytes, uint64_t *phys);
+
+/* How CPU @cpu's static part is mapped: PERCPU_STATIC_SIZE (one 2 MiB page) or 4 KiB pages; 0 if no unit. */
+uint64_t percpu_static_page_size(unsigned cpu);
 
 /*
  * percpu_dynamic_init - open the dynamic region for CPUs 0..@cpu_count-1,

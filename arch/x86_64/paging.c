@@ -132,10 +132,11 @@ uint64_t paging_map_stack(unsigned cpu, uint64_t phys, uint64_t size)
 	return guard + 4096 + size;
 }
 
-void paging_map_percpu_unit(uint64_t virt, uint64_t phys, uint64_t dynamic_bytes)
+void paging_map_percpu_unit(uint64_t virt, uint64_t phys, uint64_t size, uint64_t page_size,
+			    uint64_t dynamic_bytes)
 {
 	spin_lock(&map_lock);
-	map_pages(virt, phys, SIZE_2M, SIZE_2M, PTE_WRITE | PTE_GLOBAL | nx_bit);
+	map_pages(virt, phys, size, page_size, PTE_WRITE | PTE_GLOBAL | nx_bit);
 	for (uint64_t off = 0; off < dynamic_bytes; off += SIZE_2M) {
 		uint64_t *table = root, v = virt + SIZE_2M + off;
 

@@ -65,12 +65,14 @@ uint64_t paging_map_stack(unsigned cpu, uint64_t phys, uint64_t size);
 /* The CPU whose stack guard page holds @virt, or -1 (the boot CPU's is 0). */
 int paging_stack_guard_cpu(uint64_t virt);
 /*
- * A per-CPU unit (layout.h, PERCPU_VMA): the 2 MiB page at @phys mapped at
- * @virt with one 2 MiB page, and the page table of the @dynamic_bytes after
- * it made now, so that paging_map_percpu_page() never allocates (it may run
- * after memblock froze, on any CPU). Before the mem_map is laid out.
+ * A per-CPU unit (layout.h, PERCPU_VMA): its static part, @size bytes of RAM
+ * at @phys, mapped at @virt with pages of @page_size (2 MiB: one page; 4 KiB),
+ * and the page table of the @dynamic_bytes 2 MiB above @virt made now, so
+ * that paging_map_percpu_page() never allocates (it may run after memblock
+ * froze, on any CPU). Before the mem_map is laid out.
  */
-void paging_map_percpu_unit(uint64_t virt, uint64_t phys, uint64_t dynamic_bytes);
+void paging_map_percpu_unit(uint64_t virt, uint64_t phys, uint64_t size, uint64_t page_size,
+			    uint64_t dynamic_bytes);
 /* Map the 4 KiB page @phys at @virt, in a dynamic region paging_map_percpu_unit() prepared; any CPU. */
 void paging_map_percpu_page(uint64_t virt, uint64_t phys);
 /* The physical address @virt translates to through the kernel's tables; UINT64_MAX if unmapped. */

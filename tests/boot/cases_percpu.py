@@ -27,6 +27,8 @@ def check_percpu_boot(b, cpus):
         check(c['node'] == node_of[c['cpu']], f'CPU {c["cpu"]} on node {c["node"]}, @topology says {node_of[c["cpu"]]}')
         # The locality check: the RAM behind each CPU's pages, read from the page tables.
         check(c['static_node'] == c['node'] and c['dynamic_node'] == c['node'], f'CPU {c["cpu"]} not node-local: {c}')
+        # Nodes of hundreds of MiB: every static part is one 2 MiB page, so every unit has a tail.
+        check(c['static_page_size'] == TWO_MIB, f'CPU {c["cpu"]} static part not one 2 MiB page: {c}')
     check(rec['unit_size'] == rec['static_size'] + TWO_MIB and rec['static_size'] == TWO_MIB, f'unit: {rec}')
     # The span logs live there for the whole boot: at least one allocation, pages in every unit.
     check(rec['allocations'] >= 1 and rec['pages_populated'] >= 1 and rec['failed_allocs'] == 0, f'map: {rec}')
