@@ -83,9 +83,10 @@ uint64_t percpu_static_page_size(unsigned cpu)
 }
 
 /*
- * A zeroed 4 KiB page on @node: memblock's before the mem_map is laid out,
- * the buddy allocator's once it holds every page (kmalloc's stages tell
- * which); none in between, when memblock's reservations are the layout.
+ * A 4 KiB page on @node: memblock's before the mem_map is laid out, the
+ * buddy allocator's once it holds every page (kmalloc's stages tell which);
+ * none in between, when memblock's reservations are the layout. Not zeroed
+ * here: alloc_percpu() zeroes what it hands out, and nothing reads the rest.
  */
 static uint64_t dynamic_page(int node)
 {
@@ -98,8 +99,6 @@ static uint64_t dynamic_page(int node)
 
 		phys = p ? page_to_pfn(&boot_memmap, p) << PAGE_SHIFT : 0;
 	}
-	if (phys)
-		memset(phys_to_virt(phys), 0, PERCPU_PAGE_SIZE);
 	return phys;
 }
 
@@ -126,7 +125,7 @@ void percpu_dynamic_init(unsigned cpu_count)
 	for (unsigned cpu = 0; cpu < cpu_count; cpu++)
 		if (!cpu_area[cpu] || (uint64_t)cpu_area[cpu] != unit_start(cpu)) {
 			record_errorf("percpu", "alloc_percpu() refuses every allocation",
-				      "CPU %u has no per-CPU unit (no 2 MiB page left for it)", cpu);
+				      "CPU %u has no per-CPU unit (no memory left for it)", cpu);
 			return;
 		}
 	if (percpu_map_init(&map, PERCPU_DYNAMIC_MAX, populate, NULL))
