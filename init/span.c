@@ -7,7 +7,7 @@
 #include "init/record.h"
 #include "smp/percpu.h"
 
-/* A CPU's log. Every CPU's can hold all SPAN_LOG_MAX: the cap is on the sum, as one CPU may do all the work. */
+/* A CPU's log: 64 KiB, zeroed when allocated, on the CPU's node. */
 struct span_log {
 	uint64_t count;
 	struct logged_span {
@@ -20,6 +20,7 @@ static uint64_t span_log_off;    /* the per-CPU offset of every CPU's struct spa
 static unsigned span_log_cpus;   /* CPUs with a log (ids below) */
 static volatile unsigned span_count;
 static volatile unsigned spans_without_log; /* logged before span_logs_init, or with no log */
+static volatile unsigned spans_past_log;    /* logged on a CPU whose log was full */
 static unsigned span_run;
 
 void span_logs_init(void)
@@ -37,6 +38,7 @@ void span_log_group(int node, const char *what, uint64_t start_ns, uint64_t end_
 {
 	const uint64_t count_off = span_log_off + __builtin_offsetof(struct span_log, count);
 	unsigned long flags;
+	uint64_t slot;
 	unsigned seq;
 
 	if (!span_log_off) {
@@ -45,15 +47,17 @@ void span_log_group(int node, const char *what, uint64_t start_ns, uint64_t end_
 	}
 	/* Interrupts off: a cross-call logging in between would take a later number but an earlier slot. */
 	flags = local_irq_save();
-	seq = __atomic_fetch_add(&span_count, 1, __ATOMIC_RELAXED);
-	if (seq < SPAN_LOG_MAX) {
+	slot = this_cpu_read_u64(count_off);
+	if (slot < SPAN_LOG_MAX) {
 		struct span_log *log = per_cpu_ptr(span_log_off, smp_processor_id());
-		uint64_t slot = this_cpu_read_u64(count_off);
 
+		seq = __atomic_fetch_add(&span_count, 1, __ATOMIC_RELAXED);
 		log->entries[slot] = (struct logged_span){
 			seq, { smp_processor_id(), node, what, start_ns, end_ns, pages, chunks, buddy_ns }
 		};
 		this_cpu_add_u64(count_off, 1);
+	} else {
+		__atomic_fetch_add(&spans_past_log, 1, __ATOMIC_RELAXED);
 	}
 	local_irq_restore(flags);
 }
@@ -159,11 +163,11 @@ static void span_logs_empty(void)
 	for (unsigned cpu = 0; cpu < span_log_cpus; cpu++)
 		((struct span_log *)per_cpu_ptr(span_log_off, cpu))->count = 0;
 	span_count = 0;
+	spans_past_log = 0;
 }
 
 void spans_report(void)
 {
-	unsigned n = __atomic_load_n(&span_count, __ATOMIC_ACQUIRE);
 	static uint64_t cursor[MAX_CPUS]; /* the boot CPU's alone, and too big for its stack */
 	const struct span *s;
 
@@ -188,9 +192,10 @@ void spans_report(void)
 		rec_u64(&r, "run", span_run);
 		record_end(&r);
 	}
-	if (n > SPAN_LOG_MAX)
-		record_errorf("span log", "extra spans not printed", "%u spans, room for %u", n,
-			      SPAN_LOG_MAX);
+	if (spans_past_log) {
+		record_errorf("span log", "extra spans not printed", "%u spans past a full CPU log, room for %u each",
+			      spans_past_log, SPAN_LOG_MAX);
+	}
 	if (spans_without_log) {
 		record_errorf("span log", "those spans not printed", "%u spans logged with no span log",
 			      spans_without_log);

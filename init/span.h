@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define SPAN_LOG_MAX 4096
+#define SPAN_LOG_MAX 1024 /* spans a CPU's log holds: a run logs tens per CPU */
 
 struct span {
 	unsigned cpu;
@@ -28,7 +28,7 @@ struct span {
 
 /* The CPUs' span logs: after smp_boot_prepare (the per-CPU units), before any span is logged. */
 void span_logs_init(void);
-/* Any CPU, any context; lock-free. Spans past SPAN_LOG_MAX (in all) are counted, not kept. */
+/* Any CPU, any context; lock-free. Spans past SPAN_LOG_MAX on one CPU are counted, not kept. */
 void span_log(int node, const char *what, uint64_t start_ns, uint64_t end_ns, uint64_t pages);
 /* A span that stands for @chunks consecutive chunks of mem_map work, @buddy_ns of it in the hand-off. */
 void span_log_group(int node, const char *what, uint64_t start_ns, uint64_t end_ns, uint64_t pages,
