@@ -18,6 +18,11 @@
  *             allocator (mm/slab.h) on the buddy allocator, per node, with
  *             a per-CPU cache of objects
  *
+ * The stage is one variable, tested where kmalloc and kfree begin: in the
+ * slab stage the common case (a small object for this CPU's node, from or
+ * to its cache) is inline, mm/kmalloc_fast.h; everything else goes out of
+ * line to the stage's allocator.
+ *
  * Every object carries a header at the start of its page (mm/slab.h's
  * layout), so kfree needs no size and knows who served it. An object the
  * memblock stage served and kfree() gives back after the switch returns
@@ -34,11 +39,11 @@
 enum kmalloc_stage { KMALLOC_IMAGE, KMALLOC_MEMBLOCK, KMALLOC_FROZEN, KMALLOC_SLAB, KMALLOC_STAGES };
 
 /* @size bytes on @node (-1: any, the calling CPU's when that means something); NULL if none. */
-void *kmalloc(size_t size, int node);
+static inline void *kmalloc(size_t size, int node);
 /* kmalloc, zeroed. */
 void *kzalloc(size_t size, int node);
 /* Give back what kmalloc returned (NULL: nothing). */
-void kfree(void *p);
+static inline void kfree(void *p);
 
 /*
  * Early objects freed so far go back to the buddy allocator, and any freed
@@ -75,5 +80,7 @@ struct kmalloc_stats {
 	uint64_t failures;
 };
 const struct kmalloc_stats *kmalloc_stats(void);
+
+#include "mm/kmalloc_fast.h"
 
 #endif

@@ -17,6 +17,7 @@ def check_kmalloc(rec):
     check(rec['served']['memblock'] >= 2, f'the topology allocated nothing early: {rec["served"]}')
     check(rec['served']['slab'] > 0 and rec['first_slab_ns'] >= stages['slab'], f'slab served nothing: {rec}')
     check(rec['failures'] == 0 and 0 < rec['pair_ns_min'] <= rec['pair_ns_median'], f'pairs: {rec}')
+    check(0 < rec['pair_loop_ns_min'] < rec['pair_ns_min'], f'the loop alone costs more than with the pair: {rec}')
     # The SRAT's copy, freed after the topology was built, comes back once the mem_map is verified.
     check(rec['returned_late_bytes'] >= PAGE and rec['returned_late_bytes'] % PAGE == 0, f'returned {rec}')
 
