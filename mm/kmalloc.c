@@ -164,8 +164,22 @@ static void count_late(const char *what, uint64_t bytes)
  * to the buddy allocator, and memblock forgets the reservation, so the
  * mem_map and the layout it was written from agree.
  */
+/* Every page of [start, end) a reserved page of RAM in the mem_map: one that may be given back. */
+static bool reserved_ram(uint64_t start, uint64_t end)
+{
+	for (uint64_t pfn = start; pfn < end; pfn++) {
+		const struct page *p = pfn_to_page(&boot_memmap, pfn);
+
+		if (!p || (p->flags & (PG_reserved | PG_hole)) != PG_reserved)
+			return false;
+	}
+	return true;
+}
+
 static void give_back_pages(uint64_t start, uint64_t end, const char *what)
 {
+	if (!reserved_ram(start, end))
+		return; /* outside the mem_map, or already the buddy allocator's: not ours to give */
 	memblock_free(&boot_memblock, start << PAGE_SHIFT, end << PAGE_SHIFT);
 	for (uint64_t pfn = start; pfn < end; pfn++) {
 		struct page *p = pfn_to_page(&boot_memmap, pfn);
