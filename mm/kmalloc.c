@@ -359,3 +359,8 @@ const struct kmalloc_stats *kmalloc_stats(void)
 		stats.served[KMALLOC_SLAB] = slab_objects_served(&slab);
 	return &stats;
 }
+
+struct slab_allocator *kmalloc_slab(void)
+{
+	return &slab;
+}

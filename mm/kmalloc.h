@@ -81,6 +81,9 @@ struct kmalloc_stats {
 };
 const struct kmalloc_stats *kmalloc_stats(void);
 
+/* The slab stage's allocator, for self-tests (its counters, objects in use). */
+struct slab_allocator *kmalloc_slab(void);
+
 #include "mm/kmalloc_fast.h"
 
 #endif
