@@ -159,11 +159,6 @@ static void count_late(const char *what, uint64_t bytes)
 	stats.returned_late_bytes += bytes;
 }
 
-/*
- * Free_bootmem_late: the pages [start, end) become free struct pages handed
- * to the buddy allocator, and memblock forgets the reservation, so the
- * mem_map and the layout it was written from agree.
- */
 /* Every page of [start, end) a reserved page of RAM in the mem_map: one that may be given back. */
 static bool reserved_ram(uint64_t start, uint64_t end)
 {
@@ -176,6 +171,11 @@ static bool reserved_ram(uint64_t start, uint64_t end)
 	return true;
 }
 
+/*
+ * Free_bootmem_late: the pages [start, end) become free struct pages handed
+ * to the buddy allocator, and memblock forgets the reservation, so the
+ * mem_map and the layout it was written from agree.
+ */
 static void give_back_pages(uint64_t start, uint64_t end, const char *what)
 {
 	if (!reserved_ram(start, end))
