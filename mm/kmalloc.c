@@ -311,7 +311,7 @@ void kmalloc_prepare_slab(unsigned cpu_count)
 	uint64_t phys;
 
 	if (cpu_count < nr_cpus)
-		return; /* a CPU without a cache could not allocate: no slab stage */
+		cpu_count = nr_cpus; /* every CPU with an id has one: the inline path does not test for it */
 	phys = memblock_alloc(&boot_memblock, cpu_count * sizeof(*cpu_caches), 64, NUMA_NO_NODE, 0);
 	if (!phys)
 		return; /* kmalloc stays in the stage it is in: the arena keeps serving */

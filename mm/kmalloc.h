@@ -64,7 +64,11 @@ void give_back_late(uint64_t start, uint64_t end, const char *what);
 /* What was given back late, by kind: fills up to @max pairs, returns how many. */
 unsigned kmalloc_returned_late(const char **what, uint64_t *bytes, unsigned max);
 
-/* Before memblock freezes: the slab stage's per-CPU caches for @cpu_count CPUs (ids below it). */
+/*
+ * Before memblock freezes, after the CPUs have their ids: the slab stage's
+ * allocator and per-CPU caches for @cpu_count CPUs (ids below it; at least
+ * every CPU with an id), each CPU's reachable through its per-CPU area.
+ */
 void kmalloc_prepare_slab(unsigned cpu_count);
 
 /* Move on to @stage (never back); the stage's moment is recorded. */
