@@ -6,6 +6,7 @@
 #include "init/record.h"
 #include "init/steady.h"
 #include "mm/memmap_boot.h"
+#include "smp/percpu.h"
 
 #define NO_LATE_NODE UINT64_MAX
 
@@ -71,6 +72,7 @@ static void report_late_node(const struct strategy *s, const struct strategy_ctx
 	rec_u64(&r, "pages", memmap_node_ram_pages(ctx->mm, (int)late_node));
 	rec_u64(&r, "request_ns", ctx->start_ns);
 	rec_u64(&r, "caller_held_ns", returned_ns - ctx->start_ns);
+	rec_u64(&r, "caller_pages", ctx->caller_pages);
 	rec_u64(&r, "online_ns", done_ns - ctx->start_ns);
 	rec_u64(&r, "cpu_ns", ctx->cpu_ns);
 	rec_steady_window(&r, "idle", &idle);
@@ -93,10 +95,13 @@ bool late_node_online(const struct strategy *s, struct memmap *full, const struc
 	steady_serve(&idle, ctx, time_ns() + steady_baseline_ns(), false);
 
 	strategy_run_begin(ctx, WORK_INIT);
+	ctx->hotplug = true;
+	ctx->caller_cpu = smp_processor_id();
 	only_late.generation = generation;
 	ctx->start_ns = time_ns();
 	s->run(ctx); /* a synchronous strategy holds the caller, the boot CPU, until the node is in */
 	returned = time_ns();
+	ctx->caller_back = true;
 	ctx->usable_ns = ctx->usable_ns ? ctx->usable_ns : returned;
 	/*
 	 * The ops that fell due while run() held the boot CPU are counted first,

@@ -14,6 +14,7 @@
 #include "init/span.h"
 #include "init/steady.h"
 #include "init/workload.h"
+#include "mm/code_pages.h"
 #include "mm/kmalloc.h"
 #include "mm/memmap_boot.h"
 #include "mm/verify.h"
@@ -331,6 +332,7 @@ bool memmap_run(void)
 		ok = bench_run(&boot_ctx);
 		kmalloc_advance(KMALLOC_SLAB); /* the runs are over: the buddy allocator keeps what it holds */
 		kmalloc_report();
+		code_pages_report();
 		return ok;
 	}
 	if (late_node_wanted(&boot_memmap))
@@ -366,5 +368,6 @@ bool memmap_run(void)
 	boot_phase("report_run");
 	console_flush();                /* what the boot said so far, kept out of the timed part */
 	kmalloc_report();
+	code_pages_report();
 	return run_report(s, &boot_ctx, &check, &label) && ok;
 }

@@ -78,7 +78,8 @@ static void async_run(struct strategy_ctx *ctx)
 {
 	struct engine *e = &ctx->engine;
 	struct cpumask workers = cpu_online_mask;
-	uint64_t budget = boot_mb * ((1ull << 20) / PAGE_SIZE);
+	/* A late node needs no budget: the boot it would let go on is long over (strategy.h, hotplug). */
+	uint64_t budget = ctx->hotplug ? 0 : boot_mb * ((1ull << 20) / PAGE_SIZE);
 	uint64_t budget_end[MAX_NODES];
 	struct async_run *state = &async_states[async_next++ % 2];
 

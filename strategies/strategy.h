@@ -66,6 +66,15 @@ struct strategy_ctx {
 	unsigned parallel_cpus;   /* the most CPUs that wrote struct pages at once */
 	void *priv;               /* the running strategy's own state (async's budget), or NULL */
 	bool account_ok;          /* every chunk and page written exactly once (strategy_run_account) */
+	/*
+	 * A node brought online after boot (mem.late_node): the rest of the
+	 * machine already has memory, so nothing needs to be there before run() returns.
+	 */
+	bool hotplug;
+	/* Struct pages the caller's CPU wrote before run() returned (@late_node's caller_pages). */
+	unsigned caller_cpu;
+	volatile bool caller_back;
+	volatile uint64_t caller_pages;
 
 	/* [ns, free pages] as memory arrives. */
 	uint64_t samples[FREE_SAMPLES_MAX][2];

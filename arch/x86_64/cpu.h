@@ -90,6 +90,25 @@ static inline unsigned cpuid_model(void)
 	return family == 6 || family == 0xf ? model + (((eax >> 16) & 0xf) << 4) : model;
 }
 
+/*
+ * Running under QEMU's TCG (a translating emulator)? Its hypervisor leaf
+ * 40000000h says "TCGTCGTCGTCG"; real hardware has no such leaf (leaf 1
+ * ECX bit 31, "hypervisor present", is clear there).
+ */
+static inline bool cpu_under_tcg(void)
+{
+	struct cpuid_regs r;
+	char sig[12];
+
+	if (!(cpuid(1, 0).ecx & (1u << 31)))
+		return false;
+	r = cpuid(0x40000000, 0);
+	__builtin_memcpy(sig, &r.ebx, 4);
+	__builtin_memcpy(sig + 4, &r.ecx, 4);
+	__builtin_memcpy(sig + 8, &r.edx, 4);
+	return __builtin_memcmp(sig, "TCGTCGTCGTCG", 12) == 0;
+}
+
 static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
 static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
 static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }

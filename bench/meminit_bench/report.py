@@ -43,7 +43,7 @@ CLAIMS_TEXT = (
     'power; the CPU time each strategy spends on the mem_map (summed over CPUs) and how many CPUs it keeps '
     'busy at once are what energy and peak power follow on a real machine (energy ≈ CPU time × a busy '
     'core\'s power). "Not necessarily hotplug friendly" is the next table.')
-HOTPLUG_HEADER = ['case', 'strategy', 'node', 'online ms', 'caller held ms', 'workload p99 idle µs',
+HOTPLUG_HEADER = ['case', 'strategy', 'node', 'online ms', 'caller held ms', 'caller wrote pages', 'workload p99 idle µs',
                   'workload p99 while onlining µs', 'p99 ÷ idle', 'worst wait µs', 'CPU ms']
 HOTPLUG_TEXT = (
     '"Not necessarily hotplug friendly": in the same benchmark boots the last node is held back '
@@ -218,7 +218,7 @@ def hotplug_rows(summary):
                 continue
             ratio = (round(h['online_p99_ns'] / h['idle_p99_ns'], 1)
                      if h['online_p99_ns'] is not None and h['idle_p99_ns'] else None)
-            rows.append([case['case'], strategy, h['node'], S.ms(h['online_ns']), S.ms(h['caller_held_ns']),
+            rows.append([case['case'], strategy, h['node'], S.ms(h['online_ns']), S.ms(h['caller_held_ns']), h['caller_pages'],
                          us(h['idle_p99_ns']), us(h['online_p99_ns']), ratio, us(h['online_max_ns']),
                          S.ms(h['cpu_ns'])])
     return rows

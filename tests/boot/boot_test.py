@@ -15,6 +15,7 @@ import cases_acpi
 import cases_dump
 import cases_kmalloc
 import cases_bochs
+import cases_code_pages
 import cases_memmap
 import cases_ondemand
 import cases_method
@@ -33,7 +34,7 @@ CASES = {**cases_boot.CASES, **cases_acpi.CASES, **cases_topology.CASES, **cases
          **cases_oddmem.CASES, **cases_params.CASES, **cases_strategies.CASES, **cases_timeline.CASES,
          **cases_dump.CASES, **cases_bochs.CASES, **cases_layouts.CASES, **cases_sparse.CASES,
          **cases_steady.CASES, **cases_kmalloc.CASES, **cases_ondemand.CASES,
-         **cases_overlap.CASES, **cases_method.CASES}
+         **cases_overlap.CASES, **cases_method.CASES, **cases_code_pages.CASES}
 # Cases for a kernel variant of their own, registered one by one in CMakeLists.txt.
 VARIANT_CASES = {**cases_faults.VARIANT_CASES}
 

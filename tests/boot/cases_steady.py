@@ -112,6 +112,9 @@ def case_late_node_each_strategy(iso):
         check_late_node(rec, node1, name)
     bsp = late['bsp']
     check(bsp['caller_held_ns'] >= bsp['online_ns'], f'bsp let the caller go before the node was in: {bsp}')
+    check(bsp['caller_pages'] == node1, f'bsp: the caller did not write the whole node: {bsp}')
+    # The rest of the machine has memory: async takes no budget for a late node, the caller writes nothing.
+    check(late['async']['caller_pages'] == 0, f'async wrote struct pages on the caller: {late["async"]}')
     check(bsp['online']['max_ns'] >= bsp['caller_held_ns'] // 2, f'bsp: the workload did not wait: {bsp}')
 
 

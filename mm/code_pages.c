@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+#include "mm/code_pages.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/tsc.h"
+#include "init/params.h"
+#include "init/record.h"
+
+#define PROBE_PAGE 4096u
+/*
+ * A store into a page whose TLB entry is already filled takes tens of ns
+ * under TCG (the two TSC reads around it included), and 0.5-10 µs on a
+ * page the emulator guards (more with more old translations in it). A
+ * page marked by mistake costs 512 fast stores; one missed, ~2 ms in a run.
+ */
+#define SLOW_STORE_NS 150
+
+enum code_pages_mode { CODE_PAGES_AUTO, CODE_PAGES_SCRUB, CODE_PAGES_OFF };
+
+static const char *const mode_names[] = {
+	[CODE_PAGES_AUTO] = "auto", [CODE_PAGES_SCRUB] = "scrub", [CODE_PAGES_OFF] = "off",
+};
+
+static enum code_pages_mode mode = CODE_PAGES_AUTO;
+PARAM_ENUM("memmap.code_pages", mode, mode_names,
+	   "before the first run, find the struct page arrays' pages an emulator still guards as old "
+	   "boot-loader code and write them whole: auto (under QEMU's TCG, default) | scrub (always) | off");
+
+static struct code_pages_stats stats;
+
+/*
+ * Two stores into a page whose translation is in the TLB, each timed: both
+ * are slow on a page the emulator guards, while a host interruption (the
+ * vCPU's thread descheduled) rarely hits two in a row.
+ */
+static bool stores_are_slow(volatile uint64_t *page)
+{
+	uint64_t t0, t1, t2;
+
+	page[0] = 0; /* the first touch: the TLB fill and any host fault, untimed */
+	t0 = rdtsc_ordered();
+	page[1] = 0;
+	t1 = rdtsc_ordered();
+	page[2] = 0;
+	t2 = rdtsc_ordered();
+	return tsc_to_ns(t1 - t0) > SLOW_STORE_NS && tsc_to_ns(t2 - t1) > SLOW_STORE_NS;
+}
+
+/* Every word: each store that overlaps an old translation drops it, and the last lifts the guard. */
+static void write_whole(volatile uint64_t *page)
+{
+	for (unsigned i = 0; i < PROBE_PAGE / sizeof(uint64_t); i++)
+		page[i] = 0; /* volatile 8-byte stores: never rep stos, one element at a time under TCG */
+}
+
+static void scrub_block(const struct memmap_block *b)
+{
+	uintptr_t start = b->map_start & ~(uintptr_t)(PROBE_PAGE - 1);
+
+	for (uintptr_t a = start; a < b->map_end; a += PROBE_PAGE) {
+		volatile uint64_t *page = (volatile uint64_t *)a;
+		uint64_t phys;
+
+		/* A block's first and last pages may be shared with a neighbour's data: probe only whole pages. */
+		if (a < b->map_start || a + PROBE_PAGE > b->map_end)
+			continue;
+		stats.probed_pages++;
+		if (!stores_are_slow(page))
+			continue;
+		write_whole(page);
+		phys = virt_to_phys((const void *)a);
+		if (!stats.code_pages || phys < stats.first_phys)
+			stats.first_phys = phys;
+		if (phys > stats.last_phys)
+			stats.last_phys = phys;
+		stats.code_pages++;
+	}
+}
+
+void code_pages_scrub(const struct memmap *mm)
+{
+	uint64_t t0 = time_ns();
+
+	stats.emulator = cpu_under_tcg();
+	stats.probed = mode == CODE_PAGES_SCRUB || (mode == CODE_PAGES_AUTO && stats.emulator);
+	if (!stats.probed)
+		return;
+	for (unsigned i = 0; i < mm->block_count; i++)
+		scrub_block(&mm->blocks[i]);
+	stats.probe_ns = time_ns() - t0;
+}
+
+const struct code_pages_stats *code_pages_stats(void)
+{
+	return &stats;
+}
+
+void code_pages_report(void)
+{
+	struct record r;
+
+	record_begin(&r, "code_pages");
+	rec_str(&r, "mode", mode_names[mode]);
+	rec_bool(&r, "emulator", stats.emulator);
+	rec_bool(&r, "probed", stats.probed);
+	rec_u64(&r, "probed_pages", stats.probed_pages);
+	rec_u64(&r, "code_pages", stats.code_pages);
+	rec_u64(&r, "first_phys", stats.first_phys);
+	rec_u64(&r, "last_phys", stats.last_phys);
+	rec_u64(&r, "ns", stats.probe_ns);
+	record_end(&r);
+}
