@@ -4,7 +4,7 @@
  * when each stage began, when the slab stage served its first object, how
  * many objects each stage handed out, the early bytes given back late, and
  * a kmalloc(64)/kfree pair's cost on the boot CPU, warm (min and median of
- * rounds).
+ * rounds), beside what its timing loop alone costs (the floor under it).
  */
 #ifndef MEMINIT_INIT_KMALLOC_REPORT_H
 #define MEMINIT_INIT_KMALLOC_REPORT_H

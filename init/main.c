@@ -61,6 +61,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	boot_phase("direct_map");
 	paging_init(physmem.map, physmem.count); /* needs physmem: tables come from memblock */
 	kmalloc_advance(KMALLOC_MEMBLOCK); /* kmalloc from memblock: all RAM is mapped now */
+	give_back_late(virt_to_phys(early_pml4), virt_to_phys(early_page_tables_end), "early_page_tables");
 	console_use_screen(&boot_info.text_screen); /* needs the final tables: mapped uncached */
 	boot_phase("acpi");
 	acpi_boot_init(boot_info.rsdp, boot_info.rsdp_len); /* needs the direct map */

@@ -38,10 +38,6 @@ static unsigned pending_count;
 /* Set once every struct page is written for good (kmalloc_return_early). */
 static bool early_returnable;
 
-struct stage_ops {
-	void *(*alloc)(size_t size, int node);
-};
-
 static unsigned pages_for(size_t size)
 {
 	return (unsigned)((size + SLAB_HEADER_SIZE + SLAB_PAGE_SIZE - 1) / SLAB_PAGE_SIZE);
@@ -97,35 +93,42 @@ static void *memblock_stage_alloc(size_t size, int node)
 	return phys ? with_header(phys_to_virt(phys), KMALLOC_MAGIC_EARLY, size, count, got) : NULL;
 }
 
+/* The slab stage's own path past the inline one: a CPU's cache empty, a large object, another node's. */
 static void *slab_stage_alloc(size_t size, int node)
 {
-	void *p = slab_alloc(&slab, size, node);
+	struct percpu *cpu = this_cpu();
+	void *p = slab_alloc_cpu(&slab, cpu->slab_cache, cpu->irq_depth == 0, size, node);
 
+	/* The first object always comes this way: a cache holds only what this path put there. */
 	if (p && !stats.first_slab_ns)
 		stats.first_slab_ns = time_ns();
 	return p;
 }
 
-static const struct stage_ops stages[KMALLOC_STAGES] = {
-	[KMALLOC_IMAGE] = { image_alloc },
-	[KMALLOC_MEMBLOCK] = { memblock_stage_alloc },
-	[KMALLOC_FROZEN] = { image_alloc }, /* memblock's reservations are the mem_map's layout now */
-	[KMALLOC_SLAB] = { slab_stage_alloc },
-};
+enum kmalloc_stage kmalloc_current_stage = KMALLOC_IMAGE;
 
-static enum kmalloc_stage stage = KMALLOC_IMAGE;
-static const struct stage_ops *current = &stages[KMALLOC_IMAGE];
-
-void *kmalloc(size_t size, int node)
+void *kmalloc_slow(size_t size, int node)
 {
-	enum kmalloc_stage served_by = stage;
-	void *p = current->alloc(size, node);
+	enum kmalloc_stage served_by = __atomic_load_n(&kmalloc_current_stage, __ATOMIC_ACQUIRE);
+	void *p;
 
+	switch (served_by) {
+	case KMALLOC_MEMBLOCK:
+		p = memblock_stage_alloc(size, node);
+		break;
+	case KMALLOC_SLAB:
+		p = slab_stage_alloc(size, node); /* counted by the slab allocator */
+		break;
+	default: /* the image, and frozen: memblock's reservations are the mem_map's layout now */
+		p = image_alloc(size, node);
+		break;
+	}
 	if (!p) {
-		stats.failures++;
+		__atomic_add_fetch(&stats.failures, 1, __ATOMIC_RELAXED);
 		return NULL;
 	}
-	__atomic_add_fetch(&stats.served[served_by], 1, __ATOMIC_RELAXED);
+	if (served_by != KMALLOC_SLAB)
+		__atomic_add_fetch(&stats.served[served_by], 1, __ATOMIC_RELAXED);
 	return p;
 }
 
@@ -156,6 +159,18 @@ static void count_late(const char *what, uint64_t bytes)
 	stats.returned_late_bytes += bytes;
 }
 
+/* Every page of [start, end) a reserved page of RAM in the mem_map: one that may be given back. */
+static bool reserved_ram(uint64_t start, uint64_t end)
+{
+	for (uint64_t pfn = start; pfn < end; pfn++) {
+		const struct page *p = pfn_to_page(&boot_memmap, pfn);
+
+		if (!p || (p->flags & (PG_reserved | PG_hole)) != PG_reserved)
+			return false;
+	}
+	return true;
+}
+
 /*
  * Free_bootmem_late: the pages [start, end) become free struct pages handed
  * to the buddy allocator, and memblock forgets the reservation, so the
@@ -163,6 +178,8 @@ static void count_late(const char *what, uint64_t bytes)
  */
 static void give_back_pages(uint64_t start, uint64_t end, const char *what)
 {
+	if (!reserved_ram(start, end))
+		return; /* outside the mem_map, or already the buddy allocator's: not ours to give */
 	memblock_free(&boot_memblock, start << PAGE_SHIFT, end << PAGE_SHIFT);
 	for (uint64_t pfn = start; pfn < end; pfn++) {
 		struct page *p = pfn_to_page(&boot_memmap, pfn);
@@ -222,7 +239,7 @@ unsigned kmalloc_returned_late(const char **what, uint64_t *bytes, unsigned max)
 	return n;
 }
 
-void kfree(void *p)
+void kfree_slow(void *p)
 {
 	struct slab_header *h = slab_header_of(p);
 
@@ -235,8 +252,10 @@ void kfree(void *p)
 			give_back_early(h);
 		else if (pending_count < PENDING_MAX)
 			pending[pending_count++] = h; /* memblock never frees: it waits for the whole mem_map */
-	} else if (stage == KMALLOC_SLAB) {
-		slab_free(&slab, p);
+	} else if (kmalloc_current_stage == KMALLOC_SLAB) {
+		struct percpu *cpu = this_cpu();
+
+		slab_free_cpu(&slab, cpu->slab_cache, cpu->irq_depth == 0, p);
 	}
 }
 
@@ -279,31 +298,32 @@ static const struct slab_ops buddy_slab_ops = {
 	.this_cpu = slab_this_cpu, .cpu_node = slab_cpu_node,
 };
 
-/* The CPUs' caches of objects: from memblock while it still serves, one per CPU there is. */
+/*
+ * The CPUs' caches of objects: from memblock while it still serves, one per
+ * CPU there is, each CPU's reached through its per-CPU area. The allocator
+ * is ready here too (it takes no page before the switch): the switch
+ * itself, when memory has just become usable, only publishes the stage.
+ */
 static struct slab_cpu_cache *cpu_caches;
-static unsigned cpu_cache_count;
 
 void kmalloc_prepare_slab(unsigned cpu_count)
 {
-	uint64_t phys = memblock_alloc(&boot_memblock, cpu_count * sizeof(*cpu_caches), 64, NUMA_NO_NODE, 0);
+	uint64_t phys;
 
-	if (phys) {
-		cpu_caches = phys_to_virt(phys);
-		cpu_cache_count = cpu_count;
-	}
-}
-
-static bool start_slab(void)
-{
-	if (!cpu_caches)
-		return false; /* kmalloc stays in the stage it is in: the arena keeps serving */
-	slab_init(&slab, &buddy_slab_ops, boot_memmap.node_count, cpu_caches, cpu_cache_count);
-	return true;
+	if (cpu_count < nr_cpus)
+		cpu_count = nr_cpus; /* every CPU with an id has one: the inline path does not test for it */
+	phys = memblock_alloc(&boot_memblock, cpu_count * sizeof(*cpu_caches), 64, NUMA_NO_NODE, 0);
+	if (!phys)
+		return; /* kmalloc stays in the stage it is in: the arena keeps serving */
+	cpu_caches = phys_to_virt(phys);
+	slab_init(&slab, &buddy_slab_ops, boot_memmap.node_count, cpu_caches, cpu_count);
+	for (unsigned cpu = 0; cpu < nr_cpus; cpu++)
+		cpu_area[cpu]->slab_cache = &cpu_caches[cpu];
 }
 
 void kmalloc_return_early(void)
 {
-	if (stage != KMALLOC_SLAB)
+	if (kmalloc_current_stage != KMALLOC_SLAB)
 		return;
 	early_returnable = true;
 	while (pending_count)
@@ -317,23 +337,30 @@ void kmalloc_return_early(void)
 
 void kmalloc_advance(enum kmalloc_stage next)
 {
-	if (next <= stage || next >= KMALLOC_STAGES)
+	if (next <= kmalloc_current_stage || next >= KMALLOC_STAGES)
 		return;
-	if (next == KMALLOC_SLAB && !start_slab())
+	if (next == KMALLOC_SLAB && !cpu_caches)
 		return;
 	stats.stage_ns[next] = time_ns();
-	stage = next;
-	current = &stages[next]; /* the one switch: every caller's next kmalloc goes here */
+	/* The one switch: every kmalloc from here, on any CPU, is the new stage's. */
+	__atomic_store_n(&kmalloc_current_stage, next, __ATOMIC_RELEASE);
 	if (next == KMALLOC_SLAB) /* the switch proves itself: one object through slab and buddy */
 		kfree(kmalloc(SLAB_PROBE_SIZE, -1));
 }
 
 enum kmalloc_stage kmalloc_stage(void)
 {
-	return stage;
+	return kmalloc_current_stage;
 }
 
 const struct kmalloc_stats *kmalloc_stats(void)
 {
+	if (kmalloc_current_stage == KMALLOC_SLAB)
+		stats.served[KMALLOC_SLAB] = slab_objects_served(&slab);
 	return &stats;
+}
+
+struct slab_allocator *kmalloc_slab(void)
+{
+	return &slab;
 }

@@ -18,6 +18,11 @@
  *             allocator (mm/slab.h) on the buddy allocator, per node, with
  *             a per-CPU cache of objects
  *
+ * The stage is one variable, tested where kmalloc and kfree begin: in the
+ * slab stage the common case (a small object for this CPU's node, from or
+ * to its cache) is inline, mm/kmalloc_fast.h; everything else goes out of
+ * line to the stage's allocator.
+ *
  * Every object carries a header at the start of its page (mm/slab.h's
  * layout), so kfree needs no size and knows who served it. An object the
  * memblock stage served and kfree() gives back after the switch returns
@@ -34,11 +39,11 @@
 enum kmalloc_stage { KMALLOC_IMAGE, KMALLOC_MEMBLOCK, KMALLOC_FROZEN, KMALLOC_SLAB, KMALLOC_STAGES };
 
 /* @size bytes on @node (-1: any, the calling CPU's when that means something); NULL if none. */
-void *kmalloc(size_t size, int node);
+static inline void *kmalloc(size_t size, int node);
 /* kmalloc, zeroed. */
 void *kzalloc(size_t size, int node);
 /* Give back what kmalloc returned (NULL: nothing). */
-void kfree(void *p);
+static inline void kfree(void *p);
 
 /*
  * Early objects freed so far go back to the buddy allocator, and any freed
@@ -59,7 +64,11 @@ void give_back_late(uint64_t start, uint64_t end, const char *what);
 /* What was given back late, by kind: fills up to @max pairs, returns how many. */
 unsigned kmalloc_returned_late(const char **what, uint64_t *bytes, unsigned max);
 
-/* Before memblock freezes: the slab stage's per-CPU caches for @cpu_count CPUs (ids below it). */
+/*
+ * Before memblock freezes, after the CPUs have their ids: the slab stage's
+ * allocator and per-CPU caches for @cpu_count CPUs (ids below it; at least
+ * every CPU with an id), each CPU's reachable through its per-CPU area.
+ */
 void kmalloc_prepare_slab(unsigned cpu_count);
 
 /* Move on to @stage (never back); the stage's moment is recorded. */
@@ -75,5 +84,10 @@ struct kmalloc_stats {
 	uint64_t failures;
 };
 const struct kmalloc_stats *kmalloc_stats(void);
+
+/* The slab stage's allocator, for self-tests (its counters, objects in use). */
+struct slab_allocator *kmalloc_slab(void);
+
+#include "mm/kmalloc_fast.h"
 
 #endif

@@ -1,26 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "mm/slab.h"
 
-static unsigned class_of(size_t size)
+static int valid_node(const struct slab_allocator *a, int node)
 {
-	unsigned cls = 0;
-
-	while ((size_t)1 << (SLAB_MIN_SHIFT + cls) < size)
-		cls++;
-	return cls;
-}
-
-static size_t class_size(unsigned cls)
-{
-	return (size_t)1 << (SLAB_MIN_SHIFT + cls);
-}
-
-/* Objects start at the first multiple of their size past the header. */
-static size_t first_object(unsigned cls)
-{
-	size_t size = class_size(cls);
-
-	return size > SLAB_HEADER_SIZE ? size : SLAB_HEADER_SIZE;
+	return node >= 0 && (unsigned)node < a->node_count ? node : 0;
 }
 
 void slab_init(struct slab_allocator *a, const struct slab_ops *ops, unsigned node_count,
@@ -34,13 +17,7 @@ void slab_init(struct slab_allocator *a, const struct slab_ops *ops, unsigned no
 			list_init(&a->nodes[n][c].full);
 		}
 	for (unsigned cpu = 0; cpu < cpu_count; cpu++)
-		for (unsigned c = 0; c < SLAB_CLASSES; c++)
-			cpus[cpu].avail[c] = 0;
-}
-
-static int valid_node(const struct slab_allocator *a, int node)
-{
-	return node >= 0 && (unsigned)node < a->node_count ? node : 0;
+		cpus[cpu] = (struct slab_cpu_cache){ .node = valid_node(a, ops->cpu_node(ops->cookie, cpu)) };
 }
 
 /* A fresh slab of class @cls on (preferably) @node, its objects chained; NULL if no page. */
@@ -48,7 +25,7 @@ static struct slab_header *new_slab(struct slab_allocator *a, unsigned cls, int 
 {
 	uint8_t *page = a->ops.pages_alloc(a->ops.cookie, node, 0);
 	struct slab_header *h = (struct slab_header *)page;
-	size_t size = class_size(cls);
+	size_t size = slab_class_size(cls);
 	void **link;
 
 	if (!page)
@@ -60,7 +37,7 @@ static struct slab_header *new_slab(struct slab_allocator *a, unsigned cls, int 
 	*h = (struct slab_header){ .magic = SLAB_MAGIC_SLAB, .cls = (uint16_t)cls, .home = (int16_t)node };
 	h->node = (int16_t)valid_node(a, a->ops.pages_node(a->ops.cookie, page));
 	link = &h->freelist;
-	for (size_t off = first_object(cls); off + size <= SLAB_PAGE_SIZE; off += size) {
+	for (size_t off = slab_first_object(cls); off + size <= SLAB_PAGE_SIZE; off += size) {
 		*link = page + off;
 		link = (void **)(page + off);
 	}
@@ -168,49 +145,67 @@ static void *large_alloc(struct slab_allocator *a, size_t size, int node)
 	*h = (struct slab_header){ .magic = SLAB_MAGIC_LARGE, .order = order, .size = size };
 	h->node = (int16_t)valid_node(a, a->ops.pages_node(a->ops.cookie, pages));
 	__atomic_add_fetch(&a->large_pages, 1ull << order, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&a->served_uncached, 1, __ATOMIC_RELAXED);
 	return pages + SLAB_HEADER_SIZE;
+}
+
+/* @cc empty for @cls: a batch from its node's slabs, one of it handed out; NULL: no memory. */
+static void *refill_and_pop(struct slab_allocator *a, struct slab_cpu_cache *cc, unsigned cls)
+{
+	/*
+	 * Straight into the cache: whatever interrupts this (under the lock
+	 * or while a new slab is fetched outside it) does not touch the cache.
+	 */
+	cc->avail[cls] = take_from_slabs(a, cls, cc->node, cc->objects[cls], SLAB_BATCH);
+	__atomic_add_fetch(&a->refills, 1, __ATOMIC_RELAXED);
+	return slab_cache_pop(cc, cls);
+}
+
+/* @cc full for @obj's class: its oldest batch back to the slabs, then @obj in. */
+static void flush_and_push(struct slab_allocator *a, struct slab_cpu_cache *cc, unsigned cls, void *obj)
+{
+	for (unsigned i = 0; i < SLAB_BATCH; i++)
+		return_to_slab(a, cc->objects[cls][i]);
+	for (unsigned i = SLAB_BATCH; i < SLAB_CPU_OBJECTS; i++)
+		cc->objects[cls][i - SLAB_BATCH] = cc->objects[cls][i];
+	cc->avail[cls] -= SLAB_BATCH;
+	__atomic_add_fetch(&a->flushes, 1, __ATOMIC_RELAXED);
+	slab_cache_push(cc, cls, obj);
+}
+
+void *slab_alloc_cpu(struct slab_allocator *a, struct slab_cpu_cache *cc, bool use_cache, size_t size,
+		     int node)
+{
+	int want = node < 0 ? cc->node : valid_node(a, node);
+	unsigned cls;
+	void *obj;
+
+	if (size > SLAB_MAX_OBJECT)
+		return large_alloc(a, size, want);
+	cls = slab_class_of(size);
+	if (use_cache && want == cc->node) {
+		obj = slab_cache_pop(cc, cls);
+		if (!obj)
+			obj = refill_and_pop(a, cc, cls);
+	} else if (take_from_slabs(a, cls, want, &obj, 1)) { /* another node's object, or not our cache */
+		__atomic_add_fetch(&a->served_uncached, 1, __ATOMIC_RELAXED);
+	} else {
+		obj = NULL;
+	}
+	if (!obj)
+		__atomic_add_fetch(&a->failures, 1, __ATOMIC_RELAXED);
+	return obj;
 }
 
 void *slab_alloc(struct slab_allocator *a, size_t size, int node)
 {
-	unsigned cpu = a->ops.this_cpu(a->ops.cookie);
-	int here = valid_node(a, a->ops.cpu_node(a->ops.cookie, cpu));
-	struct slab_cpu_cache *cc = &a->cpus[cpu];
-	unsigned cls, got;
-	unsigned long flags;
-	void *obj;
-
-	if (size > SLAB_MAX_OBJECT)
-		return large_alloc(a, size, node < 0 ? here : valid_node(a, node));
-	cls = class_of(size ? size : 1);
-	if (node >= 0 && valid_node(a, node) != here) { /* another node's object: from its slabs */
-		if (take_from_slabs(a, cls, valid_node(a, node), &obj, 1))
-			return obj;
-		__atomic_add_fetch(&a->failures, 1, __ATOMIC_RELAXED);
-		return NULL;
-	}
-	flags = local_irq_save(); /* a cross-call handler here could allocate mid-cache */
-	if (!cc->avail[cls]) {
-		got = take_from_slabs(a, cls, here, cc->objects[cls], SLAB_BATCH);
-		cc->avail[cls] = got;
-		a->refills++;
-		if (!got) {
-			local_irq_restore(flags);
-			__atomic_add_fetch(&a->failures, 1, __ATOMIC_RELAXED);
-			return NULL;
-		}
-	}
-	obj = cc->objects[cls][--cc->avail[cls]];
-	local_irq_restore(flags);
-	return obj;
+	return slab_alloc_cpu(a, &a->cpus[a->ops.this_cpu(a->ops.cookie)], true, size, node);
 }
 
-bool slab_free(struct slab_allocator *a, void *obj)
+bool slab_free_cpu(struct slab_allocator *a, struct slab_cpu_cache *cc, bool use_cache, void *obj)
 {
 	struct slab_header *h = slab_header_of(obj);
-	unsigned cpu, cls;
-	struct slab_cpu_cache *cc;
-	unsigned long flags;
+	int cls;
 
 	if (!obj)
 		return true;
@@ -222,30 +217,23 @@ bool slab_free(struct slab_allocator *a, void *obj)
 		__atomic_sub_fetch(&a->large_pages, 1ull << order, __ATOMIC_RELAXED);
 		return true;
 	}
-	if (h->magic != SLAB_MAGIC_SLAB || h->cls >= SLAB_CLASSES ||
-	    ((uintptr_t)obj - (uintptr_t)h) < first_object(h->cls) ||
-	    ((uintptr_t)obj - (uintptr_t)h) % class_size(h->cls))
+	cls = slab_object_class(obj);
+	if (cls < 0)
 		return false;
-	cpu = a->ops.this_cpu(a->ops.cookie);
-	cls = h->cls;
-	if (h->home != valid_node(a, a->ops.cpu_node(a->ops.cookie, cpu))) {
+	if (h->home != cc->node) {
 		__atomic_add_fetch(&a->remote_frees, 1, __ATOMIC_RELAXED);
 		return_to_slab(a, obj);
-		return true;
+	} else if (!use_cache) {
+		return_to_slab(a, obj);
+	} else if (!slab_cache_push(cc, (unsigned)cls, obj)) {
+		flush_and_push(a, cc, (unsigned)cls, obj);
 	}
-	cc = &a->cpus[cpu];
-	flags = local_irq_save(); /* a cross-call handler here could allocate mid-cache */
-	if (cc->avail[cls] == SLAB_CPU_OBJECTS) { /* full: the oldest batch goes back to the slabs */
-		for (unsigned i = 0; i < SLAB_BATCH; i++)
-			return_to_slab(a, cc->objects[cls][i]);
-		for (unsigned i = SLAB_BATCH; i < SLAB_CPU_OBJECTS; i++)
-			cc->objects[cls][i - SLAB_BATCH] = cc->objects[cls][i];
-		cc->avail[cls] -= SLAB_BATCH;
-		a->flushes++;
-	}
-	cc->objects[cls][cc->avail[cls]++] = obj;
-	local_irq_restore(flags);
 	return true;
+}
+
+bool slab_free(struct slab_allocator *a, void *obj)
+{
+	return slab_free_cpu(a, &a->cpus[a->ops.this_cpu(a->ops.cookie)], true, obj);
 }
 
 size_t slab_size_of(const void *obj)
@@ -255,7 +243,7 @@ size_t slab_size_of(const void *obj)
 	if (h->magic == SLAB_MAGIC_LARGE && (const uint8_t *)obj == (const uint8_t *)h + SLAB_HEADER_SIZE)
 		return h->size;
 	if (h->magic == SLAB_MAGIC_SLAB && h->cls < SLAB_CLASSES)
-		return class_size(h->cls);
+		return slab_class_size(h->cls);
 	return 0;
 }
 
@@ -278,4 +266,13 @@ uint64_t slab_objects_in_use(struct slab_allocator *a)
 		for (unsigned c = 0; c < SLAB_CLASSES; c++)
 			in_use -= a->cpus[cpu].avail[c]; /* cached: taken from a slab, not handed out */
 	return in_use;
+}
+
+uint64_t slab_objects_served(const struct slab_allocator *a)
+{
+	uint64_t served = __atomic_load_n(&a->served_uncached, __ATOMIC_RELAXED);
+
+	for (unsigned cpu = 0; cpu < a->cpu_count; cpu++)
+		served += __atomic_load_n(&a->cpus[cpu].served, __ATOMIC_RELAXED);
+	return served;
 }

@@ -19,7 +19,15 @@
  *           goes straight back to its slab
  *
  * Pure C: the pages, the CPU number and a CPU's node come through ops, so
- * the host tests run it on malloc'd pages and threads.
+ * the host tests run it on malloc'd pages and threads. The per-CPU cache's
+ * common case (one pop, one push) is inline below, so a caller that knows
+ * its CPU's cache (the kernel's kmalloc, through %gs) reaches it without a
+ * call; only a cache that runs empty or full, a large object or another
+ * node's comes here.
+ *
+ * A CPU's cache has no lock: only the code its CPU runs touches it, and
+ * nothing may touch it while something else on that CPU is half-way
+ * through (the kernel: interrupt context never does, mm/kmalloc_fast.h).
  */
 #ifndef MEMINIT_MM_SLAB_H
 #define MEMINIT_MM_SLAB_H
@@ -77,7 +85,9 @@ struct slab_node_class {
 };
 
 struct slab_cpu_cache {
+	int node;                      /* its CPU's node: only that node's objects enter */
 	unsigned avail[SLAB_CLASSES];
+	uint64_t served;               /* objects it handed out */
 	void *objects[SLAB_CLASSES][SLAB_CPU_OBJECTS];
 };
 
@@ -88,17 +98,31 @@ struct slab_allocator {
 	struct slab_node_class nodes[SLAB_MAX_NODES][SLAB_CLASSES];
 	/* Counters, for records and tests (updated under the locks or atomically). */
 	uint64_t slab_pages, large_pages, refills, flushes, remote_frees, failures;
+	uint64_t served_uncached; /* objects handed out past the caches, large ones too (theirs: each cache's) */
 };
 
 /* Ready @a: @cpus caches for @cpu_count CPUs on @node_count nodes; no page taken yet. */
 void slab_init(struct slab_allocator *a, const struct slab_ops *ops, unsigned node_count,
 	       struct slab_cpu_cache *cpus, unsigned cpu_count);
 
-/* @size bytes on @node (-1: this CPU's), aligned to the class (at least 16) or 64 for large; NULL if none. */
+/*
+ * @size bytes on @node (-1: this CPU's), aligned to the class (at least 16)
+ * or 64 for large; NULL if none. Through this CPU's cache (ops->this_cpu).
+ */
 void *slab_alloc(struct slab_allocator *a, size_t size, int node);
 
 /* Give back what slab_alloc returned. False: @obj is not one of its objects (nothing done). */
 bool slab_free(struct slab_allocator *a, void *obj);
+
+/*
+ * The same, for a caller that knows its CPU's cache @cc: through it when
+ * @use_cache, else straight from and to the slabs under their lock (what
+ * interrupt context must do, as the cache may be half-way through a pop
+ * or push of the code it interrupted). @cc->node is "this CPU's node".
+ */
+void *slab_alloc_cpu(struct slab_allocator *a, struct slab_cpu_cache *cc, bool use_cache, size_t size,
+		     int node);
+bool slab_free_cpu(struct slab_allocator *a, struct slab_cpu_cache *cc, bool use_cache, void *obj);
 
 /* The header of the page @obj lies in. */
 static inline struct slab_header *slab_header_of(const void *obj)
@@ -106,10 +130,86 @@ static inline struct slab_header *slab_header_of(const void *obj)
 	return (struct slab_header *)((uintptr_t)obj & ~(uintptr_t)(SLAB_PAGE_SIZE - 1));
 }
 
+/* Size classes by 16-byte steps: the class of n bytes is slab_class_table[(n + 15) / 16]. */
+static const uint8_t slab_class_table[SLAB_MAX_OBJECT / 16 + 1] = {
+	0, 0, 1, 2, 2, 3, 3, 3, 3,                                      /* 0-128 bytes */
+	4, 4, 4, 4, 4, 4, 4, 4,                                         /* 129-256 */
+	5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,                 /* 257-512 */
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,                 /* 513-1024 */
+	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+};
+_Static_assert(SLAB_MIN_SHIFT == 4 && SLAB_CLASSES == 7, "slab_class_table's steps and classes");
+_Static_assert(SLAB_CLASSES <= 8, "slab_object_class bounds a class with & 7");
+
+/* The class of @size bytes (at most SLAB_MAX_OBJECT): one lookup, none for a constant size. */
+static inline unsigned slab_class_of(size_t size)
+{
+	return slab_class_table[(size + 15) >> SLAB_MIN_SHIFT];
+}
+
+static inline size_t slab_class_size(unsigned cls)
+{
+	return (size_t)1 << (SLAB_MIN_SHIFT + cls);
+}
+
+/* Objects start at the first multiple of their size past the header. */
+static inline size_t slab_first_object(unsigned cls)
+{
+	size_t size = slab_class_size(cls);
+
+	return size > SLAB_HEADER_SIZE ? size : SLAB_HEADER_SIZE;
+}
+
+/*
+ * The class of @obj if it is an object of a slab (not a large one, not
+ * inside one, not the header); -1 if not. An offset that is a multiple of
+ * the size and past the header is one of slab_first_object()'s.
+ */
+static inline int slab_object_class(const void *obj)
+{
+	const struct slab_header *h = slab_header_of(obj);
+	uintptr_t off = (uintptr_t)obj & (SLAB_PAGE_SIZE - 1);
+
+	unsigned cls = h->cls;
+
+	/* One test of all four (| not ||: fewer branches inline in kfree); cls & 7 only bounds the shift. */
+	if ((h->magic != SLAB_MAGIC_SLAB) | (cls >= SLAB_CLASSES) | (off < SLAB_HEADER_SIZE) |
+	    ((off & (slab_class_size(cls & 7) - 1)) != 0))
+		return -1;
+	return (int)cls;
+}
+
+/* From @cc (its CPU's, untouched by anything else meanwhile): an object of class @cls, NULL if none. */
+static inline void *slab_cache_pop(struct slab_cpu_cache *cc, unsigned cls)
+{
+	unsigned n = cc->avail[cls];
+
+	if (!n)
+		return NULL;
+	cc->avail[cls] = n - 1;
+	cc->served++;
+	return cc->objects[cls][n - 1];
+}
+
+/* @obj, of class @cls and @cc's node, into @cc; false when it is full. */
+static inline bool slab_cache_push(struct slab_cpu_cache *cc, unsigned cls, void *obj)
+{
+	unsigned n = cc->avail[cls];
+
+	if (n == SLAB_CPU_OBJECTS)
+		return false;
+	cc->objects[cls][n] = obj;
+	cc->avail[cls] = n + 1;
+	return true;
+}
+
 /* Bytes usable at @obj (its class, or a large object's request); 0 if not an object. */
 size_t slab_size_of(const void *obj);
 
 /* Objects handed out and not freed, over all classes, nodes and CPU caches (slow: walks the lists). */
 uint64_t slab_objects_in_use(struct slab_allocator *a);
+
+/* Objects handed out so far, through the caches or past them. */
+uint64_t slab_objects_served(const struct slab_allocator *a);
 
 #endif

@@ -21,6 +21,7 @@
 typedef void (*smp_call_fn)(void *arg);
 
 struct completion;
+struct slab_cpu_cache;
 
 struct call_entry {
 	smp_call_fn fn;
@@ -50,6 +51,8 @@ struct percpu {
 	uint64_t online_ns;  /* when it reached ap_main, on the boot CPU's clock */
 	uint64_t online_tsc; /* the same moment, raw TSC of this CPU (the boot timeline's ap_wake) */
 	uint64_t tsc_rtt_ns; /* round trip of the best TSC-offset sample */
+	unsigned irq_depth;  /* interrupts being handled on this CPU (idt.c); 0: not in one */
+	struct slab_cpu_cache *slab_cache; /* kmalloc's cache of objects (mm/kmalloc_fast.h) */
 	struct cpu_gdt gdt;
 	struct call_queue calls;
 };

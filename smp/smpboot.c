@@ -24,6 +24,7 @@
 #include "init/params.h"
 #include "init/record.h"
 #include "init/span.h"
+#include "mm/kmalloc.h"
 #include "mm/memblock.h"
 #include "mm/physmem.h"
 #include "smp/percpu_area.h"
@@ -37,6 +38,7 @@
 #define STARTUP_DELAY_NS 200000ull  /* 200 us between the STARTUP IPIs (SDM) */
 #define STARTUP_DELAY_MODERN_NS 10000ull /* 10 us when INIT needed no wait (as Linux) */
 #define TRAMPOLINE_LIMIT 0x100000   /* STARTUP's vector addresses pages below 1 MiB */
+#define TRAMPOLINE_TABLE_PAGES 3    /* the trampoline's page table: PML4, PDPT, PD */
 #define TSC_SYNC_ROUNDS 64
 #define TSC_SYNC_MIN_ROUNDS 4
 #define TSC_SYNC_GOOD_RTT_NS 2000 /* an offset known within 1 us is good enough for spans */
@@ -184,7 +186,7 @@ static uint64_t find_trampoline_page(void)
 /* The kernel's page table plus a 1:1 map of the first 2 MiB, where the trampoline runs. */
 static uint64_t build_trampoline_page_table(void)
 {
-	uint64_t pml4 = memblock_alloc(&boot_memblock, 3 * 4096, 4096, NUMA_NO_NODE, 1ull << 32);
+	uint64_t pml4 = memblock_alloc(&boot_memblock, TRAMPOLINE_TABLE_PAGES * 4096, 4096, NUMA_NO_NODE, 1ull << 32);
 	uint64_t *t;
 
 	if (!pml4)
@@ -440,7 +442,7 @@ static void log_ap_wake_spans(uint64_t init_cycles)
 	}
 }
 
-static uint64_t trampoline_page;
+static uint64_t trampoline_page, trampoline_cr3;
 
 void smp_boot_prepare(const struct numa_topology *topo, uint64_t lapic_phys)
 {
@@ -457,7 +459,7 @@ void smp_boot_prepare(const struct numa_topology *topo, uint64_t lapic_phys)
 		return;
 
 	trampoline_page = find_trampoline_page();
-	cr3 = build_trampoline_page_table();
+	cr3 = trampoline_cr3 = build_trampoline_page_table();
 	if (!trampoline_page || !cr3 || !install_trampoline(trampoline_page, cr3)) {
 		record_error("smp", "no page below 1 MiB or below 4 GiB for the AP trampoline",
 			     "running on the boot CPU only");
@@ -465,6 +467,23 @@ void smp_boot_prepare(const struct numa_topology *topo, uint64_t lapic_phys)
 		return;
 	}
 	ap_boot_cr3 = paging_root();
+}
+
+/*
+ * Every AP woken is online: none will start from the trampoline again
+ * (nothing wakes a CPU after smp_boot, and each runs on the kernel's page
+ * table since ap_entry64), so its page below 1 MiB and its page table go
+ * back at the end of boot. An AP that did not answer might still start
+ * there later: then both stay reserved.
+ */
+static void give_back_trampoline(void)
+{
+	static const char what[] = "trampoline";
+
+	if (smp_stats.failed)
+		return;
+	give_back_late(trampoline_page, trampoline_page + 4096, what);
+	give_back_late(trampoline_cr3, trampoline_cr3 + TRAMPOLINE_TABLE_PAGES * 4096, what);
 }
 
 void smp_boot_wake(const struct smp_wake_work *work)
@@ -509,4 +528,5 @@ void smp_boot_wake(const struct smp_wake_work *work)
 			smp_stats.tsc_uncertainty_ns = cpu_area[cpu]->tsc_rtt_ns / 2;
 	}
 	log_ap_wake_spans(init_cycles); /* after the offsets: an AP's online reading is on its own clock */
+	give_back_trampoline();
 }

@@ -202,6 +202,9 @@ early_pml4:	.fill 512, 8, 0
 early_pdpt_low:	.fill 512, 8, 0
 early_pdpt_high:	.fill 512, 8, 0
 early_pd:	.fill 2048, 8, 0
+	/* Whole pages, unused once paging_init loads its own: given back at the end of boot (kmain). */
+	.globl early_page_tables_end
+early_page_tables_end:
 
 	.section .bss
 	/* A page below the boot stack that paging_init leaves unmapped: an overflow faults. */

@@ -3,6 +3,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/trap.h"
+#include "smp/percpu.h"
 
 #define ISR_STUB_SIZE 16
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
@@ -96,7 +97,11 @@ fixed:
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector >= VEC_FIRST_IRQ && irq_handlers[f->vector]) {
+		struct percpu *cpu = this_cpu();
+
+		cpu->irq_depth++; /* what reads it (kmalloc) runs in the handler, after this store, on this CPU */
 		irq_handlers[f->vector](f);
+		cpu->irq_depth--;
 		return;
 	}
 	if (f->vector < VEC_FIRST_IRQ && f->vector != VEC_DF && try_fixup(f))

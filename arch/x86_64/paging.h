@@ -50,6 +50,9 @@ struct paging_info {
 
 extern struct paging_info paging;
 
+/* boot.S's page tables, [early_pml4, early_page_tables_end): no CPU's CR3 after paging_init. */
+extern const char early_pml4[], early_page_tables_end[];
+
 /* Build the final tables over the RAM in @map and switch to them (boot CPU). */
 void paging_init(const struct fw_mem_range *map, size_t count);
 /* Make sure [phys, phys + size) is in the direct map (ACPI tables outside RAM). */

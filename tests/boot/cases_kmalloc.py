@@ -1,8 +1,9 @@
 """Boot tests of the one allocator API (mm/kmalloc.h, @kmalloc): the stages in
 order, objects served before the mem_map existed (the SRAT's copy, the nodes'
 ranges), the early copy given back to the buddy allocator late with every page
-still accounted, and the slab stage serving after the switch, in both modes; and a
-mempool whose callers get their elements when memory runs out."""
+still accounted, and the slab stage serving after the switch, in both modes; the
+inline path safe against interrupt handlers that allocate; and a mempool whose
+callers get their elements when memory runs out."""
 from bootlib import boot, check, expect_clean_success, of_type, one
 from meminit_bench.topology import machine, MiB
 
@@ -17,6 +18,7 @@ def check_kmalloc(rec):
     check(rec['served']['memblock'] >= 2, f'the topology allocated nothing early: {rec["served"]}')
     check(rec['served']['slab'] > 0 and rec['first_slab_ns'] >= stages['slab'], f'slab served nothing: {rec}')
     check(rec['failures'] == 0 and 0 < rec['pair_ns_min'] <= rec['pair_ns_median'], f'pairs: {rec}')
+    check(0 < rec['pair_loop_ns_min'] < rec['pair_ns_min'], f'the loop alone costs more than with the pair: {rec}')
     # The SRAT's copy, freed after the topology was built, comes back once the mem_map is verified.
     check(rec['returned_late_bytes'] >= PAGE and rec['returned_late_bytes'] % PAGE == 0, f'returned {rec}')
 
@@ -66,5 +68,17 @@ def case_mempool_exhausted(iso):
     check(served['alloc_atomic'] > 0 and 0 < rec['pair_ns_min'] <= rec['pair_ns_median'], f'pairs {rec}')
 
 
+def case_kmalloc_irq(iso):
+    """kmalloc's inline path has no cli/sti: the boot CPU allocates in a loop while
+    the other CPU's cross-calls allocate inside its interrupt handler; no object
+    is handed out twice, the handlers' went past the CPU's cache, none is lost."""
+    b = boot(iso, cmdline='strategy=xcall selftest=kmalloc_irq', qemu_args=TWO_NODES)
+    expect_clean_success(b)
+    tests = [t for t in of_type(b.records, 'test') if t['name'] == 'kmalloc_irq']
+    check(len(tests) == 1 and tests[0]['ok'] is True, f'kmalloc_irq did not pass: {tests}')
+    rec = one(b.records, 'kmalloc')
+    check(rec['failures'] == 0, f'kmalloc failed: {rec}')
+
+
 CASES = {'kmalloc_stages': case_kmalloc_stages, 'kmalloc_bench_mode': case_kmalloc_bench_mode,
-         'mempool_exhausted': case_mempool_exhausted}
+         'mempool_exhausted': case_mempool_exhausted, 'kmalloc_irq': case_kmalloc_irq}

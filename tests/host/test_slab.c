@@ -2,8 +2,9 @@
 /*
  * Host tests for mm/slab.c against mm/slab.h's contract: every size class
  * and large objects aligned and disjoint, frees without a size, per-CPU
- * caches that refill and flush, objects of another node, pages served off
- * their node, exhaustion, pointers that are not objects, and two threads
+ * caches that refill and flush, the class table, the path past the caches
+ * (the kernel's interrupt context), objects of another node, pages served
+ * off their node, exhaustion, pointers that are not objects, and two threads
  * as two CPUs on two nodes freeing each other's objects.
  *
  * The pages come from one arena, so a page's node is a table lookup.
@@ -196,6 +197,65 @@ static void test_cpu_cache_refill_flush(void)
 	CHECK_EQ_U64(slab_objects_in_use(&slab), 0);
 }
 
+/* The class table against its definition: the smallest class that holds the size. */
+static void test_class_table(void)
+{
+	for (size_t size = 0; size <= SLAB_MAX_OBJECT; size++) {
+		unsigned cls = slab_class_of(size);
+
+		CHECK(cls < SLAB_CLASSES);
+		CHECK(slab_class_size(cls) >= (size ? size : 1));
+		CHECK(cls == 0 || slab_class_size(cls - 1) < size);
+	}
+}
+
+/* What kfree's inline path trusts: slab_object_class() names objects and nothing else. */
+static void test_object_class(void)
+{
+	uint8_t *small, *big;
+
+	reset();
+	small = slab_alloc(&slab, 32, -1);
+	big = slab_alloc(&slab, 5000, -1);
+	CHECK(small && big);
+	CHECK_EQ_U64((uint64_t)slab_object_class(small), 1);
+	CHECK(slab_object_class(small + 16) < 0);               /* inside an object */
+	CHECK(slab_object_class(slab_header_of(small)) < 0);    /* the header */
+	CHECK(slab_object_class((uint8_t *)slab_header_of(small) + 32) < 0); /* inside the header */
+	CHECK(slab_object_class(big) < 0);                      /* a large object */
+	CHECK(slab_free(&slab, small) && slab_free(&slab, big));
+}
+
+/*
+ * Past the cache (interrupt context in the kernel): objects come from and
+ * go to the slabs, the cache stays as it was, and every object is counted
+ * as served either way.
+ */
+static void test_uncached(void)
+{
+	static void *obj[100];
+	unsigned avail;
+
+	reset();
+	obj[0] = slab_alloc(&slab, 64, -1); /* a refill: the cache holds the rest of the batch */
+	avail = caches[0].avail[2];
+	for (unsigned i = 1; i < 100; i++) {
+		obj[i] = slab_alloc_cpu(&slab, &caches[0], false, 64, -1);
+		CHECK(obj[i] != NULL);
+		CHECK_EQ_U64(slab_header_of(obj[i])->home, 0);
+	}
+	CHECK_EQ_U64(caches[0].avail[2], avail);
+	CHECK_EQ_U64(slab_objects_served(&slab), 100);
+	CHECK_EQ_U64(slab_objects_in_use(&slab), 100);
+	for (unsigned i = 1; i < 100; i++)
+		CHECK(slab_free_cpu(&slab, &caches[0], false, obj[i]));
+	CHECK_EQ_U64(caches[0].avail[2], avail);
+	CHECK(!slab_free_cpu(&slab, &caches[0], false, (uint8_t *)obj[0] + 8));
+	CHECK(slab_free(&slab, obj[0]));
+	CHECK_EQ_U64(caches[0].avail[2], avail + 1);
+	CHECK_EQ_U64(slab_objects_in_use(&slab), 0);
+}
+
 static int node_of_object(const void *obj)
 {
 	return slab_header_of(obj)->node;
@@ -307,6 +367,7 @@ static void test_two_cpus(void)
 	CHECK(slab.remote_frees > 0);
 }
 
-CHECK_MAIN(CHECK_TEST(test_classes_aligned_disjoint), CHECK_TEST(test_cpu_cache_refill_flush),
+CHECK_MAIN(CHECK_TEST(test_class_table), CHECK_TEST(test_object_class), CHECK_TEST(test_uncached),
+	   CHECK_TEST(test_classes_aligned_disjoint), CHECK_TEST(test_cpu_cache_refill_flush),
 	   CHECK_TEST(test_nodes_and_fallback), CHECK_TEST(test_exhaustion_and_foreign_pointers),
 	   CHECK_TEST(test_two_cpus))
