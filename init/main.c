@@ -20,7 +20,6 @@
 #include "init/report.h"
 #include "init/selftest.h"
 #include "init/span.h"
-#include "mm/code_pages.h"
 #include "mm/kmalloc.h"
 #include "mm/physmem.h"
 #include "smp/acpi_boot.h"
@@ -69,7 +68,6 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	give_back_late(boot_info_start, boot_info_end, "boot_info"); /* read, copied: back at the end of boot */
 	boot_phase("tsc_calibration");
 	tsc_calibrate(&boot_tsc_references); /* needs ACPI: the PM timer and the HPET */
-	code_pages_guard(&boot_memblock); /* times stores: needs the TSC; before the top-down allocations */
 	boot_phase("report_boot");
 	report_boot();                  /* @boot */
 	debug_fault_if_asked();         /* debug.fault=: after @boot, so tests see both */

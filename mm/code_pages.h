@@ -1,36 +1,49 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * code_pages - under an emulator that translates guest code (QEMU's TCG),
- * memory the boot loader ran code from is slow to write: early allocations
- * keep off it.
+ * the boot loader's old code pages are slow to write, once: clear them
+ * before anything timed writes there.
  *
  * TCG write-protects every guest page it translated code from, so that a
  * store into it can drop the stale translations. The protection lifts only
  * when the last translation of the page is gone, and a store drops only
  * the translations it overlaps: until the stores have hit every stretch of
- * old code, each one takes the emulator's slow path (0.5-10 µs, against a
- * few ns; more with more vCPUs). GRUB runs its modules from its heap at the
- * top of the RAM below 4 GiB, which is where memblock, top-down, puts the
- * top node's per-CPU units and struct pages: a 128 MiB chunk of the first
- * run took 10-18 ms instead of 0.3 (about 2 ms per such page on a 2-node
- * 2 GiB machine), charged to whichever strategy and CPU wrote it first, and
- * the per-CPU units' first writes cost 6-14 ms. No hardware pays that.
+ * old code, each one takes the emulator's slow path (about 4.5 µs, against
+ * a few ns). GRUB runs its modules from its heap at the top of the RAM
+ * below 4 GiB, which is also where memblock puts the top node's struct
+ * pages, so the first strategy run there paid ~2 ms per such page: 10 to
+ * 45 ms in one 1 MiB stretch on a 2-node 2 GiB machine, charged to
+ * whichever chunk, CPU and strategy wrote it first. That is no cost of
+ * the hardware being modelled, and it scattered every cold figure.
  *
- * So, once the TSC is calibrated, memblock asks before it hands out a
- * block: each free 4 KiB page inside is probed (one untimed store to touch
- * it, then two timed ones; both slow only on a guarded page), and a guarded
- * page is set aside (reserved), so the block is sought again elsewhere.
- * Set-aside pages go back to the buddy allocator at the end of boot, where
- * a later writer pays once (a workload's page, never a run's struct pages).
+ * So, after the layout and before the first run, each 4 KiB page of the
+ * struct page arrays is probed (one store to touch it, one timed store);
+ * a page whose timed store is slow is written whole, which drops its old
+ * translations. The struct pages hold nothing yet, so the probe and the
+ * clearing may write anything. Reported in @code_pages; its time lies in
+ * the memmap_setup phase.
  */
 #ifndef MEMINIT_MM_CODE_PAGES_H
 #define MEMINIT_MM_CODE_PAGES_H
 
-#include "mm/memblock.h"
+#include <stdbool.h>
+#include <stdint.h>
 
-/* Under mem.code_pages: make @mb's allocations keep off guarded pages from now on. */
-void code_pages_guard(struct memblock *mb);
-/* The set-aside pages back to the buddy allocator, then @code_pages (after kmalloc's late return). */
+#include "mm/memmap.h"
+
+struct code_pages_stats {
+	bool emulator;         /* the CPU says it is QEMU's TCG */
+	bool probed;           /* auto under an emulator, or scrub */
+	uint64_t probed_pages; /* 4 KiB pages of struct page arrays */
+	uint64_t code_pages;   /* found slow to write, and written whole */
+	uint64_t first_phys, last_phys; /* the lowest and highest such page (0 if none) */
+	uint64_t probe_ns;     /* the probe and the clearing together */
+};
+
+/* Probe @mm's struct page arrays as memmap.code_pages asks, clearing the slow pages. */
+void code_pages_scrub(const struct memmap *mm);
+/* @code_pages: what the scrub found (at the end of boot, with the records). */
 void code_pages_report(void);
+const struct code_pages_stats *code_pages_stats(void);
 
 #endif

@@ -217,19 +217,6 @@ static uint64_t find_bottom_up(const struct memblock *mb, uint64_t lo, uint64_t 
 	return 0;
 }
 
-/* Did the avoid hook take part of [start, end)? Then the block must be sought again. */
-static bool must_avoid(struct memblock *mb, uint64_t start, uint64_t end)
-{
-	bool took;
-
-	if (!mb->avoid || mb->avoiding)
-		return false;
-	mb->avoiding = true; /* its reservations may grow a table, which allocates from here */
-	took = mb->avoid(mb, start, end);
-	mb->avoiding = false;
-	return took;
-}
-
 /* Serve from @node's regions (NUMA_NO_NODE: any region); *@got is the region's node. */
 static uint64_t alloc_from(struct memblock *mb, uint64_t size, uint64_t align, int node,
 			   uint64_t limit, int *got)
@@ -246,10 +233,8 @@ static uint64_t alloc_from(struct memblock *mb, uint64_t size, uint64_t align, i
 			continue;
 		if (hi <= r->start)
 			continue;
-		do
-			addr = mb->bottom_up ? find_bottom_up(mb, r->start, hi, size, align)
-					     : find_top_down(mb, r->start, hi, size, align);
-		while (addr && must_avoid(mb, addr, addr + size));
+		addr = mb->bottom_up ? find_bottom_up(mb, r->start, hi, size, align)
+				     : find_top_down(mb, r->start, hi, size, align);
 		if (addr) {
 			*got = r->node;
 			memblock_reserve(mb, addr, addr + size);

@@ -68,15 +68,6 @@ struct memblock {
 	 */
 	bool bottom_up;
 	bool growing; /* inside grow: the tables' spare slots serve */
-	/*
-	 * Before an allocation takes [start, end): reserve in @mb whatever part
-	 * of it must not be handed out (mm/code_pages.h: pages an emulator still
-	 * guards as old code) and return true, and the search starts over; false:
-	 * the block serves. NULL: nothing is avoided. Each true must reserve at
-	 * least one free byte of [start, end), so the search ends.
-	 */
-	bool (*avoid)(struct memblock *mb, uint64_t start, uint64_t end);
-	bool avoiding; /* inside avoid: its own reservations are not checked again */
 	unsigned grown; /* times a table grew */
 };
 

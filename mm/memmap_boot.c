@@ -4,6 +4,7 @@
 #include "arch/x86_64/paging.h"
 #include "init/debug.h"
 #include "init/record.h"
+#include "mm/code_pages.h"
 #include "mm/kmalloc.h"
 #include "mm/memblock.h"
 
@@ -98,6 +99,7 @@ bool memmap_boot_setup(const struct numa_topology *topo)
 				return false;
 	}
 	boot_memblock.refuse_node = 0;
+	code_pages_scrub(&boot_memmap); /* before any run writes there: the emulator's cost, not a strategy's */
 	kmalloc_prepare_slab(topo->cpu_count); /* the last of memblock's: part of the layout */
 	boot_memblock.frozen = true; /* its reservations are now the layout */
 	kmalloc_advance(KMALLOC_FROZEN); /* so kmalloc stops asking it, in the same place */

@@ -359,52 +359,6 @@ static void test_bottom_up(void)
 	CHECK_EQ_U64(memblock_alloc(&mb, 4096, 4096, NO, 0), 48 * MiB - 4096);
 }
 
-/* Pages the avoid hook calls bad: reserved by it, never inside an allocation. */
-static const uint64_t bad_pages[] = { 15 * MiB + 8192, 13 * MiB, 13 * MiB + 4096, 40 * MiB };
-static unsigned avoid_calls;
-
-static bool avoid_bad_pages(struct memblock *m, uint64_t start, uint64_t end)
-{
-	bool took = false;
-
-	avoid_calls++;
-	CHECK(m->avoiding);
-	for (size_t i = 0; i < sizeof(bad_pages) / sizeof(bad_pages[0]); i++)
-		if (bad_pages[i] >= start && bad_pages[i] < end && !memblock_is_reserved(m, bad_pages[i])) {
-			memblock_reserve(m, bad_pages[i], bad_pages[i] + 4096);
-			took = true;
-		}
-	return took;
-}
-
-static void test_avoid_hook(void)
-{
-	uint64_t a;
-
-	reset();
-	mb.avoid = avoid_bad_pages;
-	memblock_add(&mb, 0, 16 * MiB, 0);
-	memblock_add(&mb, 32 * MiB, 48 * MiB, 1);
-	/* Top down: 14-16 MiB holds a bad page, 12-14 MiB two; 10 MiB is the first clean 2 MiB block. */
-	CHECK_EQ_U64(memblock_alloc(&mb, 2 * MiB, 2 * MiB, 0, 0), 10 * MiB);
-	CHECK(memblock_is_reserved(&mb, 15 * MiB + 8192) && memblock_is_reserved(&mb, 13 * MiB + 4096));
-	CHECK(!memblock_is_reserved(&mb, 15 * MiB + 4096) && !memblock_is_reserved(&mb, 12 * MiB));
-	/* 1 MiB fits between the bad pages at 13 MiB + 8 KiB and 15 MiB + 8 KiB. */
-	CHECK_EQ_U64(memblock_alloc(&mb, 1 * MiB, 4096, 0, 0), 14 * MiB + 8192);
-	a = memblock_alloc(&mb, 4096, 4096, 0, 0);
-	CHECK_EQ_U64(a, 16 * MiB - 4096);
-	mb.bottom_up = true;
-	CHECK_EQ_U64(memblock_alloc(&mb, 8 * MiB, 8 * MiB, 1, 0), 32 * MiB);
-	/* The bad page at 40 MiB leaves node 1 no 8 MiB block: node 0 serves, from its bottom. */
-	CHECK_EQ_U64(memblock_alloc(&mb, 8 * MiB, 4096, 1, 0), 4096);
-	CHECK(memblock_is_reserved(&mb, 40 * MiB));
-	CHECK(!mb.avoiding && avoid_calls > 0);
-	/* Without the hook the same search takes the first fit. */
-	reset();
-	memblock_add(&mb, 0, 16 * MiB, 0);
-	CHECK_EQ_U64(memblock_alloc(&mb, 2 * MiB, 2 * MiB, 0, 0), 14 * MiB);
-}
-
 /* Without a hook a full table keeps what it has and says a region was lost. */
 static void test_table_full_without_grow(void)
 {
@@ -612,5 +566,5 @@ CHECK_MAIN(CHECK_TEST(test_add_merge), CHECK_TEST(test_reserve_overlapping),
 	   CHECK_TEST(test_alloc_top_down_align_limit), CHECK_TEST(test_exhaustion),
 	   CHECK_TEST(test_node_local), CHECK_TEST(test_fallback_by_distance),
 	   CHECK_TEST(test_fallback_odd_orders), CHECK_TEST(test_set_node_splitting),
-	   CHECK_TEST(test_free_bytes_per_node), CHECK_TEST(test_tables_grow), CHECK_TEST(test_free_reservation), CHECK_TEST(test_bottom_up), CHECK_TEST(test_avoid_hook),
+	   CHECK_TEST(test_free_bytes_per_node), CHECK_TEST(test_tables_grow), CHECK_TEST(test_free_reservation), CHECK_TEST(test_bottom_up),
 	   CHECK_TEST(test_table_full_without_grow), CHECK_TEST(test_random_against_reference))
