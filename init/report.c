@@ -13,21 +13,6 @@
 #include "mm/physmem.h"
 #include "smp/acpi_boot.h"
 
-/* "TCGTCGTCGTCG", "KVMKVMKVM", ... or "" on bare metal. */
-static void hypervisor_name(char out[13])
-{
-	struct cpuid_regs r;
-
-	out[0] = '\0';
-	if (!(cpuid(1, 0).ecx & (1u << 31)))
-		return;
-	r = cpuid(0x40000000, 0);
-	__builtin_memcpy(out, &r.ebx, 4);
-	__builtin_memcpy(out + 4, &r.ecx, 4);
-	__builtin_memcpy(out + 8, &r.edx, 4);
-	out[12] = '\0';
-}
-
 static void rec_usable_ranges(struct record *r)
 {
 	rec_array_begin(r, "mem_ranges");
@@ -72,7 +57,7 @@ void report_boot(void)
 			      tsc.source, tsc.check_source, (long long)tsc.check_ppm, TSC_AGREE_PPM);
 	}
 
-	hypervisor_name(hv);
+	cpuid_hypervisor(hv);
 	record_begin_in(&r, "boot", storage, sizeof(storage));
 	rec_str(&r, "version", MEMINIT_VERSION);
 	rec_str(&r, "cmdline", boot_info.cmdline);

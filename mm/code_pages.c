@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/string.h"
 #include "arch/x86_64/tsc.h"
 #include "init/params.h"
 #include "init/record.h"
@@ -27,7 +28,14 @@ PARAM_ENUM("memmap.code_pages", mode, mode_names,
 	   "before the first run, find the struct page arrays' pages an emulator still guards as old "
 	   "boot-loader code and write them whole: auto (under QEMU's TCG, default) | scrub (always) | off");
 
-static struct code_pages_stats stats;
+static struct {
+	bool emulator;         /* the CPU says it is QEMU's TCG */
+	bool probed;           /* auto under an emulator, or scrub */
+	uint64_t probed_pages; /* 4 KiB pages of struct page arrays */
+	uint64_t code_pages;   /* found slow to write, and written whole */
+	uint64_t first_phys, last_phys; /* the lowest and highest such page (0 if none) */
+	uint64_t probe_ns;     /* the probe and the clearing together */
+} stats;
 
 /*
  * Two stores into a page whose translation is in the TLB, each timed: both
@@ -47,13 +55,6 @@ static bool stores_are_slow(volatile uint64_t *page)
 	return tsc_to_ns(t1 - t0) > SLOW_STORE_NS && tsc_to_ns(t2 - t1) > SLOW_STORE_NS;
 }
 
-/* Every word: each store that overlaps an old translation drops it, and the last lifts the guard. */
-static void write_whole(volatile uint64_t *page)
-{
-	for (unsigned i = 0; i < PROBE_PAGE / sizeof(uint64_t); i++)
-		page[i] = 0; /* volatile 8-byte stores: never rep stos, one element at a time under TCG */
-}
-
 static void scrub_block(const struct memmap_block *b)
 {
 	uintptr_t start = b->map_start & ~(uintptr_t)(PROBE_PAGE - 1);
@@ -68,7 +69,12 @@ static void scrub_block(const struct memmap_block *b)
 		stats.probed_pages++;
 		if (!stores_are_slow(page))
 			continue;
-		write_whole(page);
+		/*
+		 * Every word (the kernel's memset stores 8 bytes at a time, never
+		 * rep stos): each store that overlaps an old translation drops it,
+		 * and the last lifts the guard.
+		 */
+		memset((void *)a, 0, PROBE_PAGE);
 		phys = virt_to_phys((const void *)a);
 		if (!stats.code_pages || phys < stats.first_phys)
 			stats.first_phys = phys;
@@ -89,11 +95,6 @@ void code_pages_scrub(const struct memmap *mm)
 	for (unsigned i = 0; i < mm->block_count; i++)
 		scrub_block(&mm->blocks[i]);
 	stats.probe_ns = time_ns() - t0;
-}
-
-const struct code_pages_stats *code_pages_stats(void)
-{
-	return &stats;
 }
 
 void code_pages_report(void)

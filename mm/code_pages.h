@@ -26,24 +26,11 @@
 #ifndef MEMINIT_MM_CODE_PAGES_H
 #define MEMINIT_MM_CODE_PAGES_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
 #include "mm/memmap.h"
-
-struct code_pages_stats {
-	bool emulator;         /* the CPU says it is QEMU's TCG */
-	bool probed;           /* auto under an emulator, or scrub */
-	uint64_t probed_pages; /* 4 KiB pages of struct page arrays */
-	uint64_t code_pages;   /* found slow to write, and written whole */
-	uint64_t first_phys, last_phys; /* the lowest and highest such page (0 if none) */
-	uint64_t probe_ns;     /* the probe and the clearing together */
-};
 
 /* Probe @mm's struct page arrays as memmap.code_pages asks, clearing the slow pages. */
 void code_pages_scrub(const struct memmap *mm);
 /* @code_pages: what the scrub found (at the end of boot, with the records). */
 void code_pages_report(void);
-const struct code_pages_stats *code_pages_stats(void);
 
 #endif

@@ -91,22 +91,31 @@ static inline unsigned cpuid_model(void)
 }
 
 /*
- * Running under QEMU's TCG (a translating emulator)? Its hypervisor leaf
- * 40000000h says "TCGTCGTCGTCG"; real hardware has no such leaf (leaf 1
- * ECX bit 31, "hypervisor present", is clear there).
+ * The hypervisor's signature (leaf 40000000h: "KVMKVMKVM", "TCGTCGTCGTCG",
+ * ...) into @out[13]; "" on real hardware, where leaf 1 ECX bit 31
+ * ("hypervisor present") is clear.
  */
-static inline bool cpu_under_tcg(void)
+static inline void cpuid_hypervisor(char out[13])
 {
 	struct cpuid_regs r;
-	char sig[12];
 
+	out[0] = '\0';
 	if (!(cpuid(1, 0).ecx & (1u << 31)))
-		return false;
+		return;
 	r = cpuid(0x40000000, 0);
-	__builtin_memcpy(sig, &r.ebx, 4);
-	__builtin_memcpy(sig + 4, &r.ecx, 4);
-	__builtin_memcpy(sig + 8, &r.edx, 4);
-	return __builtin_memcmp(sig, "TCGTCGTCGTCG", 12) == 0;
+	__builtin_memcpy(out, &r.ebx, 4);
+	__builtin_memcpy(out + 4, &r.ecx, 4);
+	__builtin_memcpy(out + 8, &r.edx, 4);
+	out[12] = '\0';
+}
+
+/* Running under QEMU's TCG (a translating emulator)? */
+static inline bool cpu_under_tcg(void)
+{
+	char sig[13];
+
+	cpuid_hypervisor(sig);
+	return __builtin_memcmp(sig, "TCGTCGTCGTCG", 13) == 0;
 }
 
 static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
