@@ -52,10 +52,7 @@ static inline bool kmalloc_cache_ours(void)
 /* This CPU's cache of objects: every CPU has one in the slab stage (kmalloc_prepare_slab). */
 static inline struct slab_cpu_cache *kmalloc_cpu_cache(void)
 {
-	struct slab_cpu_cache *cc;
-
-	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(cc) : "i"(offsetof(struct percpu, slab_cache)));
-	return cc;
+	return (struct slab_cpu_cache *)(uintptr_t)this_cpu_read_u64(offsetof(struct percpu, slab_cache));
 }
 
 static inline void *kmalloc(size_t size, int node)
