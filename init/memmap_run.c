@@ -290,6 +290,18 @@ bool memmap_run_check(const struct strategy *s, const struct strategy_ctx *ctx,
 	return run_report(s, ctx, &c, label);
 }
 
+/*
+ * Once per boot, after the last run: what boot gave back late (@kmalloc),
+ * the emulator's guarded pages (@code_pages), and the per-CPU units
+ * (@percpu, after kmalloc's: a dynamic page now comes from the buddy allocator).
+ */
+static void report_boot_memory(void)
+{
+	kmalloc_report();
+	code_pages_report();
+	percpu_report();
+}
+
 static struct strategy_ctx boot_ctx = { .mm = &boot_memmap, .buddy = &boot_buddy };
 
 /* The mem_map's layout: not yet made, made (before smp_boot_wake under overlap), or refused. */
@@ -332,9 +344,7 @@ bool memmap_run(void)
 		boot_phase("bench");
 		ok = bench_run(&boot_ctx);
 		kmalloc_advance(KMALLOC_SLAB); /* the runs are over: the buddy allocator keeps what it holds */
-		kmalloc_report();
-		code_pages_report();
-		percpu_report();
+		report_boot_memory();
 		return ok;
 	}
 	if (late_node_wanted(&boot_memmap))
@@ -369,8 +379,6 @@ bool memmap_run(void)
 	run_verify(&check);
 	boot_phase("report_run");
 	console_flush();                /* what the boot said so far, kept out of the timed part */
-	kmalloc_report();
-	code_pages_report();
-	percpu_report();                /* after kmalloc's: a dynamic page now comes from the buddy allocator */
+	report_boot_memory();
 	return run_report(s, &boot_ctx, &check, &label) && ok;
 }
