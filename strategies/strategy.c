@@ -217,7 +217,7 @@ void strategy_chunk_end(struct strategy_ctx *ctx, int node, enum work_kind kind,
 			  1ull << (smp_processor_id() % 64), __ATOMIC_RELAXED);
 	if (kind != WORK_FILL) {
 		__atomic_add_fetch(&ctx->cpu_ns, t2 - t0, __ATOMIC_RELAXED);
-		if (smp_processor_id() == ctx->caller_cpu && !ctx->caller_back)
+		if (ctx->hotplug && smp_processor_id() == ctx->caller_cpu && !ctx->caller_back)
 			ctx->caller_pages += pages; /* only the caller's CPU adds here */
 		sample_free_memory(ctx, pages, t2);
 	}

@@ -71,7 +71,7 @@ struct strategy_ctx {
 	 * machine already has memory, so nothing needs to be there before run() returns.
 	 */
 	bool hotplug;
-	/* Struct pages the caller's CPU wrote before run() returned (@late_node's caller_pages). */
+	/* Under hotplug: struct pages the caller's CPU wrote before run() returned (@late_node's caller_pages). */
 	unsigned caller_cpu;
 	volatile bool caller_back;
 	volatile uint64_t caller_pages;
