@@ -6,6 +6,7 @@
 #include "init/record.h"
 #include "init/steady.h"
 #include "mm/memmap_boot.h"
+#include "smp/idle.h"
 #include "smp/percpu.h"
 
 #define NO_LATE_NODE UINT64_MAX
@@ -15,9 +16,19 @@ PARAM_U64("mem.late_node", late_node, 0, MAX_NODES - 1,
 	  "hold node N's memory back at boot; after the run the same strategy brings it online while the "
 	  "steady workload runs (@late_node)");
 
+enum late_idle { LATE_IDLE_HALT, LATE_IDLE_POLL };
+
+static const char *const late_idle_names[] = { [LATE_IDLE_HALT] = "halt", [LATE_IDLE_POLL] = "poll" };
+
+static enum late_idle late_idle = LATE_IDLE_POLL;
+PARAM_ENUM("mem.late_node_idle", late_idle, late_idle_names,
+	   "how the other CPUs idle while the late node comes online: poll (a cross-call to them needs no IPI, "
+	   "default) or halt (each costs its sender an IPI; smp/idle.h)");
+
 static struct memmap without_late, only_late;
 static struct strategy_ctx online_ctx = { .mm = &only_late, .buddy = &boot_buddy };
 static struct steady_window idle, online;
+static uint64_t caller_ipis, caller_ipis_spared; /* sent by the caller while run() held it */
 static bool refused;
 
 bool late_node_wanted(const struct memmap *full)
@@ -73,6 +84,9 @@ static void report_late_node(const struct strategy *s, const struct strategy_ctx
 	rec_u64(&r, "request_ns", ctx->start_ns);
 	rec_u64(&r, "caller_held_ns", returned_ns - ctx->start_ns);
 	rec_u64(&r, "caller_pages", ctx->caller_pages);
+	rec_str(&r, "idle_mode", late_idle_names[late_idle]);
+	rec_u64(&r, "caller_ipis", caller_ipis);
+	rec_u64(&r, "caller_ipis_spared", caller_ipis_spared);
 	rec_u64(&r, "online_ns", done_ns - ctx->start_ns);
 	rec_u64(&r, "cpu_ns", ctx->cpu_ns);
 	rec_steady_window(&r, "idle", &idle);
@@ -88,19 +102,29 @@ bool late_node_online(const struct strategy *s, struct memmap *full, const struc
 	uint64_t returned, done;
 	bool ok;
 
+	/*
+	 * The harness's bookkeeping (the view, the run's counters cleared)
+	 * before the idle window, not in the request: the request is run() alone.
+	 */
 	make_view(&only_late, full, true);
+	strategy_run_begin(ctx, WORK_INIT);
+	ctx->hotplug = true;
+	ctx->caller_cpu = smp_processor_id();
+	only_late.generation = generation;
+	/* The baseline is measured with the other CPUs idling as they will meanwhile. */
+	smp_idle_poll(late_idle == LATE_IDLE_POLL);
 	steady_window_clear(&idle);
 	steady_window_clear(&online);
 	steady_start();
 	steady_serve(&idle, ctx, time_ns() + steady_baseline_ns(), false);
 
-	strategy_run_begin(ctx, WORK_INIT);
-	ctx->hotplug = true;
-	ctx->caller_cpu = smp_processor_id();
-	only_late.generation = generation;
+	caller_ipis = smp_ipis_sent();
+	caller_ipis_spared = smp_ipis_spared();
 	ctx->start_ns = time_ns();
 	s->run(ctx); /* a synchronous strategy holds the caller, the boot CPU, until the node is in */
 	returned = time_ns();
+	caller_ipis = smp_ipis_sent() - caller_ipis;
+	caller_ipis_spared = smp_ipis_spared() - caller_ipis_spared;
 	ctx->caller_back = true;
 	ctx->usable_ns = ctx->usable_ns ? ctx->usable_ns : returned;
 	/*
@@ -110,6 +134,7 @@ bool late_node_online(const struct strategy *s, struct memmap *full, const struc
 	steady_serve(&online, ctx, s->wait ? ctx->start_ns + strategy_timeout_ns(ctx) : 0, true);
 	ok = s->wait ? s->wait(ctx) : true;
 	done = last_end_ns(ctx);
+	smp_idle_poll(false);
 	ok &= strategy_run_account(ctx);
 	full->generation = generation;
 	report_late_node(s, ctx, label, returned, done, ok);

@@ -55,6 +55,8 @@ struct percpu {
 	struct slab_cpu_cache *slab_cache; /* kmalloc's cache of objects (mm/kmalloc_fast.h) */
 	struct cpu_gdt gdt;
 	struct call_queue calls;
+	volatile uint8_t polling; /* in the polling idle loop: a cross-call needs no IPI (smp/idle.h) */
+	uint64_t ipis_sent, ipis_spared; /* by this CPU, through smp_kick() */
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, self) == 0, "%gs:0 is the area itself");

@@ -7,7 +7,7 @@
  * each, then one wait for all) and measures each AP's TSC offset against
  * the boot CPU.
  * An AP that does not answer in time is reported and left out. Idle APs
- * halt until an IPI arrives.
+ * halt until an IPI arrives, or poll their call queue (smp/idle.h).
  */
 #ifndef MEMINIT_SMP_SMP_H
 #define MEMINIT_SMP_SMP_H

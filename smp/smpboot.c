@@ -27,6 +27,7 @@
 #include "mm/kmalloc.h"
 #include "mm/memblock.h"
 #include "mm/physmem.h"
+#include "smp/idle.h"
 #include "smp/percpu_area.h"
 #include "smp/trampoline.h"
 #include "smp/wait.h"
@@ -159,9 +160,7 @@ void ap_main(unsigned cpu)
 		irq_enable();
 		wake_work->ap_online(wake_work->arg);
 	}
-	/* Idle: halt until an IPI; "sti; hlt" cannot lose a wake-up (STI's one-instruction shadow). */
-	for (;;)
-		__asm__ volatile("sti; hlt" ::: "memory");
+	smp_idle();
 }
 
 /* A page below 1 MiB that the firmware map calls usable: at 0x8000 when possible. */

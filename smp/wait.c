@@ -5,6 +5,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/tsc.h"
+#include "smp/idle.h"
 #include "smp/percpu.h"
 #include "smp/smp.h"
 
@@ -12,7 +13,7 @@
 
 void completion_wake(unsigned cpu)
 {
-	lapic_send_ipi(cpu_area[cpu]->apic_id, VEC_WAKEUP);
+	smp_kick(cpu, VEC_WAKEUP);
 }
 
 /*

@@ -10,6 +10,7 @@
 #include "arch/x86_64/tsc.h"
 #include "init/format.h"
 #include "init/selftest.h"
+#include "smp/idle.h"
 #include "smp/smp.h"
 #include "smp/wait.h"
 
@@ -75,7 +76,7 @@ static void queue_on(unsigned cpu, const struct call_entry *e)
 		smp_run_queued_calls();
 		cpu_relax();
 	}
-	lapic_send_ipi(target->apic_id, VEC_CALL_FUNCTION);
+	smp_kick(cpu, VEC_CALL_FUNCTION);
 }
 
 void smp_call_many(const struct cpumask *mask, smp_call_fn fn, void *arg, bool wait)

@@ -34,6 +34,13 @@ from .topology import GiB
 STATUS = {0: 'ok', 1: 'failed', 3: 'hang', 4: 'emulator'}
 
 
+def late_node_idle(case):
+    """How the other CPUs idle while the late node comes online: polling spares the
+    caller the IPIs (under TCG ~50 µs each, charged to the sender), but each polling
+    vCPU keeps a host core busy, so only where every vCPU has a core of its own."""
+    return 'poll' if case.vcpus <= (os.cpu_count() or 1) else 'halt'
+
+
 class Boot:
     """One planned boot: its case, what it runs, and its rough cost for the estimate."""
 
@@ -49,6 +56,7 @@ class Boot:
             nodes = len(case.topology.nodes) if case.topology else 0
             if nodes > 1:
                 words.append(f'mem.late_node={nodes - 1}')
+                words.append(f'mem.late_node_idle={late_node_idle(case)}')
         elif mode == 'plain':
             words = [f'strategy={strategy}']
         if mode != 'linux' and model != 'off':

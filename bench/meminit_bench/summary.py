@@ -535,9 +535,9 @@ def thread_claims(case, strategy):
 
 def hotplug(case, strategy):
     """Bringing a held-back node online (@late_node), medians over boots: the time
-    to online, how long the caller was held and the struct pages it wrote meanwhile
-    (None from records that predate the key), and the workload's p99 before and
-    meanwhile (the max the worst)."""
+    to online, how long the caller was held, the struct pages it wrote and the IPIs
+    it sent meanwhile (None from records that predate the key), how the other CPUs
+    idled, and the workload's p99 before and meanwhile (the max the worst)."""
     records = [r for r in ((case['all'] or {}).get('late_node', {}).get(strategy) or []) if r.get('ok')]
     if not records:
         return None
@@ -547,6 +547,9 @@ def hotplug(case, strategy):
             'caller_held_ns': median([r['caller_held_ns'] for r in records]),
             'caller_pages': median([r['caller_pages'] for r in records if 'caller_pages' in r]) if any(
                 'caller_pages' in r for r in records) else None,
+            'idle_mode': records[0].get('idle_mode'),
+            'caller_ipis': median([r['caller_ipis'] for r in records if 'caller_ipis' in r]) if any(
+                'caller_ipis' in r for r in records) else None,
             'idle_p99_ns': window_figure(records, 'idle', 'p99_ns'),
             'online_p99_ns': window_figure(records, 'online', 'p99_ns'),
             'online_max_ns': max(online_max) if online_max else None,

@@ -115,6 +115,11 @@ def case_late_node_each_strategy(iso):
     check(bsp['caller_pages'] == node1, f'bsp: the caller did not write the whole node: {bsp}')
     # The rest of the machine has memory: async takes no budget for a late node, the caller writes nothing.
     check(late['async']['caller_pages'] == 0, f'async wrote struct pages on the caller: {late["async"]}')
+    # The other CPUs poll (the default): the caller's cross-calls to them send no IPI.
+    check(all(r['idle_mode'] == 'poll' for r in late.values()), f'idle modes {late}')
+    for name in ('async', 'xcall'):
+        check(late[name]['caller_ipis'] == 0 and late[name]['caller_ipis_spared'] >= 1,
+              f'{name}: the caller sent IPIs to polling CPUs: {late[name]}')
     check(bsp['online']['max_ns'] >= bsp['caller_held_ns'] // 2, f'bsp: the workload did not wait: {bsp}')
 
 
@@ -129,6 +134,18 @@ def case_late_node_boot_cpu_node(iso):
     check(result['total_pages'] == sum(n['pages'] for n in topo['nodes']), 'pages lost')
 
 
+def case_late_node_idle_halt(iso):
+    """mem.late_node_idle=halt: the other CPUs halt, so async's request costs its
+    caller one IPI per worker, and nothing is spared."""
+    b = boot(iso, cmdline='strategy=async mem.late_node=1 mem.late_node_idle=halt', qemu_args=TWO_NODES)
+    expect_clean_success(b)
+    check(one(b.records, 'result')['verified'] is True, 'not verified')
+    rec = one(b.records, 'late_node')
+    check_late_node(rec, one(b.records, 'topology')['nodes'][1]['pages'], 'halt')
+    check(rec['idle_mode'] == 'halt' and rec['caller_ipis'] == 1 and rec['caller_ipis_spared'] == 0,
+          f'one worker, one IPI: {rec}')
+
+
 def case_late_node_refused(iso):
     b = boot(iso, cmdline='strategy=bsp mem.late_node=5', qemu_args=TWO_NODES)
     check(any(e['what'] == 'mem.late_node' for e in b.errors()), f'no @error: {b.errors()}')
@@ -139,5 +156,6 @@ def case_late_node_refused(iso):
 CASES.update({
     'late_node_each_strategy': case_late_node_each_strategy,
     'late_node_boot_cpu_node': case_late_node_boot_cpu_node,
+    'late_node_idle_halt': case_late_node_idle_halt,
     'late_node_refused': case_late_node_refused,
 })
