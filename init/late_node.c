@@ -133,6 +133,7 @@ bool late_node_online(const struct strategy *s, struct memmap *full, const struc
 	 */
 	steady_serve(&online, ctx, s->wait ? ctx->start_ns + strategy_timeout_ns(ctx) : 0, true);
 	ok = s->wait ? s->wait(ctx) : true;
+	steady_catch_up(&online); /* what the caller did in the wait held the ops due meanwhile */
 	done = last_end_ns(ctx);
 	smp_idle_poll(false);
 	ok &= strategy_run_account(ctx);

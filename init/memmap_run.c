@@ -228,6 +228,8 @@ bool memmap_run_finish(const struct strategy *s, struct strategy_ctx *ctx)
 {
 	bool ok = meminit_wait();
 
+	if (steady_wanted())
+		steady_waited();
 	/* Done: when the last piece of work ended, on whichever CPU. */
 	for (unsigned n = 0; n < boot_memmap.node_count; n++)
 		if (ctx->nodes[n].end_ns > ctx->done_ns)

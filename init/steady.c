@@ -7,6 +7,7 @@
 #include "init/params.h"
 #include "init/record.h"
 #include "mm/memmap_boot.h"
+#include "smp/idle.h"
 #include "smp/percpu.h"
 
 static bool steady_on;
@@ -26,7 +27,8 @@ PARAM_UINT("steady.after_ms", after_ms, 1, 60000,
 #define FREE_SAMPLES 128
 #define FIRST_SAMPLE_EVERY_NS 100000
 
-static struct steady_window during, after;
+static struct steady_window during, after, after_busy;
+static bool during_open; /* from steady_during() until the wait has returned (steady_waited) */
 static uint64_t free_samples[FREE_SAMPLES][2];
 static unsigned free_count;
 static uint64_t sample_every_ns, next_sample_ns, next_op_ns;
@@ -133,6 +135,14 @@ void steady_serve(struct steady_window *w, const struct strategy_ctx *ctx, uint6
 	w->end_ns = time_ns();
 }
 
+void steady_catch_up(struct steady_window *w)
+{
+	uint64_t now = time_ns();
+
+	count_missed(w, now, (uint64_t)period_us * 1000);
+	w->end_ns = now;
+}
+
 void steady_start(void)
 {
 	uint64_t now = time_ns();
@@ -159,12 +169,21 @@ void steady_window_clear(struct steady_window *w)
 	w->ops = w->failed = w->max_ns = 0;
 }
 
+void steady_waited(void)
+{
+	if (during_open)
+		steady_catch_up(&during);
+	during_open = false;
+}
+
 void steady_during(const struct strategy *s, const struct strategy_ctx *ctx)
 {
 	steady_window_clear(&during);
 	steady_window_clear(&after);
+	steady_window_clear(&after_busy);
 	steady_start();
-	if (s->wait) /* only a strategy that leaves work behind has a "during" */
+	during_open = s->wait != NULL; /* only a strategy that leaves work behind has a "during" */
+	if (during_open)
 		steady_serve(&during, ctx, time_ns() + strategy_timeout_ns(ctx), true);
 }
 
@@ -220,8 +239,18 @@ void steady_after(const struct strategy *s, const struct strategy_ctx *ctx,
 {
 	struct record r;
 
-	steady_resume(); /* the wait was not the workload's time: a baseline starts afresh */
+	steady_resume(); /* the bookkeeping since the wait was not the workload's time: a baseline starts afresh */
 	steady_serve(&after, ctx, time_ns() + steady_baseline_ns(), false);
+	/*
+	 * The control: the same baseline with the other CPUs polling, as busy
+	 * for the host as when they wrote struct pages "during". Under an
+	 * emulator, vCPUs that run compete for host cores and locks; what
+	 * "during" has beyond this window is the run's own effect.
+	 */
+	smp_idle_poll(true);
+	steady_resume();
+	steady_serve(&after_busy, ctx, time_ns() + steady_baseline_ns(), false);
+	smp_idle_poll(false);
 	sample_free_pages(time_ns(), true); /* the last: what `free` shows once everything is in */
 	record_begin(&r, "steady");
 	rec_str(&r, "strategy", s->name);
@@ -231,6 +260,7 @@ void steady_after(const struct strategy *s, const struct strategy_ctx *ctx,
 	rec_u64(&r, "done_ns", ctx->done_ns);
 	rec_steady_window(&r, "during", &during);
 	rec_steady_window(&r, "after", &after);
+	rec_steady_window(&r, "after_busy", &after_busy);
 	rec_array_begin(&r, "free_samples");
 	for (unsigned i = 0; i < free_count; i++) {
 		rec_array_begin(&r, NULL);

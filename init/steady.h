@@ -9,7 +9,8 @@
  * run's background work is still out (the "during" window, empty for the
  * strategies that are done when they return) and for steady.after_ms once
  * everything has arrived (the "after" window), sampling the free-page count
- * that `free` would show. @steady gives each window's latency percentiles
+ * that `free` would show; then once more with the other CPUs kept busy
+ * polling ("after_busy": the host contention of "during" without the run). @steady gives each window's latency percentiles
  * and the samples: what a user of the boot would see of each strategy.
  */
 #ifndef MEMINIT_INIT_STEADY_H
@@ -52,6 +53,9 @@ void steady_resume(void);
 void steady_serve(struct steady_window *w, const struct strategy_ctx *ctx, uint64_t until_ns,
 		  bool until_back);
 
+/* Count into @w the ops that fell due while the boot CPU was elsewhere, up to now. */
+void steady_catch_up(struct steady_window *w);
+
 /* @w as a record's object under @key (sorts its latencies); null when it had no op. */
 void rec_steady_window(struct record *r, const char *key, struct steady_window *w);
 
@@ -66,6 +70,13 @@ bool steady_wanted(void);
  * the run's bound); empty for a strategy @s without a wait (done when it returned).
  */
 void steady_during(const struct strategy *s, const struct strategy_ctx *ctx);
+
+/*
+ * The run's wait has returned: what the boot CPU did in it (under async on
+ * one CPU, all the deferred work) held every op that fell due, counted
+ * into "during". Call right after the wait, before any bookkeeping.
+ */
+void steady_waited(void);
 
 /* The "after" window, then @steady for @s's run @label (call after the run's wait). */
 void steady_after(const struct strategy *s, const struct strategy_ctx *ctx,

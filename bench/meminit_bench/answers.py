@@ -108,7 +108,10 @@ def thread_answers(case):
     if fluct:
         out.append(f'{name}, "stats fluctuate": while memory still arrives the boot CPU\'s allocations take ' +
                    ', '.join(f'{st} {us(c["during_p99_ns"])} µs at p99 against {us(c["after_p99_ns"])} µs after '
-                             f'({c["during_p99_ns"] / c["after_p99_ns"]:.1f}×)' for st, c in fluct) +
+                             f'({c["during_p99_ns"] / c["after_p99_ns"]:.1f}×' + (
+                                 f'; {c["during_p99_ns"] / c["after_busy_p99_ns"]:.1f}× the same with the other '
+                                 f'CPUs busy' if c.get('after_busy_p99_ns') else '') + ')'
+                             for st, c in fluct) +
                    '; the free count climbs meanwhile (graph)')
     hot = {st: S.hotplug(case, st) for st in S.strategies_of(case)}
     hot = {st: h for st, h in hot.items() if h and h['idle_p99_ns']}

@@ -511,9 +511,10 @@ def window_figure(records, window, key):
 
 def thread_claims(case, strategy):
     """The thread's pros and cons as figures for one strategy, from benchmark mode:
-    usable and done, allocation latency while its background work ran and after
-    (@steady, medians over boots; the max the worst), failed allocations, and the
-    CPU time spent on the mem_map (median over warm rounds), which energy follows."""
+    usable and done, allocation latency while its background work ran, after, and
+    after with the other CPUs busy (@steady, medians over boots; the max the worst),
+    failed allocations, and the CPU time spent on the mem_map (median over warm
+    rounds), which energy follows."""
     bench = bench_of(case, strategy)
     steady = (case['all'] or {}).get('steady', {}).get(strategy, [])
     runs = (case['all'] or {}).get('runs', {}).get(strategy, [])
@@ -527,7 +528,9 @@ def thread_claims(case, strategy):
             'during_p99_ns': window_figure(steady, 'during', 'p99_ns'),
             'during_max_ns': max(during_max) if during_max else None,
             'after_p99_ns': window_figure(steady, 'after', 'p99_ns'),
-            'failed': sum((r.get(w) or {}).get('failed', 0) for r in steady for w in ('during', 'after')) if steady else None,
+            'after_busy_p99_ns': window_figure(steady, 'after_busy', 'p99_ns'),
+            'failed': sum((r.get(w) or {}).get('failed', 0) for r in steady
+                          for w in ('during', 'after', 'after_busy')) if steady else None,
             'cpu_ns': median(cpu) if cpu else None,
             'cpus': bench.get('cpus') if bench else None,
             'steady_boots': len(steady)}

@@ -25,6 +25,7 @@ def check_steady(rec, result, what, during):
     else:
         check(rec['during'] is None, f'{what}: a "during" window for a strategy done when it returned')
     check_window(rec['after'], f'{what} after')
+    check_window(rec['after_busy'], f'{what} after, others busy')
     samples = rec['free_samples']
     check(all(a[0] <= b[0] for a, b in zip(samples, samples[1:])), f'{what}: samples out of order')
     check(samples[0][0] >= rec['usable_ns'], f'{what}: a sample before usable')
