@@ -59,8 +59,13 @@ void smp_idle_poll(bool on)
 	uint64_t deadline = time_ns() + POLL_START_TIMEOUT_NS;
 
 	__atomic_store_n(&poll_wanted, on, __ATOMIC_SEQ_CST);
-	if (!on)
+	if (!on) {
+		for_each_cpu_in(cpu, &cpu_online_mask)
+			while (cpu != self && __atomic_load_n(&cpu_area[cpu]->polling, __ATOMIC_ACQUIRE) &&
+			       time_ns() < deadline)
+				cpu_relax();
 		return;
+	}
 	for_each_cpu_in(cpu, &cpu_online_mask)
 		if (cpu != self)
 			smp_kick(cpu, VEC_WAKEUP);

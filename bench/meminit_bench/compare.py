@@ -93,11 +93,15 @@ class Boot:
         return 120 + 20 * self.estimate_one()
 
 
-def host_memory_of(case, boots, requested, available):
+def host_memory_of(case, boots, requested, available, workload=False):
+    """How the host backs the case's RAM; @workload for benchmark mode's boot,
+    whose steady workload touches pages the kernel itself does not."""
     if case.host_memory:
         return case.host_memory
     if requested != 'auto':
         return requested
+    if workload:
+        return hostmem.choose_for_workload(case.mem, boots, available)
     return hostmem.choose(case.mem, boots, available)
 
 
@@ -106,7 +110,8 @@ def plan(cases, strategies, rounds, model, linux, boots=1, host_memory='auto'):
     for case in cases:
         case_rounds = case.rounds or rounds
         mode = host_memory_of(case, boots, host_memory, available)
-        runs.append(Boot(case, 'all', None, case_rounds, model, boots, mode))
+        runs.append(Boot(case, 'all', None, case_rounds, model, boots,
+                         host_memory_of(case, boots, host_memory, available, workload=True)))
         if case.plain:
             runs += [Boot(case, 'plain', s, case_rounds, model, boots, mode) for s in strategies]
         if linux and case.linux:

@@ -64,6 +64,18 @@ def choose(guest_bytes, boots, available):
     return 'warm' if boots > 1 else 'lazy'
 
 
+def choose_for_workload(guest_bytes, boots, available):
+    """The mode for a boot whose workload touches memory beyond the mem_map
+    (benchmark mode's steady workload and late node: pages that arrive in
+    background chunks, which differ from boot to boot): a warm-up boot backs
+    only the pages it touched, and a page faulted in later stalls the guest for
+    milliseconds inside a latency window. So prealloc wherever the guest fits
+    in host RAM, at any size; else as choose()."""
+    if guest_bytes and fits(guest_bytes, available):
+        return 'prealloc'
+    return choose(guest_bytes, boots, available)
+
+
 def boot_plan(mode, boots):
     """[(host_memory, repeat)] of every boot the mode runs for @boots measured
     boots: warm runs one host-cold warm-up first, labelled lazy (its RAM was

@@ -103,6 +103,18 @@ class Backing(unittest.TestCase):
         self.assertEqual(hostmem.choose(small + 1, 1, 1 << 50), 'lazy')
         self.assertEqual(hostmem.choose(small, 3, None), 'warm')
 
+    def test_the_workload_boot_is_preallocated_wherever_it_fits(self):
+        big = 8 * GiB
+        self.assertEqual(hostmem.choose(big, 3, 1 << 40), 'warm')
+        self.assertEqual(hostmem.choose_for_workload(big, 3, 2 * big + hostmem.HOST_MARGIN), 'prealloc')
+        self.assertEqual(hostmem.choose_for_workload(big, 3, 2 * big + hostmem.HOST_MARGIN - 1), 'warm')
+        self.assertEqual(hostmem.choose_for_workload(big, 3, None), 'warm')
+        case = COMPARE.matrix.even_case(2, 2, big)
+        boots = COMPARE.plan([case], ['bsp'], 2, 'off', False, 3)
+        available = hostmem.available_bytes()
+        want = 'prealloc' if hostmem.fits(big, available) else 'warm'
+        self.assertEqual([(b.mode, b.host_memory) for b in boots], [('all', want), ('plain', 'warm')])
+
     def test_warm_runs_a_host_cold_warm_up_first(self):
         self.assertEqual(hostmem.boot_plan('warm', 2), [('lazy', 1), ('warm', 1), ('warm', 2)])
         self.assertEqual(hostmem.boot_plan('prealloc', 2), [('prealloc', 1), ('prealloc', 2)])
