@@ -85,6 +85,25 @@ def us(ns):
     return num(ns / 1000)
 
 
+def overlap_answer(name, over, xc):
+    """overlap against xcall, both booted alone: done from the phase where they
+    part (less the emulator's code-page scrub) when the records have it, done
+    from time zero beside it; the gain as a share of xcall's AP bring-up."""
+    parted = over.get('done_after_common_ns') is not None and xc.get('done_after_common_ns') is not None
+    key = 'done_after_common_ns' if parted else 'done_from_zero_ns'
+    gain = xc[key] - over[key]
+    bring = xc.get('bring_up_ns')
+    share = (f', {100 * gain / bring:.0f}% of xcall\'s AP bring-up ({num(S.ms(bring))} ms)'
+             if bring and gain > 0 else f' (xcall\'s AP bring-up: {num(S.ms(bring))} ms)' if bring else '')
+    where = ('from the phase where the two part (the bring-up or the layout), less the emulator\'s code-page '
+             'scrub' if parted else 'from time zero')
+    zero = (f' (from time zero: {num(S.ms(over["done_from_zero_ns"]))} and {num(S.ms(xc["done_from_zero_ns"]))} ms)'
+            if parted else '')
+    return (f'{name}, init that starts as each CPU wakes: booted alone, overlap\'s mem_map is done '
+            f'{num(S.ms(over[key]))} ms {where}, xcall\'s {num(S.ms(xc[key]))} ms: {num(S.ms(abs(gain)))} ms '
+            f'{"sooner" if gain > 0 else "later"}{share}{zero}')
+
+
 def thread_answers(case):
     """The thread's claims for one machine, each with its figure (or why there is none)."""
     name, out = case['case'], []
@@ -95,14 +114,7 @@ def thread_answers(case):
                    f'(warm medians); ondemand then pays on its allocator\'s fast path (selftest=alloc_speed)')
     over, xc = case['plain'].get('overlap'), case['plain'].get('xcall')
     if over and xc and over.get('done_from_zero_ns') and xc.get('done_from_zero_ns'):
-        gain = xc['done_from_zero_ns'] - over['done_from_zero_ns']
-        bring = xc.get('bring_up_ns')
-        share = (f', {100 * gain / bring:.0f}% of xcall\'s AP bring-up ({num(S.ms(bring))} ms)'
-                 if bring and gain > 0 else f' (xcall\'s AP bring-up: {num(S.ms(bring))} ms)' if bring else '')
-        out.append(f'{name}, init that starts as each CPU wakes: booted alone, overlap\'s mem_map is done '
-                   f'{num(S.ms(over["done_from_zero_ns"]))} ms from time zero, xcall\'s '
-                   f'{num(S.ms(xc["done_from_zero_ns"]))} ms: {num(S.ms(abs(gain)))} ms '
-                   f'{"sooner" if gain > 0 else "later"}{share}')
+        out.append(overlap_answer(name, over, xc))
     claims = {st: S.thread_claims(case, st) for st in S.strategies_of(case)}
     fluct = [(st, c) for st, c in claims.items() if c and c['during_p99_ns'] is not None and c['after_p99_ns']]
     if fluct:
