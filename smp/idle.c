@@ -10,7 +10,7 @@
 #include "smp/percpu.h"
 #include "smp/smp.h"
 
-/* How long smp_idle_poll(true) waits for an AP to start polling: far more than a wake-up takes. */
+/* How long smp_idle_poll() waits for the APs to start or stop polling: far more than either takes. */
 #define POLL_START_TIMEOUT_NS 50000000ull
 
 static volatile bool poll_wanted;

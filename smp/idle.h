@@ -31,7 +31,8 @@ void __attribute__((noreturn)) smp_idle(void);
  * Switch the idle APs between polling (@on) and halting. On: each halted
  * AP is woken once to start polling, and the call returns once every
  * online AP polls (or after a bound: one that does not is still sent IPIs).
- * Off: they go back to halting as they next look.
+ * Off: it returns once every AP has left the polling loop (the same bound),
+ * having run what was queued for it without an IPI.
  */
 void smp_idle_poll(bool on);
 
