@@ -36,8 +36,10 @@ def check_steady(rec, result, what, during):
 
 
 def case_steady_async(iso):
-    # A small budget, so most memory arrives while the workload runs.
-    b = boot(iso, cmdline='strategy=async strategy.async_boot_mb=16 steady=on', qemu_args=TWO_NODES)
+    # A small budget, so most memory arrives while the workload runs; the worker pauses 20 ms
+    # before its first chunk, so it does even on a busy host that keeps the boot CPU waiting.
+    b = boot(iso, cmdline='strategy=async strategy.async_boot_mb=16 steady=on debug.slow_cpu=1,20',
+             qemu_args=TWO_NODES)
     expect_clean_success(b)
     result = one(b.records, 'result')
     rec = one(b.records, 'steady')
