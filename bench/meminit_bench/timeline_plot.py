@@ -206,13 +206,16 @@ def spread(anchors, gap, fixed):
 
 
 def marker_lines(result):
-    """[(x ms, align, text)] for usable and done: usable's name left of its line,
-    done's right of its, so the two never overlap."""
+    """[(x ms, align, text)] for usable and done: the earlier line's name left of
+    it, the later one's right of it, so the two never overlap (a synchronous
+    strategy's usable, when run() returned, comes just after its done)."""
     usable, done = result['usable_ns'] / 1e6, result['done_ns'] / 1e6
     start = result['start_ns'] / 1e6
     if abs(done - usable) < 1e-3:
         return [(done, 'left', f' usable = done, init +{done - start:.1f} ms')]
-    return [(usable, 'right', f'usable +{usable - start:.1f} ms '), (done, 'left', f' done +{done - start:.1f} ms')]
+    (first, first_name), (last, last_name) = sorted([(usable, 'usable'), (done, 'done')])
+    return [(first, 'right', f'{first_name} +{first - start:.1f} ms '),
+            (last, 'left', f' {last_name} +{last - start:.1f} ms')]
 
 
 class Layout:
@@ -238,13 +241,22 @@ def panel(lanes, axis, layout, top, bottom, markers, labels, callouts=(), marker
         cmds.append(f'set object 1 rect from first {shade[0]}, graph 0 to first {shade[1]}, graph 1 '
                     'fc rgb "#fff3c4" fs solid 0.6 noborder behind')
     marker_top = top - 4 if marker_top is None else marker_top
-    for x, align, text in markers:
-        if axis.lo <= x <= axis.hi:
-            if align == 'left' and axis.px(x) > 0.75 * PLOT_PX:
-                align, text = 'right', text.strip() + ' '  # keep it inside the picture
-            cmds.append(f'set arrow from first {x}, graph 0 to first {x}, screen {layout.y(marker_top)} '
-                        'nohead lw 1.5 dt 2 lc rgb "#000000" front')
-            cmds.append(f'set label {q(text)} at first {x}, screen {layout.y(marker_top - 8)} {align} font ",9" front')
+    shown = [(x, align, text) for x, align, text in markers if axis.lo <= x <= axis.hi]
+    names = []  # [x, align, text] of each line's name
+    for x, align, text in shown:
+        cmds.append(f'set arrow from first {x}, graph 0 to first {x}, screen {layout.y(marker_top)} '
+                    'nohead lw 1.5 dt 2 lc rgb "#000000" front')
+        if align == 'left' and axis.px(x) > 0.75 * PLOT_PX:
+            # Kept inside the picture, it now extends left, over the earlier line's name if
+            # that one is close: then both go in one name, left of the earlier line.
+            near = [n for n in names if 0 <= axis.px(x) - axis.px(n[0]) < text_px(text)]
+            if near:
+                near[-1][2] = near[-1][2].rstrip() + ', ' + text.strip() + ' '
+                continue
+            align, text = 'right', text.strip() + ' '
+        names.append([x, align, text])
+    for x, align, text in names:
+        cmds.append(f'set label {q(text)} at first {x}, screen {layout.y(marker_top - 8)} {align} font ",9" front')
     for x, lane, text, colour in labels:
         cmds.append(f'set label {q(text)} at first {x}, first {lane} center font ",8" tc rgb {q(colour)} front')
     fixed = [axis.px(x) for x, _, _ in markers if axis.lo <= x <= axis.hi]

@@ -107,6 +107,15 @@ class TimelinePlot(unittest.TestCase):
                     self.assertGreaterEqual(abs(x - line), T.CALLOUT_GAP - 1e-9,
                                             f'{log}: a name on the usable/done line at {line} px')
 
+    def test_usable_and_done_names_face_away_from_each_other(self):
+        # A synchronous strategy: run() returns (usable) just after its last chunk (done).
+        sync = T.marker_lines({'start_ns': 0, 'usable_ns': 10_300_000, 'done_ns': 9_900_000})
+        self.assertEqual([(x, align) for x, align, _ in sync], [(9.9, 'right'), (10.3, 'left')])
+        self.assertTrue(sync[0][2].startswith('done') and sync[1][2].strip().startswith('usable'), sync)
+        later = T.marker_lines({'start_ns': 0, 'usable_ns': 1_000_000, 'done_ns': 5_000_000})
+        self.assertEqual([align for _, align, _ in later], ['right', 'left'])
+        self.assertTrue(later[0][2].startswith('usable'), later)
+
     def test_ap_wake_named_on_the_boot_cpu_and_the_ap(self):
         _, _, labels, callouts, _ = layout(plain_of('2n-2c-4G-async-phases.log'))  # room left of CPU 1's
         self.assertIn('ap_wake', [text for _, text in callouts], 'the boot CPU\'s ap_wake named above the plot')
