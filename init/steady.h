@@ -10,8 +10,9 @@
  * strategies that are done when they return) and for steady.after_ms once
  * everything has arrived (the "after" window), sampling the free-page count
  * that `free` would show; then once more with the other CPUs kept busy
- * polling ("after_busy": the host contention of "during" without the run). @steady gives each window's latency percentiles
- * and the samples: what a user of the boot would see of each strategy.
+ * polling ("after_busy": the host contention of "during" without the
+ * run). @steady gives each window's latency percentiles and the samples:
+ * what a user of the boot would see of each strategy.
  */
 #ifndef MEMINIT_INIT_STEADY_H
 #define MEMINIT_INIT_STEADY_H

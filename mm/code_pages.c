@@ -33,7 +33,7 @@ static struct {
 	bool emulator;         /* the CPU says it is QEMU's TCG */
 	bool probed;           /* auto under an emulator, or scrub */
 	uint64_t probed_pages; /* 4 KiB pages of struct page arrays */
-	uint64_t code_pages;   /* found slow to write, and written whole */
+	uint64_t code_pages;   /* found slow to write, and cleared */
 	uint64_t by_device;    /* of those, cleared by one device-side write (arch/x86_64/fw_cfg.h) */
 	uint64_t first_phys, last_phys; /* the lowest and highest such page (0 if none) */
 	uint64_t probe_ns;     /* the probe and the clearing together */

@@ -19,10 +19,10 @@
  * So, after the layout and before the first run, each 4 KiB page of the
  * struct page arrays is probed (one store to touch it, one timed store);
  * a page whose timed store is slow is cleared, which drops its old
- * translations: by one write of QEMU's fw_cfg device, which drops them all at
- * once (arch/x86_64/fw_cfg.h), else word by word. The struct pages hold nothing yet, so the probe and the
- * clearing may write anything. Reported in @code_pages; its time lies in
- * the memmap_setup phase.
+ * translations: by one write of QEMU's fw_cfg device, which drops them all
+ * at once (arch/x86_64/fw_cfg.h), else word by word. The struct pages hold
+ * nothing yet, so the probe and the clearing may write anything. Reported
+ * in @code_pages; its time lies in the memmap_setup phase.
  */
 #ifndef MEMINIT_MM_CODE_PAGES_H
 #define MEMINIT_MM_CODE_PAGES_H

@@ -11,7 +11,7 @@
 #include "smp/smp.h"
 
 /* How long smp_idle_poll() waits for the APs to start or stop polling: far more than either takes. */
-#define POLL_START_TIMEOUT_NS 50000000ull
+#define POLL_SWITCH_TIMEOUT_NS 50000000ull
 
 static volatile bool poll_wanted;
 
@@ -56,22 +56,16 @@ void smp_idle(void)
 void smp_idle_poll(bool on)
 {
 	unsigned self = smp_processor_id();
-	uint64_t deadline = time_ns() + POLL_START_TIMEOUT_NS;
+	uint64_t deadline = time_ns() + POLL_SWITCH_TIMEOUT_NS;
 
 	__atomic_store_n(&poll_wanted, on, __ATOMIC_SEQ_CST);
-	if (!on) {
+	if (on) /* a halted AP looks only when woken */
 		for_each_cpu_in(cpu, &cpu_online_mask)
-			while (cpu != self && __atomic_load_n(&cpu_area[cpu]->polling, __ATOMIC_ACQUIRE) &&
-			       time_ns() < deadline)
-				cpu_relax();
-		return;
-	}
+			if (cpu != self)
+				smp_kick(cpu, VEC_WAKEUP);
+	/* A CPU busy in a long call switches when it is done: the bound keeps this call short. */
 	for_each_cpu_in(cpu, &cpu_online_mask)
-		if (cpu != self)
-			smp_kick(cpu, VEC_WAKEUP);
-	/* A CPU busy in a long call starts polling when it is done: the bound keeps this call short. */
-	for_each_cpu_in(cpu, &cpu_online_mask)
-		while (cpu != self && !__atomic_load_n(&cpu_area[cpu]->polling, __ATOMIC_ACQUIRE) &&
+		while (cpu != self && __atomic_load_n(&cpu_area[cpu]->polling, __ATOMIC_ACQUIRE) != on &&
 		       time_ns() < deadline)
 			cpu_relax();
 }

@@ -43,7 +43,8 @@ static uint32_t read_item_u32(uint16_t key)
 	return v;
 }
 
-bool fw_cfg_dma_present(void)
+/* The device answers with its signature and offers DMA (read once, then remembered). */
+static bool fw_cfg_dma_present(void)
 {
 	if (present < 0)
 		present = read_item_u32(FW_CFG_SIGNATURE) == FW_CFG_SIGNATURE_QEMU &&

@@ -17,9 +17,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The device answers with its signature and offers DMA (read once, then remembered). */
-bool fw_cfg_dma_present(void);
-
 /*
  * Zero [@phys, @phys + @len) by a device-side write; boot CPU only. False
  * (nothing written) without the device or its DMA, or if it reports an error.
