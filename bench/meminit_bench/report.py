@@ -42,8 +42,8 @@ CLAIMS_TEXT = (
     'against the same once everything has arrived ("after"), and the free-page count over both in the graph '
     'below. "after, others busy" is the "after" window again with the other CPUs kept busy polling: under an '
     'emulator working vCPUs compete with the boot CPU for host cores and the emulator\'s locks, so what '
-    '"during" has beyond this control is the run\'s own effect. Under an emulator a vCPU can be descheduled by the host for milliseconds, which '
-    'lands in "max": read p50 and p99. "The power budget and the mains fuses": no emulator can measure '
+    '"during" has beyond this control is the run\'s own effect. Under an emulator a vCPU can be descheduled '
+    'by the host for milliseconds, which lands in "max": read p50 and p99. "The power budget and the mains fuses": no emulator can measure '
     'power; the CPU time each strategy spends on the mem_map (summed over CPUs) and how many CPUs it keeps '
     'busy at once are what energy and peak power follow on a real machine (energy ≈ CPU time × a busy '
     'core\'s power). "Not necessarily hotplug friendly" is the next table.')
@@ -207,6 +207,11 @@ def us(ns):
     return None if ns is None else round(ns / 1000, 1)
 
 
+def ratio_of(value, base, digits):
+    """@value ÷ @base rounded, None when either is missing (or @base is 0)."""
+    return round(value / base, digits) if value is not None and base else None
+
+
 def claims_rows(summary):
     rows = []
     for case in S.sorted_cases(summary):
@@ -214,10 +219,8 @@ def claims_rows(summary):
             c = S.thread_claims(case, strategy)
             if not c:
                 continue
-            ratio = (round(c['during_p99_ns'] / c['after_p99_ns'], 2)
-                     if c['during_p99_ns'] is not None and c['after_p99_ns'] else None)
-            busy_ratio = (round(c['during_p99_ns'] / c['after_busy_p99_ns'], 2)
-                          if c['during_p99_ns'] is not None and c['after_busy_p99_ns'] else None)
+            ratio = ratio_of(c['during_p99_ns'], c['after_p99_ns'], 2)
+            busy_ratio = ratio_of(c['during_p99_ns'], c['after_busy_p99_ns'], 2)
             rows.append([case['case'], strategy, S.ms(c['usable_ns']), S.ms(c['done_ns']),
                          us(c['during_p50_ns']) if c['steady_boots'] else None,
                          us(c['during_p99_ns']) if c['during_p99_ns'] is not None else (
@@ -235,8 +238,7 @@ def hotplug_rows(summary):
             h = S.hotplug(case, strategy)
             if not h:
                 continue
-            ratio = (round(h['online_p99_ns'] / h['idle_p99_ns'], 1)
-                     if h['online_p99_ns'] is not None and h['idle_p99_ns'] else None)
+            ratio = ratio_of(h['online_p99_ns'], h['idle_p99_ns'], 1)
             rows.append([case['case'], strategy, h['node'], S.ms(h['online_ns']), S.ms(h['caller_held_ns']), h['caller_pages'],
                          h['caller_ipis'], h['idle_mode'],
                          us(h['idle_p99_ns']), us(h['online_p99_ns']), ratio, us(h['online_max_ns']),

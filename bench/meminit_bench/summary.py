@@ -257,9 +257,8 @@ def merge_plain(boots):
             # The whole boot: done from TSC zero (overlap's gain is there), and the AP bring-up in it.
             'done_from_zero_ns': median([b['done_from_zero_ns'] for b in boots
                                          if isinstance(b.get('done_from_zero_ns'), (int, float))] or [None]),
-            'bring_up_ns': median([b['bring_up_ns'] for b in boots if b.get('bring_up_ns') is not None] or [None]),
-            'done_after_common_ns': median([b['done_after_common_ns'] for b in boots
-                                            if b.get('done_after_common_ns') is not None] or [None])}
+            'bring_up_ns': median_present(boots, 'bring_up_ns'),
+            'done_after_common_ns': median_present(boots, 'done_after_common_ns')}
 
 
 def merge_linux(records):
@@ -571,11 +570,9 @@ def hotplug(case, strategy):
     return {'node': records[0]['node'], 'pages': records[0]['pages'],
             'online_ns': median([r['online_ns'] for r in records]),
             'caller_held_ns': median([r['caller_held_ns'] for r in records]),
-            'caller_pages': median([r['caller_pages'] for r in records if 'caller_pages' in r]) if any(
-                'caller_pages' in r for r in records) else None,
+            'caller_pages': median_present(records, 'caller_pages'),
             'idle_mode': records[0].get('idle_mode'),
-            'caller_ipis': median([r['caller_ipis'] for r in records if 'caller_ipis' in r]) if any(
-                'caller_ipis' in r for r in records) else None,
+            'caller_ipis': median_present(records, 'caller_ipis'),
             'idle_p99_ns': window_figure(records, 'idle', 'p99_ns'),
             'online_p99_ns': window_figure(records, 'online', 'p99_ns'),
             'online_max_ns': max(online_max) if online_max else None,
@@ -616,6 +613,12 @@ def percpu_access(case, strategy):
 
 def median(values):
     return statistics.median(values) if values else None
+
+
+def median_present(items, key):
+    """The median of @key over the @items that have it (records from before a key
+    was added do not); None when none has it."""
+    return median([i[key] for i in items if i.get(key) is not None])
 
 
 def case_sort_key(case):
