@@ -5,14 +5,13 @@ from bootlib import boot, check, expect_clean_success, of_type, one
 from cases_faults import check_every_chunk_once, check_rescued
 from cases_memmap import check_result
 from cases_timeline import BEFORE_MEMMAP, PHASES as PLAIN_PHASES, check_timeline
-from meminit_bench.topology import GiB, MiB, even
+from meminit_bench.topology import GiB, even
 
-# 2 nodes x 4 CPUs, 512 MiB each: APs that wake one by one, a boot of a few seconds.
-MACHINE = even(2, 4, 512 * MiB)
+# 2 nodes x 4 CPUs, 2 GiB each: APs that wake one by one, a boot of a few seconds. The boot CPU
+# alone takes ~30 ms on this mem_map, longer than the APs' bring-up even on a loaded host (13-22 ms
+# seen under -j2, when 512 MiB a node let the boot CPU write it all first), so APs find chunks left.
+MACHINE = even(2, 4, 2 * GiB)
 CPUS = 8
-# The same CPUs with 2 GiB a node: the boot CPU alone takes ~30 ms on its mem_map, longer than the
-# APs' bring-up even on a loaded host (up to 22 ms seen under -j2), so some AP always finds chunks left.
-LARGER = even(2, 4, 2 * GiB)
 
 # The mem_map is laid out and the run begun before the first INIT; the rest as for any strategy.
 SMP_WAKE = ['ap_wake', 'wake_work', 'tsc_sync']
@@ -50,13 +49,13 @@ def check_overlap(b, what, aps_write=True):
 
 
 def case_overlap(iso):
-    b = boot(iso, cmdline='strategy=overlap', qemu_args=LARGER.qemu_args())
+    b = boot(iso, cmdline='strategy=overlap', qemu_args=MACHINE.qemu_args())
     expect_clean_success(b)
     check_timeline(b, CPUS, PHASES)
     # Which APs find chunks left depends on how soon the host runs their vCPUs: at least one
     # (check_overlap), every one of them inside smp_boot.
     res, _ = check_overlap(b, 'overlap')
-    xcall = boot(iso, cmdline='strategy=xcall', qemu_args=LARGER.qemu_args())
+    xcall = boot(iso, cmdline='strategy=xcall', qemu_args=MACHINE.qemu_args())
     expect_clean_success(xcall)
     check(check_result(xcall)['digest'] == res['digest'],
           f'overlap digest {res["digest"]} differs from xcall\'s {one(xcall.records, "result")["digest"]}')
@@ -64,7 +63,7 @@ def case_overlap(iso):
 
 def case_overlap_init_delay(iso):
     # A forced 10 ms wait after INIT (the SDM's, for older CPUs): the boot CPU writes chunks in it,
-    # before any AP can be online (perhaps all of them: 10 ms is about the whole mem_map's time).
+    # before any AP can be online (about a third of the mem_map's time).
     b = boot(iso, cmdline='strategy=overlap smp.init_delay_us=10000', qemu_args=MACHINE.qemu_args())
     expect_clean_success(b)
     check_overlap(b, 'overlap, init delay', aps_write=False)
