@@ -51,7 +51,9 @@ def case_mempool_exhausted(iso):
     memory is still deferred (the allocation grows it), and the pool's callers still
     get their elements: eight from the reserve, then a refusal for one that may not
     wait, and the one that may wait served after another CPU's free."""
-    b = boot(iso, cmdline='strategy=async strategy.async_boot_mb=16 boot.pool_exhaust=on',
+    # The background CPU pauses 100 ms on its first chunk (the exhaustion waits for it): on a loaded
+    # host it could otherwise finish the deferred init before the boot's rest (a -j2 run saw it).
+    b = boot(iso, cmdline='strategy=async strategy.async_boot_mb=16 boot.pool_exhaust=on debug.slow_cpu=1,100',
              qemu_args=machine(2, 2, 2048 * MiB).qemu_args())
     expect_clean_success(b)
     rec, result = one(b.records, 'mempool'), one(b.records, 'result')
