@@ -31,10 +31,12 @@ static bool image_page_used[IMAGE_ARENA_PAGES];
 static struct kmalloc_stats stats;
 static struct slab_allocator slab;
 
-/* Early objects freed before the switch: their pages go back when the buddy allocator can take them. */
-#define PENDING_MAX 64
-static struct slab_header *pending[PENDING_MAX];
-static unsigned pending_count;
+/*
+ * Early objects freed before the switch: their pages go back when the buddy
+ * allocator can take them. Linked through their own headers (a large
+ * object's list link is otherwise unused), so no count of them is too many.
+ */
+static struct list_head pending_early = { &pending_early, &pending_early };
 /* Set once every struct page is written for good (kmalloc_return_early). */
 static bool early_returnable;
 
@@ -250,8 +252,8 @@ void kfree_slow(void *p)
 	} else if (h->magic == KMALLOC_MAGIC_EARLY && (uint8_t *)p == (uint8_t *)h + SLAB_HEADER_SIZE) {
 		if (early_returnable)
 			give_back_early(h);
-		else if (pending_count < PENDING_MAX)
-			pending[pending_count++] = h; /* memblock never frees: it waits for the whole mem_map */
+		else
+			list_add(&h->link, &pending_early); /* memblock never frees: it waits for the whole mem_map */
 	} else if (kmalloc_current_stage == KMALLOC_SLAB) {
 		struct percpu *cpu = this_cpu();
 
@@ -326,8 +328,12 @@ void kmalloc_return_early(void)
 	if (kmalloc_current_stage != KMALLOC_SLAB)
 		return;
 	early_returnable = true;
-	while (pending_count)
-		give_back_early(pending[--pending_count]);
+	while (!list_empty(&pending_early)) {
+		struct slab_header *h = container_of(pending_early.next, struct slab_header, link);
+
+		list_del_init(&h->link);
+		give_back_early(h);
+	}
 	while (late_range_count) {
 		late_range_count--;
 		give_back_pages(late_ranges[late_range_count].start_pfn, late_ranges[late_range_count].end_pfn,
