@@ -24,6 +24,7 @@
 #include "init/params.h"
 #include "init/record.h"
 #include "init/span.h"
+#include "mm/code_pages.h"
 #include "mm/kmalloc.h"
 #include "mm/memblock.h"
 #include "mm/physmem.h"
@@ -190,10 +191,11 @@ static uint64_t build_trampoline_page_table(void)
 
 	if (!pml4)
 		return 0;
+	for (unsigned i = 0; i < TRAMPOLINE_TABLE_PAGES; i++)
+		code_pages_zero_fresh(phys_to_virt(pml4 + i * 4096ull));
 	t = phys_to_virt(pml4);
 	memcpy(t, phys_to_virt(paging_root()), 4096);
 	t[0] = (pml4 + 4096) | PTE_PRESENT | PTE_WRITE;
-	memset(phys_to_virt(pml4 + 4096), 0, 2 * 4096);
 	((uint64_t *)phys_to_virt(pml4 + 4096))[0] = (pml4 + 8192) | PTE_PRESENT | PTE_WRITE;
 	((uint64_t *)phys_to_virt(pml4 + 8192))[0] = 0 | PTE_PRESENT | PTE_WRITE | PTE_HUGE;
 	return pml4;

@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/spinlock.h"
 #include "arch/x86_64/tsc.h"
 
 #define FW_CFG_PORT_SELECTOR 0x510
@@ -52,14 +53,15 @@ static bool fw_cfg_dma_present(void)
 	return present;
 }
 
-bool fw_cfg_dma_zero(uint64_t phys, uint32_t len)
+static struct spinlock dma_lock; /* one descriptor, one transfer at a time */
+
+/* One transfer; dma_lock held. */
+static bool dma_zero_locked(uint64_t phys, uint32_t len)
 {
 	static volatile struct fw_cfg_dma_access access; /* in the image: a physical address below 4 GiB */
 	uint64_t desc = virt_to_phys((const void *)&access), deadline;
 	uint32_t control;
 
-	if (!len || !fw_cfg_dma_present())
-		return false;
 	access.control = __builtin_bswap32((uint32_t)FW_CFG_NO_ITEM << 16 | FW_CFG_DMA_CTL_SELECT |
 					   FW_CFG_DMA_CTL_READ);
 	access.length = __builtin_bswap32(len);
@@ -75,4 +77,16 @@ bool fw_cfg_dma_zero(uint64_t phys, uint32_t len)
 		cpu_relax();
 	}
 	return !(control & FW_CFG_DMA_CTL_ERROR);
+}
+
+bool fw_cfg_dma_zero(uint64_t phys, uint32_t len)
+{
+	bool done;
+
+	if (!len)
+		return false;
+	spin_lock(&dma_lock);
+	done = fw_cfg_dma_present() && dma_zero_locked(phys, len);
+	spin_unlock(&dma_lock);
+	return done;
 }

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 /*
- * Zero [@phys, @phys + @len) by a device-side write; boot CPU only. False
+ * Zero [@phys, @phys + @len) by a device-side write, one at a time. False
  * (nothing written) without the device or its DMA, or if it reports an error.
  */
 bool fw_cfg_dma_zero(uint64_t phys, uint32_t len);

@@ -9,6 +9,7 @@
 #include "init/format.h"
 #include "init/selftest.h"
 #include "init/record.h"
+#include "mm/code_pages.h"
 #include "mm/memblock.h"
 #include "smp/cpumask.h"
 
@@ -41,7 +42,7 @@ static uint64_t *new_table(void)
 		machine_exit(false);
 	}
 	t = phys_to_virt(phys);
-	memset(t, 0, 4096);
+	code_pages_zero_fresh(t); /* memblock gives out GRUB's old heap first: maybe old code */
 	paging.table_pages++;
 	return t;
 }

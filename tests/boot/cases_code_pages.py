@@ -1,6 +1,7 @@
 """Boot tests of memmap.code_pages: under QEMU's TCG the struct page arrays'
 pages that still hold the boot loader's translated code are found and written
-whole before the first run; off and scrub do what they say."""
+whole before the first run, and so are the new page tables' as they are made;
+off and scrub do what they say."""
 from bootlib import GiB, boot, check, expect_clean_success, one
 from meminit_bench.topology import machine
 
@@ -33,7 +34,8 @@ def case_code_pages_found(iso):
     res, cp = code_pages_boot(iso, '')
     check(cp['mode'] == 'auto', f'mode {cp["mode"]}')
     if not cp['emulator']:
-        check(cp['probed'] is False and cp['probed_pages'] == 0, f'probed outside an emulator: {cp}')
+        check(cp['probed'] is False and cp['probed_pages'] == 0 and cp['fresh_pages'] == 0,
+              f'probed outside an emulator: {cp}')
         return
     check_probed_all(res, cp, 'auto')
     check(cp['code_pages'] >= 1, f'no old code page found under node 1\'s struct pages: {cp}')
@@ -45,13 +47,19 @@ def case_code_pages_found(iso):
     check(1 * GiB <= cp['last_phys'] < 2 * GiB and cp['first_phys'] <= cp['last_phys'],
           f'no code page in node 1\'s RAM: {cp["first_phys"]:#x}..{cp["last_phys"]:#x}')
     check(cp['ns'] > 0, f'no time: {cp}')
+    # The page tables made after the TSC calibration (the per-CPU units' among them) come from the
+    # same top of the RAM: probed as they are made, GRUB's pages among them cleared by the device.
+    check(cp['fresh_pages'] >= 1 and 1 <= cp['fresh_code_pages'] <= cp['fresh_pages'] and cp['fresh_ns'] > 0,
+          f'no new page table probed, or none of GRUB\'s: {cp}')
+    check(cp['fresh_by_device'] >= cp['fresh_code_pages'] - 1, f'tables left to word-by-word clearing: {cp}')
 
 
 def case_code_pages_off_and_scrub(iso):
     """off: nothing probed, the same verified mem_map; scrub: probed whatever the CPU says."""
     res_off, off = code_pages_boot(iso, 'memmap.code_pages=off')
     check(off['mode'] == 'off' and off['probed'] is False, f'off probed: {off}')
-    check(off['probed_pages'] == 0 and off['code_pages'] == 0 and off['ns'] == 0, f'off did work: {off}')
+    check(off['probed_pages'] == 0 and off['code_pages'] == 0 and off['ns'] == 0 and off['fresh_pages'] == 0,
+          f'off did work: {off}')
     res_scrub, scrub = code_pages_boot(iso, 'memmap.code_pages=scrub')
     check(scrub['mode'] == 'scrub', f'mode {scrub["mode"]}')
     check_probed_all(res_scrub, scrub, 'scrub')
