@@ -127,7 +127,7 @@ void code_pages_zero_fresh(void *page)
 	uint64_t t0;
 
 	/* Before the TSC is calibrated a store cannot be timed (tsc_to_ns gives 0): zeroed plainly. */
-	if (!probing() || !tsc.hz) {
+	if (!tsc.hz || !probing()) {
 		memset(page, 0, PROBE_PAGE);
 		return;
 	}
