@@ -65,7 +65,7 @@ void kmain(uint32_t magic, uint32_t info_phys)
 	boot_phase("acpi");
 	acpi_boot_init(boot_info.rsdp, boot_info.rsdp_len); /* needs the direct map */
 	dump_if_asked();                /* debug.dump=: the raw input, before anything reads it further */
-	give_back_late(boot_info_start, boot_info_end, "boot_info"); /* read, copied: back at the end of boot */
+	physmem_release_boot_info();    /* read, copied: free RAM in the layout, whatever its size */
 	boot_phase("tsc_calibration");
 	tsc_calibrate(&boot_tsc_references); /* needs ACPI: the PM timer and the HPET */
 	boot_phase("report_boot");

@@ -135,6 +135,13 @@ static void *grow_boot_table(struct memblock *mb, size_t bytes)
 }
 
 static uint64_t table_phys; /* the table placed in RAM; 0: the static one */
+static uint64_t info_reserved_start, info_reserved_end; /* the boot information's reservation */
+
+void physmem_release_boot_info(void)
+{
+	memblock_free(&boot_memblock, info_reserved_start, info_reserved_end);
+	info_reserved_start = info_reserved_end = 0;
+}
 
 void physmem_give_back_table(void)
 {
@@ -171,8 +178,11 @@ void physmem_init(const struct mb2_info *info, uint64_t info_start, uint64_t inf
 	/* What is in use first: a table that grows while RAM is added must not land on it. */
 	memblock_reserve(&boot_memblock, 0, LOW_MEMORY_END);
 	memblock_reserve(&boot_memblock, (uint64_t)__kernel_phys_start, (uint64_t)__kernel_phys_end);
-	if (info_end > info_start)
-		memblock_reserve(&boot_memblock, info_start & ~7ull, info_end);
+	if (info_end > info_start) {
+		info_reserved_start = info_start & ~7ull;
+		info_reserved_end = info_end;
+		memblock_reserve(&boot_memblock, info_reserved_start, info_reserved_end);
+	}
 	if (table)
 		memblock_reserve(&boot_memblock, table,
 				 table + physmem.capacity * sizeof(struct fw_mem_range));

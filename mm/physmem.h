@@ -47,4 +47,13 @@ void physmem_init(const struct mb2_info *info, uint64_t info_start, uint64_t inf
  */
 void physmem_give_back_table(void);
 
+/*
+ * The boot information read and copied (its last reader, debug.dump, done):
+ * its reservation goes, so its pages are free RAM in the layout. Kept to the
+ * end of boot, the pages it touches would be reserved through every run, and
+ * their number grows with the command line: boots with different command
+ * lines would leave different mem_maps, and its edge pages never came back.
+ */
+void physmem_release_boot_info(void);
+
 #endif
