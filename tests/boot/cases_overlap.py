@@ -7,10 +7,12 @@ from cases_memmap import check_result
 from cases_timeline import BEFORE_MEMMAP, PHASES as PLAIN_PHASES, check_timeline
 from meminit_bench.topology import GiB, even
 
-# 2 nodes x 4 CPUs, 2 GiB each: APs that wake one by one, a boot of a few seconds. The boot CPU
-# alone takes ~30 ms on this mem_map, longer than the APs' bring-up even on a loaded host (13-22 ms
-# seen under -j2, when 512 MiB a node let the boot CPU write it all first), so APs find chunks left.
-MACHINE = even(2, 4, 2 * GiB)
+# 2 nodes x 4 CPUs, 8 GiB each (backed lazily: the host gives only the 256 MiB of struct pages
+# and what the boot touches): APs that wake one by one, a boot of a few seconds. The boot CPU alone
+# takes 50-120 ms on this mem_map, longer than the APs' bring-up on a loaded host (the first AP
+# online 13-22 ms after INIT under -j2), so APs find chunks left. 512 MiB and then 2 GiB a node
+# each let a -j2 run's boot CPU write it all first (2 GiB a node in 13 ms, the first AP at 18 ms).
+MACHINE = even(2, 4, 8 * GiB)
 CPUS = 8
 
 # The mem_map is laid out and the run begun before the first INIT; the rest as for any strategy.
@@ -89,10 +91,10 @@ def case_overlap_dead_ap(iso):
 def case_overlap_slow_ap(iso):
     # CPU 1 pauses holding the first chunk it claimed, longer than the bound: the boot CPU gives it
     # up and writes that chunk; when CPU 1 wakes it finds the chunk taken and writes nothing. One CPU
-    # a node, 2 GiB each: the boot CPU is still on its own node (milliseconds of work) when CPU 1
-    # comes online and claims its first chunk of node 1.
+    # a node, 8 GiB each (as MACHINE): the boot CPU is still on its own node (tens of milliseconds of
+    # work) when CPU 1 comes online and claims its first chunk of node 1.
     b = boot(iso, cmdline='strategy=overlap debug.slow_cpu=1,1500 strategy.timeout_ms=200',
-             qemu_args=even(2, 1, 2 * GiB).qemu_args())
+             qemu_args=even(2, 1, 8 * GiB).qemu_args())
     check_rescued(b, 'overlap, slow AP', 1, node=1)
     check_every_chunk_once(b, 'overlap, slow AP')
     slow = [s for s in of_type(b.records, 'span') if s['what'] == 'debug_slow']
