@@ -191,6 +191,7 @@ static uint64_t build_trampoline_page_table(void)
 
 	if (!pml4)
 		return 0;
+	/* All three, the PML4 too though the copy below overwrites it: zeroing lifts any old-code guard cheaply. */
 	for (unsigned i = 0; i < TRAMPOLINE_TABLE_PAGES; i++)
 		code_pages_zero_fresh(phys_to_virt(pml4 + i * 4096ull));
 	t = phys_to_virt(pml4);

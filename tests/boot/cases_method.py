@@ -65,8 +65,9 @@ def case_method_same_mem_map(iso):
             check(rec['rounds'] == 1, f'{cmdline}: {m} rounds {rec["rounds"]}')
         check(bm['template']['stores'] == stores, f'{cmdline}: template stores {bm["template"]["stores"]}')
         check(bm['fields']['stores'] == field_stores, f'{cmdline}: fields stores {bm["fields"]["stores"]}')
-    # A difference names each boot's page counts and layout, to tell a method's bug from a boot whose
-    # reservations differed (CI saw one such boot once, not reproduced in 60 boots since).
+    # A difference names each boot's page counts and layout, to tell a method's bug from boots whose
+    # reservations differed (as when the loader's boot information, which grows with the command
+    # line, stayed reserved through the runs: physmem_release_boot_info).
     check(len(set(digests.values())) == 1, f'the methods left different mem_maps: {digests}; {layouts}')
 
 

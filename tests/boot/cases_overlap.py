@@ -9,9 +9,10 @@ from meminit_bench.topology import GiB, even
 
 # 2 nodes x 4 CPUs, 8 GiB each (backed lazily: the host gives only the 256 MiB of struct pages
 # and what the boot touches): APs that wake one by one, a boot of a few seconds. The boot CPU alone
-# takes 50-120 ms on this mem_map, longer than the APs' bring-up on a loaded host (the first AP
-# online 13-22 ms after INIT under -j2), so APs find chunks left. 512 MiB and then 2 GiB a node
-# each let a -j2 run's boot CPU write it all first (2 GiB a node in 13 ms, the first AP at 18 ms).
+# takes ~55 ms on this mem_map (strategy=bsp, quiet host), longer than the APs' bring-up on a
+# loaded host (the first AP online 13-22 ms after INIT under -j2), so APs find chunks left. 512 MiB
+# and then 2 GiB a node each let a -j2 run's boot CPU write it all first (2 GiB a node in 13 ms, the
+# first AP at 18 ms).
 MACHINE = even(2, 4, 8 * GiB)
 CPUS = 8
 
@@ -65,7 +66,7 @@ def case_overlap(iso):
 
 def case_overlap_init_delay(iso):
     # A forced 10 ms wait after INIT (the SDM's, for older CPUs): the boot CPU writes chunks in it,
-    # before any AP can be online (about a third of the mem_map's time).
+    # before any AP can be online (about a fifth of the boot CPU's time alone on the whole mem_map).
     b = boot(iso, cmdline='strategy=overlap smp.init_delay_us=10000', qemu_args=MACHINE.qemu_args())
     expect_clean_success(b)
     check_overlap(b, 'overlap, init delay', aps_write=False)
